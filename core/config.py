@@ -1,0 +1,205 @@
+"""Run configurations: plain, JSON-able dataclasses, validated on load so a bad file names the bad key."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+DATASETS = ("mnist", "fashion-mnist", "clocks")
+MODEL_KINDS = ("mlp", "cnn", "clock_cnn")
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "adamax", "adadelta")
+SCHEDULES = ("constant", "cosine", "step")
+ACTIVATIONS = ("relu", "elu", "selu", "gelu", "tanh", "sigmoid", "leaky_relu", "swish")
+INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_normal",
+                "random_normal", "zeros")
+DIFFICULTIES = ("easy", "assignment", "hard")
+MAX_EPOCHS = 200
+
+
+class ConfigError(ValueError):
+    """A configuration value or key that is not allowed; the message names the key."""
+
+
+@dataclass
+class DataConfig:
+    """Which data a run trains on and how it is prepared."""
+
+    dataset: str = "fashion-mnist"       # mnist | fashion-mnist | clocks
+    source: str = "auto"                 # datasets: auto | embedded | keras | path; clocks: render | path
+    path: str = ""                       # an npz (datasets) or a folder with images.npy/labels.npy (clocks)
+    permuted: bool = False               # apply the seeded 784-pixel permutation to train and test
+    permutation_seed: int = 0
+    clock_size: int = 150                # 150 or 75
+    clock_difficulty: str = "assignment"
+    clock_count: int = 18000             # rendered images (a multiple of 720 keeps every time equally often)
+    clock_seed: int = 0
+    limit_train: int = 0                 # 0 = all; a smaller number makes quick classroom runs
+    validation_split: float = 0.1        # carved from train, never from test
+    augment: bool = False                # label-safe augmentation (clocks: brightness, noise, small shifts)
+
+
+@dataclass
+class ModelConfig:
+    """The network: an MLP, a CNN for 28x28 images, or a CNN for clock images."""
+
+    kind: str = "mlp"                    # mlp | cnn | clock_cnn
+    preset: str = ""                     # "reference" | "compact" | "" (use the fields below)
+    hidden: list[int] = field(default_factory=lambda: [300, 100])   # dense layers (MLP; CNN head)
+    conv_filters: list[int] = field(default_factory=lambda: [32, 64])  # filters per conv block
+    convs_per_block: int = 1
+    kernel_size: int = 3
+    first_kernel_size: int = 3
+    activation: str = "relu"
+    initializer: str = "glorot_uniform"
+    l1: float = 0.0
+    l2: float = 0.0
+    dropout: float = 0.0
+    batch_norm: bool = False
+    downsample: int = 1                  # clock_cnn: average-pool the input by this factor first
+
+
+@dataclass
+class OptimizerConfig:
+    """Optimizer and learning-rate schedule."""
+
+    name: str = "adam"
+    learning_rate: float = 1e-3
+    momentum: float = 0.0                # sgd (and rmsprop)
+    weight_decay: float = 0.0            # adamw
+    schedule: str = "constant"           # constant | cosine | step
+    step_every_epochs: int = 10          # step schedule: multiply by step_factor every N epochs
+    step_factor: float = 0.5
+
+
+@dataclass
+class RunConfig:
+    """Everything one training run needs; saved as config.json in the run folder."""
+
+    name: str = ""
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    encoding: str = "labels"             # "labels" for MNIST/Fashion; a clock encoding name otherwise
+    label_smoothing: float = 0.0
+    soft_label_sigma: float = 0.0        # n-class clocks: spread targets over neighbours (minutes)
+    epochs: int = 5
+    batch_size: int = 64
+    seed: int = 0
+    early_stopping_patience: int = 0     # 0 = off; watches val_loss and restores the best weights
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict, ready for json.dumps."""
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> "RunConfig":
+        """Build and validate a config; unknown keys and wrong types raise ConfigError naming the key."""
+        config = _from_dict(cls, raw, "")
+        validate(config)
+        return config
+
+    @classmethod
+    def from_json_file(cls, path: str | Path) -> "RunConfig":
+        """Read a config file; a missing or malformed file raises ConfigError with the reason."""
+        try:
+            raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {path}") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ConfigError(f"config file {path} is not valid JSON: {error}") from None
+        if not isinstance(raw, dict):
+            raise ConfigError(f"config file {path} must hold a JSON object")
+        return cls.from_dict(raw)
+
+
+def _from_dict(cls: type, raw: Any, prefix: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"'{prefix.rstrip('.') or 'config'}' must be an object")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"unknown config key '{prefix}{unknown[0]}'")
+    values = {}
+    for name, value in raw.items():
+        values[name] = _coerce(hints[name], value, f"{prefix}{name}")
+    return cls(**values)
+
+
+def _coerce(hint: Any, value: Any, key: str) -> Any:
+    if dataclasses.is_dataclass(hint):
+        return _from_dict(hint, value, key + ".")
+    origin = typing.get_origin(hint)
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise ConfigError(f"config key '{key}' must be a list, got {type(value).__name__}")
+        return [_coerce(item, v, f"{key}[{i}]") for i, v in enumerate(value)]
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is bool and not isinstance(value, bool):
+        raise ConfigError(f"config key '{key}' must be true or false, got {value!r}")
+    if hint is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ConfigError(f"config key '{key}' must be an integer, got {value!r}")
+    if hint in (float, str) and not isinstance(value, hint):
+        raise ConfigError(f"config key '{key}' must be a {hint.__name__}, got {value!r}")
+    return value
+
+
+def _check(ok: bool, key: str, message: str) -> None:
+    if not ok:
+        raise ConfigError(f"config key '{key}' {message}")
+
+
+def validate(config: RunConfig) -> None:
+    """Refuse values no run can use, naming the key (learning rate > 0, classes dividing 720, ...)."""
+    from core.encodings import get_encoding  # local: encodings imports keras lazily only
+
+    data, model, opt = config.data, config.model, config.optimizer
+    _check(data.dataset in DATASETS, "data.dataset", f"must be one of {', '.join(DATASETS)}")
+    _check(data.clock_size in (75, 150), "data.clock_size", "must be 75 or 150")
+    _check(data.clock_difficulty in DIFFICULTIES, "data.clock_difficulty", f"must be one of {', '.join(DIFFICULTIES)}")
+    _check(1 <= data.clock_count <= 200_000, "data.clock_count", "must be between 1 and 200000")
+    _check(data.limit_train >= 0, "data.limit_train", "must be 0 (all) or positive")
+    _check(0.0 <= data.validation_split < 0.5, "data.validation_split", "must be in [0, 0.5)")
+    _check(model.kind in MODEL_KINDS, "model.kind", f"must be one of {', '.join(MODEL_KINDS)}")
+    _check(model.preset in ("", "reference", "compact"), "model.preset", "must be '', 'reference' or 'compact'")
+    _check(all(0 < h <= 8192 for h in model.hidden), "model.hidden", "must hold layer sizes between 1 and 8192")
+    _check(all(0 < f <= 1024 for f in model.conv_filters), "model.conv_filters", "must hold filter counts between 1 and 1024")
+    _check(1 <= model.convs_per_block <= 4, "model.convs_per_block", "must be between 1 and 4")
+    _check(model.kernel_size in (1, 3, 5, 7), "model.kernel_size", "must be 1, 3, 5 or 7")
+    _check(model.first_kernel_size in (1, 3, 5, 7), "model.first_kernel_size", "must be 1, 3, 5 or 7")
+    _check(model.activation in ACTIVATIONS, "model.activation", f"must be one of {', '.join(ACTIVATIONS)}")
+    _check(model.initializer in INITIALIZERS, "model.initializer", f"must be one of {', '.join(INITIALIZERS)}")
+    _check(model.l1 >= 0 and model.l2 >= 0, "model.l1/l2", "must be >= 0")
+    _check(0.0 <= model.dropout < 1.0, "model.dropout", "must be in [0, 1)")
+    _check(model.downsample in (1, 2, 3, 4), "model.downsample", "must be 1, 2, 3 or 4")
+    _check(opt.name in OPTIMIZERS, "optimizer.name", f"must be one of {', '.join(OPTIMIZERS)}")
+    _check(0.0 < opt.learning_rate <= 10.0, "optimizer.learning_rate", "must be > 0 and <= 10")
+    _check(0.0 <= opt.momentum < 1.0, "optimizer.momentum", "must be in [0, 1)")
+    _check(opt.weight_decay >= 0.0, "optimizer.weight_decay", "must be >= 0")
+    _check(opt.schedule in SCHEDULES, "optimizer.schedule", f"must be one of {', '.join(SCHEDULES)}")
+    _check(opt.step_every_epochs >= 1, "optimizer.step_every_epochs", "must be >= 1")
+    _check(0.0 < opt.step_factor <= 1.0, "optimizer.step_factor", "must be in (0, 1]")
+    _check(1 <= config.epochs <= MAX_EPOCHS, "epochs", f"must be between 1 and {MAX_EPOCHS}")
+    _check(1 <= config.batch_size <= 4096, "batch_size", "must be between 1 and 4096")
+    _check(0.0 <= config.label_smoothing < 1.0, "label_smoothing", "must be in [0, 1)")
+    _check(0.0 <= config.soft_label_sigma <= 60.0, "soft_label_sigma", "must be in [0, 60] minutes")
+    _check(config.early_stopping_patience >= 0, "early_stopping_patience", "must be >= 0")
+    is_clock = data.dataset == "clocks"
+    _check(is_clock == (model.kind == "clock_cnn"), "model.kind",
+           "must be clock_cnn for clocks and mlp or cnn for mnist/fashion-mnist")
+    _check(is_clock == (config.encoding != "labels"), "encoding",
+           "must be 'labels' for mnist/fashion-mnist and a clock encoding for clocks")
+    try:
+        get_encoding(config.encoding)
+    except ValueError as error:
+        raise ConfigError(f"config key 'encoding': {error}") from None
