@@ -1,0 +1,247 @@
+"""`python -m core ...`: every experiment of the lab from the command line.
+
+    python -m core make-clocks --n 18000 --size 150 --difficulty assignment --seed 0 --out DIR
+    python -m core train --config FILE.json [--epochs 3 --lr 1e-3 ...]
+    python -m core evaluate --model PATH (--images images.npy --labels labels.npy | --dataset mnist [--permuted])
+    python -m core runs [--pretrained]
+    python -m core pretrain [--only NAME] [--list]
+
+Errors a user can cause print one line on stderr and exit with status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+USAGE_ERROR = 2
+
+
+class CliError(ValueError):
+    """A bad argument combination, reported as one line."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description="Clockwork: MLPs and CNNs in Keras, headless.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    clocks = sub.add_parser("make-clocks", help="render a clock dataset as images.npy / labels.npy")
+    clocks.add_argument("--n", type=int, default=18000, help="number of images (720 = each time once)")
+    clocks.add_argument("--size", type=int, default=150, choices=(75, 150))
+    clocks.add_argument("--difficulty", default="assignment", choices=("easy", "assignment", "hard"))
+    clocks.add_argument("--seed", type=int, default=0)
+    clocks.add_argument("--out", required=True, help="output folder")
+
+    train = sub.add_parser("train", help="train one run (a config file and/or flags)")
+    train.add_argument("--config", help="a RunConfig JSON file")
+    train.add_argument("--runs", help="runs folder (default runs/ or $CLOCKWORK_RUNS)")
+    for flag, kind, help_text in _TRAIN_FLAGS:
+        train.add_argument(flag, type=kind, help=help_text)
+    train.add_argument("--permuted", action="store_true", default=None, help="permute the 784 pixels")
+    train.add_argument("--augment", action="store_true", default=None, help="label-safe augmentation")
+    train.add_argument("--quiet", action="store_true", help="print only the final JSON line")
+
+    evaluate = sub.add_parser("evaluate", help="evaluate a model on clock files or a dataset")
+    evaluate.add_argument("--model", required=True, help="a .keras file or a run folder")
+    evaluate.add_argument("--images", help="clock images.npy")
+    evaluate.add_argument("--labels", help="clock labels.npy")
+    evaluate.add_argument("--render", type=int, metavar="N", help="render N fresh clocks instead of files")
+    evaluate.add_argument("--difficulty", default="assignment", choices=("easy", "assignment", "hard"))
+    evaluate.add_argument("--seed", type=int, default=1, help="seed of rendered clocks (--render)")
+    evaluate.add_argument("--dataset", choices=("mnist", "fashion-mnist"))
+    evaluate.add_argument("--source", default="auto", choices=("auto", "embedded", "shared", "keras", "path"))
+    evaluate.add_argument("--path", help="a dataset npz in Keras' layout (with --source path)")
+    evaluate.add_argument("--permuted", action="store_true")
+    evaluate.add_argument("--permutation-seed", type=int, default=0)
+
+    runs = sub.add_parser("runs", help="list runs")
+    runs.add_argument("--runs", help="runs folder")
+    runs.add_argument("--pretrained", action="store_true", help="include the shipped pretrained models")
+    runs.add_argument("--json", action="store_true", help="one JSON object per run")
+
+    pretrain = sub.add_parser("pretrain", help="rebuild the pretrained models")
+    pretrain.add_argument("--only", action="append", help="a recipe name (repeatable)")
+    pretrain.add_argument("--list", action="store_true", help="list the recipes")
+    pretrain.add_argument("--out", help="output folder (default pretrained/)")
+    pretrain.add_argument("--data-source", default="auto", help="MNIST/Fashion source: auto, shared, keras, embedded")
+    pretrain.add_argument("--quick", action="store_true", help="1 epoch on small data: stand-ins for development")
+
+    worker = sub.add_parser("worker", help="run queued runs one at a time (started by the app)")
+    worker.add_argument("--runs", help="runs folder")
+    worker.add_argument("--idle-exit", type=float, default=120.0, help="exit after this many idle seconds")
+
+    one = sub.add_parser("run-one", help="train one queued run folder (used by the worker)")
+    one.add_argument("run_dir")
+    return parser
+
+
+# (flag, type, help) -> RunConfig path is derived from the flag name in _apply_flags
+_TRAIN_FLAGS: list[tuple[str, Callable[[str], Any], str]] = [
+    ("--name", str, "a label for the run"),
+    ("--dataset", str, "mnist | fashion-mnist | clocks"),
+    ("--source", str, "data source (auto, embedded, shared, keras, path, render)"),
+    ("--path", str, "data path (npz, or folder with images.npy and labels.npy)"),
+    ("--model", str, "mlp | cnn | clock_cnn"),
+    ("--preset", str, "reference | compact"),
+    ("--hidden", str, "dense layer sizes, e.g. 300,100"),
+    ("--activation", str, "relu, elu, selu, ..."),
+    ("--initializer", str, "glorot_uniform, he_normal, ..."),
+    ("--dropout", float, "dropout rate"),
+    ("--l2", float, "L2 weight penalty"),
+    ("--encoding", str, "labels | regression | classes-N | multihead | multihead-sincos | sincos"),
+    ("--optimizer", str, "sgd, adam, adamw, rmsprop, adagrad, nadam, adamax, adadelta"),
+    ("--lr", float, "learning rate"),
+    ("--schedule", str, "constant | cosine | step"),
+    ("--epochs", int, "epochs"),
+    ("--batch-size", int, "batch size"),
+    ("--seed", int, "random seed"),
+    ("--limit-train", int, "use only this many training images"),
+    ("--clock-count", int, "rendered clocks"),
+    ("--clock-size", int, "75 or 150"),
+    ("--difficulty", str, "easy | assignment | hard"),
+]
+
+_FLAG_KEYS = {
+    "name": "name", "dataset": "data.dataset", "source": "data.source", "path": "data.path", "model": "model.kind",
+    "preset": "model.preset", "hidden": "model.hidden", "activation": "model.activation",
+    "initializer": "model.initializer", "dropout": "model.dropout", "l2": "model.l2", "encoding": "encoding",
+    "optimizer": "optimizer.name", "lr": "optimizer.learning_rate", "schedule": "optimizer.schedule",
+    "epochs": "epochs", "batch_size": "batch_size", "seed": "seed", "limit_train": "data.limit_train",
+    "clock_count": "data.clock_count", "clock_size": "data.clock_size", "difficulty": "data.clock_difficulty",
+    "permuted": "data.permuted", "augment": "data.augment",
+}
+
+
+def _apply_flags(raw: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    for attr, key in _FLAG_KEYS.items():
+        value = getattr(args, attr, None)
+        if value is None:
+            continue
+        if attr == "hidden":
+            try:
+                value = [int(v) for v in value.split(",") if v.strip()]
+            except ValueError:
+                raise CliError(f"--hidden must be comma-separated integers, got {value!r}") from None
+        target = raw
+        *parents, leaf = key.split(".")
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = value
+    if raw.get("data", {}).get("dataset") == "clocks":
+        raw.setdefault("model", {}).setdefault("kind", "clock_cnn")
+        raw["model"].setdefault("preset", "compact")
+        raw.setdefault("encoding", "sincos")
+    return raw
+
+
+def cmd_make_clocks(args: argparse.Namespace) -> int:
+    from core.clocks import make_clock_dataset, write_assignment_files
+
+    if args.n < 1:
+        raise CliError("--n must be at least 1")
+    images, labels = make_clock_dataset(n=args.n, size=args.size, difficulty=args.difficulty, seed=args.seed)
+    image_path, label_path = write_assignment_files(Path(args.out), images, labels)
+    print(json.dumps({"images": str(image_path), "labels": str(label_path), "count": int(len(images)),
+                      "size": args.size, "difficulty": args.difficulty, "seed": args.seed}))
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from core.config import RunConfig
+
+    raw: dict[str, Any] = {}
+    if args.config:
+        raw = RunConfig.from_json_file(args.config).to_dict()
+    config = RunConfig.from_dict(_apply_flags(raw, args))
+    from core.training import run_config
+
+    def report(event: Any) -> None:
+        if event.kind in ("epoch", "end") and not args.quiet:
+            logs = " ".join(f"{k}={v:.4g}" for k, v in sorted(event.logs.items()) if isinstance(v, (int, float)))
+            print(f"[{event.kind}] epoch {event.epoch}/{event.epochs} {logs} elapsed {event.elapsed_s:.1f}s", flush=True)
+
+    info = run_config(config, root=Path(args.runs) if args.runs else None, on_event=report)
+    print(json.dumps({"run_id": info.run_id, "path": str(info.path), "state": info.status.get("state"),
+                      "reason": info.status.get("reason", ""), **info.metrics}))
+    return 0 if info.status.get("state") in ("done", "cancelled") else 1
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from core.saved_models import evaluate_saved_model
+
+    result = evaluate_saved_model(args.model, images=args.images, labels=args.labels, render=args.render,
+                                  difficulty=args.difficulty, seed=args.seed, dataset=args.dataset,
+                                  source=args.source, path=args.path, permuted=args.permuted,
+                                  permutation_seed=args.permutation_seed)
+    print(json.dumps(result))
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from core.runs import list_runs
+
+    root = Path(args.runs) if args.runs else None
+    for info in list_runs(root, include_pretrained=args.pretrained):
+        metrics = info.metrics or {}
+        if args.json:
+            print(json.dumps({"run_id": info.run_id, "path": str(info.path), "state": info.status.get("state"),
+                              "name": info.config.get("name", ""), "metrics": metrics}))
+            continue
+        score = metrics.get("accuracy", metrics.get("common_sense_error_mean_min"))
+        score_text = "" if score is None else f"{score:.4g}"
+        print(f"{info.run_id:32} {info.status.get('state', '?'):10} {info.config.get('name', ''):28} {score_text}")
+    return 0
+
+
+def cmd_pretrain(args: argparse.Namespace) -> int:
+    from core import pretrain
+
+    if args.list:
+        for name, recipe in pretrain.RECIPES.items():
+            print(f"{name:28} {recipe.describe()}")
+        return 0
+    results = pretrain.pretrain(args.only, out=Path(args.out) if args.out else None, data_source=args.data_source,
+                                quick=args.quick)
+    for name, metrics in results.items():
+        print(json.dumps({"name": name, **metrics}))
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from core.jobs import worker_main
+    from core.paths import runs_dir
+
+    worker_main(Path(args.runs) if args.runs else runs_dir(), idle_exit=args.idle_exit)
+    return 0
+
+
+def cmd_run_one(args: argparse.Namespace) -> int:
+    from core.jobs import run_one_main
+
+    return run_one_main(Path(args.run_dir))
+
+
+COMMANDS = {"make-clocks": cmd_make_clocks, "train": cmd_train, "evaluate": cmd_evaluate, "runs": cmd_runs,
+            "pretrain": cmd_pretrain, "worker": cmd_worker, "run-one": cmd_run_one}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, run one command, turn user errors into one line on stderr."""
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (ValueError, FileNotFoundError, PermissionError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    except OSError as error:
+        print(f"error: {error.strerror or error} ({getattr(error, 'filename', '') or ''})", file=sys.stderr)
+        return USAGE_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,132 @@
+"""Recipes that rebuild `pretrained/`: the models every page shows before anyone trains.
+
+    python -m core pretrain --list
+    python -m core pretrain --only fashion_cnn --only clock_sincos
+
+Each recipe is a RunConfig; a model trains like any run (validation carved from train, the test split
+never used for choices) and its run folder is moved to pretrained/<name>/.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig
+from core.paths import pretrained_dir
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A named pretrained model: the run config that trains it and what it shows."""
+
+    name: str
+    config: RunConfig
+    shows: str
+
+    def describe(self) -> str:
+        """One line for `pretrain --list`."""
+        return f"{self.config.epochs:3d} epochs  {self.shows}"
+
+
+def _dataset_run(name: str, dataset: str, kind: str, permuted: bool, epochs: int) -> RunConfig:
+    model = (ModelConfig(kind="mlp", preset="reference", dropout=0.2, initializer="he_normal") if kind == "mlp"
+             else ModelConfig(kind="cnn", preset="compact"))
+    return RunConfig(
+        name=name,
+        data=DataConfig(dataset=dataset, permuted=permuted, augment=kind == "cnn" and not permuted,
+                        validation_split=0.1),
+        model=model,
+        optimizer=OptimizerConfig(name="adam", learning_rate=1e-3 if kind == "mlp" else 2e-3, schedule="cosine"),
+        encoding="labels", epochs=epochs, batch_size=128, seed=0, label_smoothing=0.0,
+    )
+
+
+def _clock_run(name: str, encoding: str, epochs: int, **options: Any) -> RunConfig:
+    return RunConfig(
+        name=name,
+        data=DataConfig(dataset="clocks", source="render", clock_size=150, clock_difficulty="assignment",
+                        clock_count=18000, clock_seed=0, validation_split=0.1, augment=True),
+        model=ModelConfig(kind="clock_cnn", preset="compact"),
+        optimizer=OptimizerConfig(name="adam", learning_rate=2e-3, schedule="cosine"),
+        encoding=encoding, epochs=epochs, batch_size=64, seed=0, **options,
+    )
+
+
+def _recipes() -> dict[str, Recipe]:
+    recipes = []
+    for dataset, short, epochs in (("mnist", "mnist", (20, 15)), ("fashion-mnist", "fashion", (30, 15))):
+        for kind, kind_epochs in (("mlp", epochs[0]), ("cnn", epochs[1])):
+            for permuted in (False, True):
+                name = f"{short}_{kind}" + ("_permuted" if permuted else "")
+                shows = f"{kind.upper()} on {dataset}" + (" with permuted pixels" if permuted else "")
+                recipes.append(Recipe(name, _dataset_run(name, dataset, kind, permuted, kind_epochs), shows))
+    clocks = [
+        ("clock_regression", "regression", {}, "plain regression: fails at the 12:00 seam"),
+        ("clock_24", "classes-24", {"label_smoothing": 0.05}, "24 classes of 30 minutes"),
+        ("clock_72", "classes-72", {"label_smoothing": 0.05}, "72 classes of 10 minutes"),
+        ("clock_180", "classes-180", {"soft_label_sigma": 4.0}, "180 classes of 4 minutes, soft targets"),
+        ("clock_720", "classes-720", {"soft_label_sigma": 3.0}, "720 classes, soft targets that wrap at 12:00"),
+        ("clock_multihead", "multihead", {"label_smoothing": 0.05}, "12 hour classes + minute regression"),
+        ("clock_sincos", "sincos", {}, "periodic sin/cos on the hour and minute circles"),
+    ]
+    for name, encoding, options, shows in clocks:
+        recipes.append(Recipe(name, _clock_run(name, encoding, 20, **options), shows))
+    return {recipe.name: recipe for recipe in recipes}
+
+
+RECIPES: dict[str, Recipe] = _recipes()
+
+
+def _install(run_dir: Path, target: Path) -> None:
+    """Replace target with run_dir, leaving either the old or the new folder if interrupted."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = target.with_name(f".{target.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        target.rename(old)
+    shutil.move(str(run_dir), target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def quick_version(config: RunConfig) -> RunConfig:
+    """The same recipe shrunk to seconds (1 epoch, small data): stand-ins for development and tests."""
+    data = dataclasses.replace(config.data, limit_train=600, clock_count=1440)
+    return dataclasses.replace(config, data=data, epochs=1)
+
+
+def pretrain(only: list[str] | None = None, out: Path | None = None, data_source: str = "auto",
+             epochs: int | None = None, quick: bool = False) -> dict[str, dict[str, Any]]:
+    """Train the named recipes (all by default) and install each in out/<name>; returns their metrics."""
+    from core.training import run_config
+
+    names = only or list(RECIPES)
+    unknown = [name for name in names if name not in RECIPES]
+    if unknown:
+        raise ValueError(f"unknown recipe '{unknown[0]}'; see `python -m core pretrain --list`")
+    out = out or pretrained_dir()
+    results = {}
+    for name in names:
+        config = RECIPES[name].config
+        if config.data.dataset != "clocks":
+            config = dataclasses.replace(config, data=dataclasses.replace(config.data, source=data_source))
+        if epochs is not None:
+            config = dataclasses.replace(config, epochs=epochs)
+        if quick:
+            config = quick_version(config)
+        started = time.time()
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=out, prefix=".training-") as scratch:
+            info = run_config(config, root=Path(scratch))
+            if info.status.get("state") != "done":
+                raise RuntimeError(f"{name} did not finish: {info.status.get('reason', 'unknown reason')}")
+            _install(Path(info.path), out / name)
+        results[name] = {**info.metrics, "wall_time_s": round(time.time() - started, 1)}
+    return results

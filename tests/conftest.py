@@ -1,0 +1,67 @@
+"""Shared test fixtures: quiet TensorFlow, a private runs folder per test, tiny run configs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports TensorFlow
+
+from core.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache folder for the whole session, so rendered clocks are made once."""
+    return tmp_path_factory.mktemp("clockwork-cache")
+
+
+@pytest.fixture(autouse=True)
+def isolated_folders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shared_cache: Path) -> None:
+    """No test touches the repository's runs/ or the user's cache."""
+    monkeypatch.setenv("CLOCKWORK_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("CLOCKWORK_CACHE", str(shared_cache))
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@pytest.fixture
+def runs_root(tmp_path: Path) -> Path:
+    """The (not yet created) runs folder of this test, the same one core.paths.runs_dir() returns."""
+    return tmp_path / "runs"
+
+
+def tiny_config(**overrides: Any) -> RunConfig:
+    """A seconds-long MNIST run: 256 embedded images, a 16-unit MLP, one epoch of 32-image batches."""
+    config = RunConfig(name="tiny", data=DataConfig(dataset="mnist", source="embedded", limit_train=256),
+                       model=ModelConfig(kind="mlp", hidden=[16]), optimizer=OptimizerConfig(name="adam"),
+                       encoding="labels", epochs=1, batch_size=32, seed=0)
+    for key, value in overrides.items():
+        target = config
+        *parents, leaf = key.split("__")
+        for parent in parents:
+            target = getattr(target, parent)
+        setattr(target, leaf, value)
+    return RunConfig.from_dict(config.to_dict())
+
+
+def tiny_clock_config(encoding: str = "sincos", **overrides: Any) -> RunConfig:
+    """A one-epoch clock run on 1,440 rendered 75-px clocks (each time twice: 720 train, 720 test), small CNN."""
+    base = {"data__dataset": "clocks", "data__source": "render", "data__clock_count": 1440, "data__clock_size": 75,
+            "model__kind": "clock_cnn", "model__conv_filters": [8, 16], "model__hidden": [32], "encoding": encoding,
+            "batch_size": 64}
+    return tiny_config(**{**base, **overrides})
+
+
+@pytest.fixture
+def make_config() -> Callable[..., RunConfig]:
+    """Factory for tiny MNIST configs; keyword paths use '__', e.g. optimizer__learning_rate=0.1."""
+    return tiny_config
+
+
+@pytest.fixture
+def make_clock_config() -> Callable[..., RunConfig]:
+    """Factory for tiny clock configs (1,440 clocks at 75 px)."""
+    return tiny_clock_config
