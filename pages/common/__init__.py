@@ -1,0 +1,1 @@
+"""Widgets and helpers shared by the pages (UI only; all computation lives in core)."""
