@@ -1,0 +1,44 @@
+"""MLPs and CNNs: the assignment's part 1. Pick a dataset, train an MLP or a CNN, compare it with the pretrained one."""
+
+import streamlit as st
+
+from core.datasets import TITLES
+from core.figures import image_grid
+from pages.common.state import large_text
+from pages.common.train_panel import train_panel
+from pages.lab.compare import draw_compare
+from pages.lab.data import dataset_samples
+from pages.lab.knobs import config_ui, last_knobs
+from pages.lab.results import draw_results
+
+PAGE = "mlp-cnn"
+
+
+def dataset_ui() -> str:
+    """The dataset picker (in the URL, so a shared link opens the same dataset)."""
+    return st.segmented_control("Dataset", list(TITLES), format_func=TITLES.get, default="mnist", required=True,
+                                key="dataset", bind="query-params") or "mnist"
+
+
+def draw_samples(dataset: str) -> None:
+    """A few training images of every class, and where the images came from."""
+    samples = dataset_samples(dataset)
+    captions = [samples["class_names"][int(label)] for label in samples["labels"]]
+    st.plotly_chart(image_grid(samples["images"], captions, columns=10, large_text=large_text()), width="stretch",
+                    key="samples")
+    st.caption(f":material/database: {samples['description']}")
+
+
+st.title("MLPs and CNNs", anchor=False)
+st.markdown("Train a **multilayer perceptron** and a **convolutional network** on handwritten digits or clothes, "
+            "change one knob at a time, and compare with the pretrained models.")
+dataset = dataset_ui()
+with st.expander(f"{TITLES[dataset]}: sample images", expanded=True):
+    draw_samples(dataset)
+
+run = train_panel(PAGE, lambda: config_ui(dataset),
+                  note=f"Trains on {TITLES[dataset]} (pick the dataset above). Runs queue in the background.")
+knobs = last_knobs(dataset)
+draw_results(dataset, knobs.kind, run)
+st.divider()
+draw_compare(knobs, PAGE)

@@ -1,0 +1,36 @@
+"""Permuted pixels: shuffle every image's pixels the same way; the MLP barely notices, the CNN loses its edge."""
+
+import streamlit as st
+
+from core.datasets import TITLES
+from pages.common.train_panel import train_panel
+from pages.lab.permuted_views import draw_accuracy_chart, draw_my_run, draw_retrain, draw_shuffle, retrain_config_ui
+
+PAGE = "permuted"
+
+
+def controls_ui() -> tuple[str, int]:
+    """Dataset and permutation seed (both in the URL, so a link shows the same shuffle)."""
+    left, right = st.columns([3, 1])
+    with left:
+        dataset = st.segmented_control("Dataset", list(TITLES), format_func=TITLES.get, default="mnist",
+                                       required=True, key="dataset", bind="query-params") or "mnist"
+    with right:
+        seed = int(st.number_input("Permutation seed", 0, 9999, 0, key="perm_seed", bind="query-params"))
+    return dataset, seed
+
+
+st.title("Permuted pixels", anchor=False)
+st.markdown("Take one fixed shuffle of the 784 pixel positions and apply it to **every** image, in training and "
+            "in testing. A person can no longer read the images; does a network care?")
+dataset, seed = controls_ui()
+draw_shuffle(dataset, seed)
+
+st.subheader("MLP vs CNN on original and permuted pixels", anchor=False)
+draw_accuracy_chart()
+
+st.subheader("Retrain on permuted pixels", anchor=False)
+run = train_panel(PAGE, lambda: retrain_config_ui(dataset, seed),
+                  note="The pretrained recipes, shrunk for a classroom CPU. Runs queue in the background.")
+draw_retrain(dataset, seed, PAGE)
+draw_my_run(run)
