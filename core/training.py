@@ -71,12 +71,24 @@ def split_validation(keys: np.ndarray, fraction: float, seed: int) -> tuple[np.n
     return train, val
 
 
-def device_name() -> str:
-    """'CPU', or the name of the GPU Keras trains on (via nvidia-smi; 'GPU' when it cannot tell)."""
+def _accelerator_visible() -> bool:
+    """Whether the Keras backend sees a GPU (the distribution API is missing on some backends)."""
     import keras
 
-    devices = [str(d).lower() for d in keras.distribution.list_devices()]
-    if not any("gpu" in d or "cuda" in d for d in devices):
+    try:
+        devices = [str(d).lower() for d in keras.distribution.list_devices()]
+    except (AttributeError, NotImplementedError, RuntimeError):
+        if keras.backend.backend() != "torch":
+            return False
+        import torch
+
+        return bool(torch.cuda.is_available())
+    return any("gpu" in d or "cuda" in d for d in devices)
+
+
+def device_name() -> str:
+    """'CPU', or the name of the GPU Keras trains on (via nvidia-smi; 'GPU' when it cannot tell)."""
+    if not _accelerator_visible():
         return "CPU"
     try:
         names = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True,
