@@ -158,11 +158,14 @@ def data_summary(images: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
     }
 
 
+MIN_TRAINABLE_IMAGES = 50
+
+
 def training_problem(summary: dict[str, Any]) -> str:
-    """Why a set of clock files cannot be trained on ('' when it can): the split by time needs repeated times."""
-    if summary["times_seen_twice"] == 0:
-        return ("no time appears twice, so the split by time leaves no test images; "
-                "use files where each time appears at least twice (e.g. 1,440 or more balanced images)")
+    """Why a set of clock files cannot be trained on ('' when it can): too few images to keep a test split."""
+    if summary["count"] < MIN_TRAINABLE_IMAGES:
+        return (f"only {summary['count']} images: at least {MIN_TRAINABLE_IMAGES} are needed to keep "
+                "a test split (20%) and a validation split")
     return ""
 
 

@@ -172,8 +172,7 @@ def _clock_run_data(data: DataConfig) -> RunData:
             images = clockdata.resize_images(images, data.clock_size)
     train, test = clockdata.split_by_time(labels, CLOCK_TEST_FRACTION, seed=data.clock_seed)
     if len(test) == 0:
-        raise DatasetError(f"{len(labels):,} clock images leave no test images: the split by time needs "
-                           "every time at least twice (use 1,440 or more images)")
+        raise DatasetError(f"{len(labels):,} clock images are too few to keep any for testing; use more images")
     description += f"; split by time into {len(train):,} train / {len(test):,} test"
     return RunData(images[train], labels[train], images[test], labels[test], None, description)
 

@@ -100,11 +100,12 @@ def test_data_summary_counts_coverage_and_images_per_hour():
     assert summary["times_seen_twice"] == 1
 
 
-def test_training_problem_refuses_files_where_no_time_repeats():
-    once = clock_lab.data_summary(np.zeros((3, 4, 4), np.uint8), np.array([[1, 0], [2, 0], [3, 0]]))
-    twice = clock_lab.data_summary(np.zeros((2, 4, 4), np.uint8), np.array([[1, 0], [1, 0]]))
-    assert "no test images" in clock_lab.training_problem(once)
-    assert clock_lab.training_problem(twice) == ""
+def test_training_problem_refuses_too_few_images():
+    few = clock_lab.data_summary(np.zeros((3, 4, 4), np.uint8), np.array([[1, 0], [2, 0], [3, 0]]))
+    labels = np.stack([np.arange(60) % 12, np.arange(60)], axis=1)
+    enough = clock_lab.data_summary(np.zeros((60, 4, 4), np.uint8), labels)
+    assert "only 3 images" in clock_lab.training_problem(few)
+    assert clock_lab.training_problem(enough) == ""
 
 
 def test_class_budget_gives_25_images_per_class_and_20_in_train_for_720_classes():

@@ -157,3 +157,10 @@ def test_resize_to_another_size_keeps_a_flat_image_flat():
     flat = np.full((1, 150, 150), 77, dtype=np.uint8)
     resized = resize_images(flat, 64)
     assert resized.shape == (1, 64, 64) and np.all(resized == 77)
+
+
+def test_a_set_with_each_time_once_still_splits_about_80_20():
+    train, test = split_by_time(balanced_times(720, seed=0), 0.2, seed=0)
+    assert len(train) + len(test) == 720
+    assert 100 <= len(test) <= 190
+    assert not set(train.tolist()) & set(test.tolist())

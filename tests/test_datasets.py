@@ -297,7 +297,7 @@ def test_clock_run_data_with_the_real_renderer_limits_and_permutes():
     assert run.permutation is not None and len(run.permutation) == 75 * 75
 
 
-@pytest.mark.skipif(importlib.util.find_spec("core.clockdata") is None, reason="core.clockdata not written yet")
-def test_too_few_clocks_for_a_test_split_are_refused():
-    with pytest.raises(DatasetError, match="leave no test images"):
-        load_run_data(DataConfig(dataset="clocks", source="render", clock_count=24, clock_size=75))
+def test_720_clocks_each_time_once_still_give_a_test_split():
+    run = load_run_data(DataConfig(dataset="clocks", source="render", clock_count=720, clock_size=75))
+    assert len(run.x_train) + len(run.x_test) == 720
+    assert 100 <= len(run.x_test) <= 190
