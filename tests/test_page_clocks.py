@@ -225,11 +225,11 @@ def test_a_local_folder_with_good_files_is_loaded(tmp_path):
     assert {m.label: m.value for m in at.metric}["Images"] == "24"
 
 
-def test_files_where_no_time_repeats_are_shown_but_not_offered_for_training():
+def test_too_few_files_are_shown_but_not_offered_for_training():
     images, labels = good_files(48, repeats=1)
     at = upload(open_user_files(), npy_bytes(images), npy_bytes(labels))
     assert {m.label: m.value for m in at.metric}["Images"] == "48"
-    assert "no test images" in at.warning[0].value
+    assert "only 48 images" in at.warning[0].value
     assert not [b for b in at.button if b.key == "clk_use_files"]
 
 
