@@ -61,6 +61,7 @@ class ModelConfig:
     dropout: float = 0.0
     batch_norm: bool = False
     downsample: int = 1                  # clock_cnn: average-pool the input by this factor first
+    polar: bool = False                  # clock_cnn: resample onto a polar grid first (a turn becomes a shift)
 
 
 @dataclass

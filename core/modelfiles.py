@@ -36,6 +36,8 @@ def load_model_file(path: str | Path) -> Any:
     """Load a .keras model for inference; never runs code from the file (safe_mode=True)."""
     import keras
 
+    import core.layers  # noqa: F401  registers Clockwork's own layers for safe-mode loading
+
     path = model_path(path)
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)

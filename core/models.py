@@ -40,9 +40,9 @@ def resolve_model_config(model: ModelConfig, clock_size: int = 150) -> ModelConf
         return replace(model, conv_filters=[24, 48, 96, 192], convs_per_block=2, first_kernel_size=5,
                        kernel_size=3, hidden=[256], dropout=0.3, activation="relu", initializer="he_normal",
                        batch_norm=True, downsample=downsample)
-    return replace(model, conv_filters=[32, 64, 128, 256], convs_per_block=1, first_kernel_size=5,
+    return replace(model, conv_filters=[32, 64, 128, 48], convs_per_block=2, first_kernel_size=5,
                    kernel_size=3, hidden=[256], dropout=0.2, activation="relu", initializer="he_normal",
-                   batch_norm=True, downsample=downsample)
+                   batch_norm=True, downsample=downsample, polar=True)
 
 
 def build_model(config: RunConfig, input_shape: tuple[int, int], encoding: Any):
@@ -131,6 +131,60 @@ def _cnn_backbone(x: Any, model: ModelConfig) -> Any:
 
 
 def _clock_backbone(x: Any, model: ModelConfig) -> Any:
+    """The clock CNN: on a polar grid (rotation-aware) or on the image itself."""
+    return _polar_backbone(x, model) if model.polar else _image_backbone(x, model)
+
+
+POLAR_GRID = (32, 120)  # radii x angles: 3 degrees (half a minute of the minute hand) per column
+
+
+def _circular_conv(x: Any, model: ModelConfig, filters: int, kernel: tuple[int, int], name: str,
+                   strides: tuple[int, int] = (1, 1)) -> Any:
+    """Conv on a polar map whose angle axis wraps around (12 o'clock sits next to 11:59)."""
+    import keras
+
+    from core.layers import CircularPad
+
+    x = CircularPad(kernel[1] // 2, kernel[0] // 2, name=f"{name}_wrap")(x)
+    x = keras.layers.Conv2D(filters, kernel, strides=strides, padding="valid", kernel_initializer=model.initializer,
+                            kernel_regularizer=_regularizer(model), use_bias=not model.batch_norm, name=name)(x)
+    if model.batch_norm:
+        x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+    return keras.layers.Activation(model.activation, name=f"{name}_act")(x)
+
+
+def _polar_backbone(x: Any, model: ModelConfig) -> Any:
+    """Unroll the dial onto a (radius x angle) grid; a turned clock is then a circular shift.
+
+    Circular convolutions keep that symmetry, a last convolution as wide as the whole circle relates
+    hands to the 12 o'clock mark wherever they are, and global pooling forgets the absolute angle,
+    which carries no information about the time.
+    """
+    import keras
+
+    from core.layers import PolarResample
+
+    layers = keras.layers
+    if model.downsample > 1:
+        x = layers.AveragePooling2D(model.downsample, name="downsample")(x)
+    radii, angles = POLAR_GRID
+    x = PolarResample(angles=angles, radii=radii, name="polar")(x)
+    *blocks, last = model.conv_filters
+    for block, filters in enumerate(blocks):
+        for index in range(model.convs_per_block):
+            kernel = model.first_kernel_size if block == index == 0 else model.kernel_size
+            # halve the radius every block, the angle from the second block on: 32x120 -> 16x120 -> 8x60 -> 4x30
+            strides = ((2, 2 if block else 1) if index == model.convs_per_block - 1 else (1, 1))
+            x = _circular_conv(x, model, filters, (kernel, kernel), f"conv_{block}_{index}", strides)
+    x = _circular_conv(x, model, last, (1, 1), "squeeze")
+    height, width = x.shape[1], x.shape[2]
+    x = layers.Reshape((1, width, height * last), name="stack_radii")(x)
+    x = _circular_conv(x, model, 2 * last, (1, width + 1 - width % 2), "whole_circle")
+    features = layers.GlobalAveragePooling2D(name="global_pool")(x)
+    return _dense_stack(features, model, "head_")
+
+
+def _image_backbone(x: Any, model: ModelConfig) -> Any:
     """Strided conv blocks on a downsampled clock, read out both globally and by position.
 
     Global average pooling alone forgets where a feature sits, but a hand's angle is mostly where it

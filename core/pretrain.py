@@ -76,7 +76,7 @@ def _recipes() -> dict[str, Recipe]:
         ("clock_sincos", "sincos", {}, "periodic sin/cos on the hour and minute circles"),
     ]
     for name, encoding, options, shows in clocks:
-        recipes.append(Recipe(name, _clock_run(name, encoding, 20, **options), shows))
+        recipes.append(Recipe(name, _clock_run(name, encoding, 12, **options), shows))
     return {recipe.name: recipe for recipe in recipes}
 
 

@@ -79,7 +79,7 @@ def test_compact_clock_cnn_has_a_sane_size_and_reads_both_sizes_at_75_px(size):
     config = clock_config("sincos", size=size)
     model = build_model(config, (size, size), encoding_for(config))
     assert 300_000 <= count_params(model) <= 1_000_000
-    assert model.get_layer("conv_0_0").input.shape[1] == 75
+    assert model.get_layer("polar").input.shape[1] == 75
 
 
 def test_mlp_knobs_reach_the_layers():

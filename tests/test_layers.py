@@ -1,0 +1,52 @@
+"""The clock CNN's own layers: a turned clock is a shifted polar map, and the model saves in safe mode."""
+
+import numpy as np
+
+from core.clocks import render_clocks
+from core.config import DataConfig, ModelConfig, RunConfig
+from core.encodings import get_encoding
+from core.layers import CircularPad, KeypointAngles, PolarResample, SpatialSoftArgmax
+from core.models import build_model
+
+
+def test_a_quarter_turn_of_the_image_is_a_quarter_shift_of_the_polar_map():
+    image = render_clocks(np.array([130]), 75, "easy", 0)[0].astype("float32")
+    turned = np.rot90(image, k=-1).copy()  # a quarter turn clockwise
+    layer = PolarResample(angles=120, radii=16)
+    original, rotated = (np.asarray(layer(x[None, :, :, None]))[0, :, :, 0] for x in (image, turned))
+    assert np.abs(np.roll(original, 30, axis=1) - rotated).mean() < 2.0
+    assert np.abs(original - rotated).mean() > 10.0
+
+
+def test_circular_padding_wraps_the_angle_axis():
+    grid = np.arange(12, dtype="float32").reshape(1, 1, 12, 1)
+    padded = np.asarray(CircularPad(angle_pad=2, radius_pad=0)(grid))[0, 0, :, 0]
+    assert padded.tolist() == [10, 11] + list(range(12)) + [0, 1]
+
+
+def test_soft_argmax_finds_the_peak_and_angles_do_not_care_about_rotation():
+    heat = np.full((1, 9, 9, 3), -50.0, dtype="float32")
+    heat[0, 4, 4, 0] = heat[0, 0, 4, 1] = heat[0, 4, 8, 2] = 50.0  # centre, top, right
+    points = np.asarray(SpatialSoftArgmax()(heat))[0]
+    assert np.allclose(points, [[0, 0], [0, 1], [1, 0]], atol=1e-3)
+    turned = np.rot90(heat, k=1, axes=(1, 2)).copy()
+    angles, angles_turned = (np.asarray(KeypointAngles()(SpatialSoftArgmax()(h))) for h in (heat, turned))
+    assert np.allclose(angles, angles_turned, atol=1e-3)
+
+
+def test_the_compact_clock_cnn_reads_the_dial_on_a_polar_grid_and_saves_safely(tmp_path):
+    import keras
+
+    from core.modelfiles import load_model_file
+
+    config = RunConfig(data=DataConfig(dataset="clocks", clock_size=75), model=ModelConfig(kind="clock_cnn", preset="compact"),
+                       encoding="sincos")
+    model = build_model(config, (75, 75), get_encoding("sincos"))
+    assert any(isinstance(layer, PolarResample) for layer in model.layers)
+    images = render_clocks(np.array([0, 200]), 75, "assignment", 0)[..., None].astype("float32")
+    before = model.predict(images, verbose=0)
+    stripped = keras.Model.from_config(model.get_config())
+    stripped.set_weights(model.get_weights())
+    stripped.save(tmp_path / "model.keras")
+    after = load_model_file(tmp_path / "model.keras").predict(images, verbose=0)
+    assert np.allclose(before["sincos"], after["sincos"], atol=1e-5)
