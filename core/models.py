@@ -40,7 +40,7 @@ def resolve_model_config(model: ModelConfig, clock_size: int = 150) -> ModelConf
         return replace(model, conv_filters=[24, 48, 96, 192], convs_per_block=2, first_kernel_size=5,
                        kernel_size=3, hidden=[256], dropout=0.3, activation="relu", initializer="he_normal",
                        batch_norm=True, downsample=downsample)
-    return replace(model, conv_filters=[32, 64, 128, 48], convs_per_block=2, first_kernel_size=5,
+    return replace(model, conv_filters=[24, 48, 96, 48], convs_per_block=2, first_kernel_size=5,
                    kernel_size=3, hidden=[256], dropout=0.2, activation="relu", initializer="he_normal",
                    batch_norm=True, downsample=downsample, polar=True)
 
@@ -135,7 +135,7 @@ def _clock_backbone(x: Any, model: ModelConfig) -> Any:
     return _polar_backbone(x, model) if model.polar else _image_backbone(x, model)
 
 
-POLAR_GRID = (32, 120)  # radii x angles: 3 degrees (half a minute of the minute hand) per column
+POLAR_GRID = (16, 120)  # radii x angles: 3 degrees (half a minute of the minute hand) per column
 
 
 def _circular_conv(x: Any, model: ModelConfig, filters: int, kernel: tuple[int, int], name: str,
@@ -173,7 +173,7 @@ def _polar_backbone(x: Any, model: ModelConfig) -> Any:
     for block, filters in enumerate(blocks):
         for index in range(model.convs_per_block):
             kernel = model.first_kernel_size if block == index == 0 else model.kernel_size
-            # halve the radius every block, the angle from the second block on: 32x120 -> 16x120 -> 8x60 -> 4x30
+            # halve the radius every block, the angle from the second block on: 16x120 -> 8x120 -> 4x60 -> 2x30
             strides = ((2, 2 if block else 1) if index == model.convs_per_block - 1 else (1, 1))
             x = _circular_conv(x, model, filters, (kernel, kernel), f"conv_{block}_{index}", strides)
     x = _circular_conv(x, model, last, (1, 1), "squeeze")
