@@ -41,8 +41,12 @@ def confusion_heatmap(matrix: np.ndarray, labels: list[str], title: str = "Confu
         heatmap.update(text=matrix.astype(np.int64).astype(str), texttemplate="%{text}",
                        textfont=dict(size=font_size(large_text) - (2 if n > 12 else 0)))
     fig = go.Figure(heatmap)
-    fig.update_layout(title=title, xaxis=dict(title="predicted class", type="category", tickangle=-45),
-                      yaxis=dict(title="true class", type="category", autorange="reversed", scaleanchor="x"),
+    short_labels = max(len(str(label)) for label in labels) <= 3
+    fig.update_layout(title=title,
+                      xaxis=dict(title="predicted class", type="category", tickangle=0 if short_labels else -45,
+                                 constrain="domain", showgrid=False),
+                      yaxis=dict(title="true class", type="category", autorange="reversed", scaleanchor="x",
+                                 constrain="domain", showgrid=False),
                       height=620 if large_text else 520, plot_bgcolor="white")
     return apply_theme(fig, large_text)
 
@@ -87,7 +91,7 @@ def clock_confusion_heatmap(matrix: np.ndarray, n_classes: int, log_scale: bool 
     tickvals, ticktext = _clock_ticks(n_classes, labels)
     axis = dict(type="category", tickvals=tickvals, ticktext=ticktext, showgrid=False)
     fig.update_layout(title=f"Confusion matrix, {n_classes} clock classes",
-                      xaxis=dict(axis, title="predicted time", tickangle=-45),
-                      yaxis=dict(axis, title="true time", autorange="reversed", scaleanchor="x"),
+                      xaxis=dict(axis, title="predicted time", tickangle=-45, constrain="domain"),
+                      yaxis=dict(axis, title="true time", autorange="reversed", scaleanchor="x", constrain="domain"),
                       height=680 if large_text else 580)
     return apply_theme(fig, large_text)
