@@ -38,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
     clocks.add_argument("--seed", type=int, default=0)
     clocks.add_argument("--out", required=True, help="output folder")
 
+    sheet = sub.add_parser("contact-sheet", help="save a PNG grid of rendered clocks with their times")
+    sheet.add_argument("--difficulty", default="assignment", choices=("easy", "assignment", "hard"))
+    sheet.add_argument("--count", type=int, default=36)
+    sheet.add_argument("--size", type=int, default=150, choices=(75, 150))
+    sheet.add_argument("--seed", type=int, default=0)
+    sheet.add_argument("--out", required=True, help="PNG file to write")
+
     train = sub.add_parser("train", help="train one run (a config file and/or flags)")
     train.add_argument("--config", help="a RunConfig JSON file")
     train.add_argument("--runs", help="runs folder (default runs/ or $CLOCKWORK_RUNS)")
@@ -152,6 +159,17 @@ def cmd_make_clocks(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_contact_sheet(args: argparse.Namespace) -> int:
+    from core.atomic import write_bytes
+    from core.contact_sheet import contact_sheet_png
+
+    if not 1 <= args.count <= 400:
+        raise CliError("--count must be between 1 and 400")
+    path = write_bytes(args.out, contact_sheet_png(args.difficulty, args.count, args.size, args.seed))
+    print(json.dumps({"png": str(path), "count": args.count, "difficulty": args.difficulty}))
+    return 0
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from core.config import RunConfig
 
@@ -227,7 +245,7 @@ def cmd_run_one(args: argparse.Namespace) -> int:
     return run_one_main(Path(args.run_dir))
 
 
-COMMANDS = {"make-clocks": cmd_make_clocks, "train": cmd_train, "evaluate": cmd_evaluate, "runs": cmd_runs,
+COMMANDS = {"make-clocks": cmd_make_clocks, "contact-sheet": cmd_contact_sheet, "train": cmd_train, "evaluate": cmd_evaluate, "runs": cmd_runs,
             "pretrain": cmd_pretrain, "worker": cmd_worker, "run-one": cmd_run_one}
 
 

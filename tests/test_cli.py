@@ -90,3 +90,13 @@ def test_module_entry_point_reports_errors_without_traceback(tmp_path):
                              "--dataset", "mnist"], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "model file not found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_contact_sheet_writes_a_png_of_captioned_clocks(tmp_path, capsys):
+    out = tmp_path / "sheet.png"
+    assert main(["contact-sheet", "--difficulty", "hard", "--count", "4", "--size", "75", "--out", str(out)]) == 0
+    from PIL import Image
+
+    with Image.open(out) as image:
+        assert image.format == "PNG" and image.width == 4 * 79
+    assert last_json(capsys.readouterr().out)["count"] == 4
