@@ -26,6 +26,7 @@ def contact_sheet_png(difficulty: str = "assignment", count: int = 36, size: int
     from core.figures_images import tile_mosaic
 
     minutes = spread_times(count, seed)
+    columns = max(1, min(columns, count))
     images = render_clocks(minutes, size=size, difficulty=difficulty, seed=seed)
     mosaic = Image.fromarray(tile_mosaic(images, columns=columns, pad=2, band=CAPTION_PX))
     draw = ImageDraw.Draw(mosaic)
