@@ -75,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     pretrain = sub.add_parser("pretrain", help="rebuild the pretrained models")
     pretrain.add_argument("--only", action="append", help="a recipe name (repeatable)")
     pretrain.add_argument("--list", action="store_true", help="list the recipes")
+    pretrain.add_argument("--report", action="store_true", help="print a Markdown table of the installed models")
     pretrain.add_argument("--out", help="output folder (default pretrained/)")
     pretrain.add_argument("--data-source", default="auto", help="MNIST/Fashion source: auto, shared, keras, embedded")
     pretrain.add_argument("--quick", action="store_true", help="1 epoch on small data: stand-ins for development")
@@ -220,6 +221,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
 def cmd_pretrain(args: argparse.Namespace) -> int:
     from core import pretrain
 
+    if args.report:
+        print(pretrain.report(Path(args.out) if args.out else None), end="")
+        return 0
     if args.list:
         for name, recipe in pretrain.RECIPES.items():
             print(f"{name:28} {recipe.describe()}")

@@ -67,13 +67,13 @@ def _recipes() -> dict[str, Recipe]:
                 shows = f"{kind.upper()} on {dataset}" + (" with permuted pixels" if permuted else "")
                 recipes.append(Recipe(name, _dataset_run(name, dataset, kind, permuted, kind_epochs), shows))
     clocks = [  # (name, encoding, epochs, options, what it shows); epochs sized for a 2-core CPU
-        ("clock_regression", "regression", 6, {}, "plain regression: fails at the 12:00 seam"),
-        ("clock_24", "classes-24", 8, {"label_smoothing": 0.05}, "24 classes of 30 minutes"),
-        ("clock_72", "classes-72", 8, {"label_smoothing": 0.05}, "72 classes of 10 minutes"),
-        ("clock_180", "classes-180", 8, {"soft_label_sigma": 4.0}, "180 classes of 4 minutes, soft targets"),
-        ("clock_720", "classes-720", 10, {"soft_label_sigma": 3.0}, "720 classes, soft targets that wrap at 12:00"),
-        ("clock_multihead", "multihead", 10, {"label_smoothing": 0.05}, "12 hour classes + minute regression"),
-        ("clock_sincos", "sincos", 10, {}, "periodic sin/cos on the hour and minute circles"),
+        ("clock_regression", "regression", 5, {}, "plain regression: fails at the 12:00 seam"),
+        ("clock_24", "classes-24", 6, {"label_smoothing": 0.05}, "24 classes of 30 minutes"),
+        ("clock_72", "classes-72", 6, {"label_smoothing": 0.05}, "72 classes of 10 minutes"),
+        ("clock_180", "classes-180", 6, {"soft_label_sigma": 4.0}, "180 classes of 4 minutes, soft targets"),
+        ("clock_720", "classes-720", 8, {"soft_label_sigma": 3.0}, "720 classes, soft targets that wrap at 12:00"),
+        ("clock_multihead", "multihead", 8, {"label_smoothing": 0.05}, "12 hour classes + minute regression"),
+        ("clock_sincos", "sincos", 8, {}, "periodic sin/cos on the hour and minute circles"),
     ]
     for name, encoding, epochs, options, shows in clocks:
         recipes.append(Recipe(name, _clock_run(name, encoding, epochs, **options), shows))
@@ -130,3 +130,63 @@ def pretrain(only: list[str] | None = None, out: Path | None = None, data_source
             _install(Path(info.path), out / name)
         results[name] = {**info.metrics, "wall_time_s": round(time.time() - started, 1)}
     return results
+
+
+# name -> (metric key, comparison, target value, how the target reads)
+TARGETS: dict[str, tuple[str, str, float, str]] = {
+    "fashion_cnn": ("accuracy", ">=", 0.925, ">= 92.5 %"),
+    "fashion_mlp": ("accuracy", ">=", 0.895, ">= 89.5 %"),
+    "mnist_cnn": ("accuracy", ">=", 0.98, ">= 98 %"),
+    "mnist_mlp": ("accuracy", ">=", 0.96, ">= 96 %"),
+    "clock_sincos": ("common_sense_error_mean_min", "<=", 0.75, "mean <= 0.75 min"),
+    "clock_multihead": ("common_sense_error_mean_min", "<=", 1.5, "mean <= 1.5 min"),
+    "clock_24": ("accuracy", ">=", 0.98, "accuracy >= 98 %"),
+    "clock_72": ("accuracy", ">=", 0.95, "accuracy >= 95 %"),
+    "clock_720": ("accuracy", ">=", 0.60, "accuracy >= 60 %"),
+}
+
+
+def _score(metrics: dict[str, Any]) -> str:
+    parts = []
+    if metrics.get("accuracy") is not None:
+        parts.append(f"{100 * metrics['accuracy']:.2f} %")
+    if metrics.get("common_sense_error_mean_min") is not None:
+        parts.append(f"mean {metrics['common_sense_error_mean_min']:.2f} min, "
+                     f"median {metrics.get('common_sense_error_median_min', float('nan')):.2f} min")
+    return "; ".join(parts)
+
+
+def _verdict(name: str, metrics: dict[str, Any], original: dict[str, Any] | None = None) -> str:
+    if name.endswith("_permuted") and original and metrics.get("accuracy") is not None:
+        change = 100 * (metrics["accuracy"] - original["accuracy"])
+        if "_mlp" in name:
+            return f"within 1 point of unpermuted: {'met' if abs(change) <= 1 else 'missed'} ({change:+.2f})"
+        return f"drop vs unpermuted reported: {change:+.2f} points"
+    if name not in TARGETS:
+        return ""
+    key, comparison, target, text = TARGETS[name]
+    value = metrics.get(key)
+    if value is None:
+        return f"{text}: not measured"
+    met = value >= target if comparison == ">=" else value <= target
+    return f"{text}: {'met' if met else 'missed'}"
+
+
+def report(out: Path | None = None) -> str:
+    """A Markdown table of every installed pretrained model: score, target, size and cost."""
+    from core.atomic import read_json
+
+    out = out or pretrained_dir()
+    lines = ["| model | what it shows | test result | target | epochs | params | train time | images/s | model size |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for name, recipe in RECIPES.items():
+        metrics = read_json(out / name / "metrics.json", default=None)
+        if not metrics:
+            lines.append(f"| `{name}` | {recipe.shows} | not trained yet | {_verdict(name, {})} | | | | | |")
+            continue
+        original = read_json(out / name.removesuffix("_permuted") / "metrics.json", default=None)
+        size = (out / name / "model.keras").stat().st_size / 2**20 if (out / name / "model.keras").exists() else 0.0
+        lines.append(f"| `{name}` | {recipe.shows} | {_score(metrics)} | {_verdict(name, metrics, original)} | "
+                     f"{metrics.get('epochs_run', '')} | {metrics.get('params', 0):,} | "
+                     f"{metrics.get('train_time_s', 0) / 60:.1f} min | {metrics.get('images_per_s', 0):.0f} | {size:.1f} MB |")
+    return "\n".join(lines) + "\n"

@@ -41,3 +41,13 @@ def test_quick_pretrain_installs_a_complete_run_folder(tmp_path):
 def test_unknown_recipe_is_refused():
     with pytest.raises(ValueError, match="unknown recipe 'nope'"):
         pretrain(["nope"])
+
+
+def test_report_lists_every_recipe_and_judges_installed_ones(tmp_path):
+    from core.pretrain import report
+
+    pretrain(["mnist_mlp"], out=tmp_path, data_source="embedded", quick=True)
+    table = report(tmp_path)
+    assert table.count("\n") == len(RECIPES) + 2
+    assert "| `mnist_mlp` | MLP on mnist |" in table and ">= 96 %: missed" in table
+    assert "| `clock_sincos` |" in table and "not trained yet" in table
