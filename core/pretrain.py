@@ -34,8 +34,11 @@ class Recipe:
         return f"{self.config.epochs:3d} epochs  {self.shows}"
 
 
-def _dataset_run(name: str, dataset: str, kind: str, permuted: bool, epochs: int) -> RunConfig:
-    model = (ModelConfig(kind="mlp", preset="reference", dropout=0.2, initializer="he_normal") if kind == "mlp"
+def _dataset_run(name: str, dataset: str, kind: str, permuted: bool, epochs: int, **options: Any) -> RunConfig:
+    """The best MLP / CNN recipe for a dataset; the permuted twin changes only the pixel order (and
+    drops the shift augmentation, which means nothing once pixels are shuffled)."""
+    dropout = options.pop("dropout", 0.2)
+    model = (ModelConfig(kind="mlp", preset="reference", dropout=dropout, initializer="he_normal") if kind == "mlp"
              else ModelConfig(kind="cnn", preset="compact"))
     return RunConfig(
         name=name,
@@ -43,7 +46,7 @@ def _dataset_run(name: str, dataset: str, kind: str, permuted: bool, epochs: int
                         validation_split=0.1),
         model=model,
         optimizer=OptimizerConfig(name="adam", learning_rate=1e-3 if kind == "mlp" else 2e-3, schedule="cosine"),
-        encoding="labels", epochs=epochs, batch_size=128, seed=0, label_smoothing=0.0,
+        encoding="labels", epochs=epochs, batch_size=128, seed=0, **options,
     )
 
 
@@ -60,12 +63,17 @@ def _clock_run(name: str, encoding: str, epochs: int, **options: Any) -> RunConf
 
 def _recipes() -> dict[str, Recipe]:
     recipes = []
-    for dataset, short, epochs in (("mnist", "mnist", (20, 15)), ("fashion-mnist", "fashion", (30, 15))):
-        for kind, kind_epochs in (("mlp", epochs[0]), ("cnn", epochs[1])):
-            for permuted in (False, True):
-                name = f"{short}_{kind}" + ("_permuted" if permuted else "")
-                shows = f"{kind.upper()} on {dataset}" + (" with permuted pixels" if permuted else "")
-                recipes.append(Recipe(name, _dataset_run(name, dataset, kind, permuted, kind_epochs), shows))
+    datasets = [  # (dataset, short name, kind, epochs, options); MNIST's MLP chosen on validation accuracy
+        ("mnist", "mnist", "mlp", 40, {"dropout": 0.3, "label_smoothing": 0.1}),
+        ("mnist", "mnist", "cnn", 15, {}),
+        ("fashion-mnist", "fashion", "mlp", 30, {}),
+        ("fashion-mnist", "fashion", "cnn", 15, {}),
+    ]
+    for dataset, short, kind, epochs, options in datasets:
+        for permuted in (False, True):
+            name = f"{short}_{kind}" + ("_permuted" if permuted else "")
+            shows = f"{kind.upper()} on {dataset}" + (" with permuted pixels" if permuted else "")
+            recipes.append(Recipe(name, _dataset_run(name, dataset, kind, permuted, epochs, **dict(options)), shows))
     clocks = [  # (name, encoding, epochs, options, what it shows); epochs sized for a 2-core CPU
         ("clock_regression", "regression", 5, {}, "plain regression: fails at the 12:00 seam"),
         ("clock_24", "classes-24", 6, {"label_smoothing": 0.05}, "24 classes of 30 minutes"),
