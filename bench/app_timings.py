@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
 
+from bench.results_file import record_section  # noqa: E402
 from tests.browser_support import (APP_PAGES, CHROMIUM, VIEWPORT, AppServer, full_page_screenshot,  # noqa: E402
                                    launch_browser, missing_browser_reason, open_page, start_app, stop_app,
                                    switch_page, wait_until_idle)
@@ -230,15 +231,7 @@ def report(timings: Timings, rounds: int) -> str:
 
 def record(body: str) -> None:
     """Replace (or add) this benchmark's section in bench/RESULTS.md, leaving other sections alone."""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    section = f"{SECTION}\n\n{body}\n"
-    if SECTION in text:
-        head, _, rest = text.partition(SECTION)
-        tail = rest.split("\n## ", 1)
-        text = head + section + ("\n## " + tail[1] if len(tail) > 1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text, encoding="utf-8")
+    record_section(SECTION, body, RESULTS)
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ from core.datasets import load_run_data  # noqa: E402
 from core.encodings import encoding_for  # noqa: E402
 from core.models import build_model, compile_model, input_shape_for  # noqa: E402
 from core.training import ProgressEvent, device_name, run_config  # noqa: E402
+from bench.results_file import record_section  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION = "## Training throughput"
@@ -79,15 +80,7 @@ def machinery_fit(config: RunConfig, root: Path) -> tuple[float, float, float]:
 
 def record(line: str) -> None:
     """Replace (or add) this benchmark's section in bench/RESULTS.md, leaving other sections alone."""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    body = f"{SECTION}\n\n{line}\n"
-    if SECTION in text:
-        head, _, rest = text.partition(SECTION)
-        tail = rest.split("\n## ", 1)
-        text = head + body + ("\n## " + tail[1] if len(tail) > 1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + body
-    RESULTS.write_text(text, encoding="utf-8")
+    record_section(SECTION, line, RESULTS)
 
 
 def main() -> None:

@@ -97,11 +97,12 @@ def _dense_stack(x: Any, model: ModelConfig, prefix: str) -> Any:
     return x
 
 
-def _conv(x: Any, model: ModelConfig, filters: int, kernel: int, name: str, strides: int = 1) -> Any:
-    """Conv2D (same padding), optional batch norm, activation."""
+def _conv(x: Any, model: ModelConfig, filters: int, kernel: Any, name: str, strides: Any = 1,
+          padding: str = "same") -> Any:
+    """Conv2D, optional batch norm, activation."""
     import keras
 
-    x = keras.layers.Conv2D(filters, kernel, strides=strides, padding="same", kernel_initializer=model.initializer,
+    x = keras.layers.Conv2D(filters, kernel, strides=strides, padding=padding, kernel_initializer=model.initializer,
                             kernel_regularizer=_regularizer(model), use_bias=not model.batch_norm, name=name)(x)
     if model.batch_norm:
         x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
@@ -141,16 +142,10 @@ POLAR_GRID = (16, 120)  # radii x angles: 3 degrees (half a minute of the minute
 def _circular_conv(x: Any, model: ModelConfig, filters: int, kernel: tuple[int, int], name: str,
                    strides: tuple[int, int] = (1, 1)) -> Any:
     """Conv on a polar map whose angle axis wraps around (12 o'clock sits next to 11:59)."""
-    import keras
-
     from core.layers import CircularPad
 
     x = CircularPad(kernel[1] // 2, kernel[0] // 2, name=f"{name}_wrap")(x)
-    x = keras.layers.Conv2D(filters, kernel, strides=strides, padding="valid", kernel_initializer=model.initializer,
-                            kernel_regularizer=_regularizer(model), use_bias=not model.batch_norm, name=name)(x)
-    if model.batch_norm:
-        x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
-    return keras.layers.Activation(model.activation, name=f"{name}_act")(x)
+    return _conv(x, model, filters, kernel, name, strides, padding="valid")
 
 
 def _polar_backbone(x: Any, model: ModelConfig) -> Any:
