@@ -14,10 +14,11 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from core import paths
+from core import classroom, paths
 from core.atomic import read_json, write_json
 from core.config import RunConfig
 from core.runs import (ACTIVE_STATES, RunInfo, create_run, is_process_alive, list_runs, now_iso, read_status,
@@ -43,8 +44,21 @@ def _root(root: str | Path | None) -> Path:
 
 
 def submit(config: RunConfig, root: str | Path | None = None, owner: str | None = None) -> str:
-    """Queue a run; returns its id. Call ensure_worker() to make sure something trains it."""
+    """Queue a run; returns its id. Call ensure_worker() to make sure something trains it.
+
+    In classroom mode the limits apply here too (epochs always; waiting runs per owner when one is given).
+    """
+    limits = classroom.limits_from_env()
+    if limits.enabled:
+        if owner is None:  # the CLI or a script: no session whose waiting runs could be counted
+            limits = replace(limits, max_queued=sys.maxsize)
+        classroom.check_submission(config, queued_count(owner, root) if owner else 0, limits=limits)
     return create_run(config, _root(root), state="queued", owner=owner).name
+
+
+def queued_count(owner: str, root: str | Path | None = None) -> int:
+    """How many queued runs `owner` has waiting."""
+    return sum(1 for info in queue(root) if info.state == "queued" and info.status.get("owner") == owner)
 
 
 def cancel(run_id: str, root: str | Path | None = None) -> bool:
@@ -56,6 +70,22 @@ def cancel(run_id: str, root: str | Path | None = None) -> bool:
         request_cancel(run_dir)
         return True
     return False
+
+
+def clear_queue(root: str | Path | None = None, reason: str = "cancelled by the teacher") -> list[str]:
+    """Cancel every queued run (the teacher's control); returns the ids it cancelled."""
+    return [info.run_id for info in queue(root) if info.state == "queued"
+            and transition(info.path, ("queued",), state="cancelled", reason=reason, finished=now_iso())]
+
+
+def cancel_all(root: str | Path | None = None) -> list[str]:
+    """Clear the queue, then ask the running run to stop; returns the ids of every run cancelled or stopping."""
+    cancelled = clear_queue(root)
+    for info in queue(root):
+        if info.state == "running":
+            request_cancel(info.path)
+            cancelled.append(info.run_id)
+    return cancelled
 
 
 def queue(root: str | Path | None = None) -> list[RunInfo]:

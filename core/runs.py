@@ -6,6 +6,7 @@ the same runs, and a killed process never leaves a folder that cannot be listed.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
@@ -84,19 +85,40 @@ def create_run(config: RunConfig, root: str | Path | None = None, state: str = "
     if state not in STATES:
         raise RunError(f"unknown run state '{state}'")
     root = Path(root or paths.runs_dir())
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        run_dir = _new_run_folder(root)
+    except OSError as error:
+        raise RunError(storage_problem(root, error)) from None
+    try:
+        write_json(run_dir / "config.json", config.to_dict())
+        status = {"state": state, "reason": "", "created": now_iso(), "started": None, "finished": None,
+                  "device": "", "backend": "", "progress": _empty_progress(config.epochs), "owner": owner}
+        write_json(run_dir / "status.json", status)
+    except OSError as error:
+        shutil.rmtree(run_dir, ignore_errors=True)  # no half-written run is left to list
+        raise RunError(storage_problem(root, error)) from None
+    return run_dir
+
+
+def _new_run_folder(root: Path) -> Path:
     while True:
         run_dir = run_path(root, new_run_id())
         try:
             run_dir.mkdir()
-            break
+            return run_dir
         except FileExistsError:
             continue
-    write_json(run_dir / "config.json", config.to_dict())
-    status = {"state": state, "reason": "", "created": now_iso(), "started": None, "finished": None,
-              "device": "", "backend": "", "progress": _empty_progress(config.epochs), "owner": owner}
-    write_json(run_dir / "status.json", status)
-    return run_dir
+
+
+def storage_problem(root: Path, error: OSError) -> str:
+    """One line saying why the runs folder cannot be written: read-only, full disk, or the OS's reason."""
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return (f"the runs folder {root} is read-only (or not writable): start the app with CLOCKWORK_RUNS "
+                "set to a writable folder")
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"no space left on the disk that holds the runs folder {root}: delete old runs or free some space"
+    return f"cannot write to the runs folder {root}: {error.strerror or error}"
 
 
 @contextmanager

@@ -7,6 +7,7 @@ CLI and tests. Progress goes to status.json / history.json (throttled, atomic) a
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import subprocess
@@ -20,6 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from core.atomic import write_bytes, write_json
+from core.classroom import check_batch_size
 from core.config import RunConfig
 from core.encodings import common_sense_error, encoding_for, to_minutes
 from core.runs import (MAX_BATCH_POINTS, RunError, RunInfo, cancel_requested, create_run, now_iso, read_run,
@@ -343,6 +345,7 @@ def _fit(run_dir: Path, config: RunConfig, on_event: Callable | None, should_sto
     data = load_run_data(config.data)
     encoding = encoding_for(config)
     (x_train, y_train), validation = _split(data, encoding, config)
+    check_batch_size(config, len(x_train))
     steps = math.ceil(len(x_train) / config.batch_size)
     model = build_model(config, input_shape_for(config), encoding)
     compile_model(model, config, encoding, steps)
@@ -403,6 +406,8 @@ def failure_reason(error: BaseException) -> str:
     kind = type(error).__name__
     if isinstance(error, MemoryError) or "resourceexhausted" in kind.lower() or "out of memory" in str(error).lower():
         return f"out of memory ({kind}: {text}): {MEMORY_ADVICE}"
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"no space left on the disk ({text}): delete old runs or free some space, then train again"
     if isinstance(error, ValueError):
         return text
     return f"{kind}: {text}"
@@ -431,7 +436,10 @@ def train_run(run_dir: str | Path, on_event: Callable[[ProgressEvent], None] | N
         set_status(run_dir, state="cancelled", reason="interrupted (Ctrl-C)", finished=now_iso())
         raise
     except Exception as error:  # any failure must end as a readable "failed" run, never a stuck "running"
-        write_bytes(run_dir / "error.txt", traceback.format_exc().encode("utf-8"))
+        try:
+            write_bytes(run_dir / "error.txt", traceback.format_exc().encode("utf-8"))
+        except OSError:  # a full disk must not hide the reason the run failed
+            pass
         reason = failure_reason(error)
         set_status(run_dir, state="failed", reason=reason, finished=now_iso())
         if on_event is not None:

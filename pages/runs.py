@@ -16,6 +16,7 @@ from core.runs import ACTIVE_STATES, STATES, RunError
 from pages.common.live import draw_run_status, live_curves, queue_rows, session_id
 from pages.common.results import all_runs, full_run
 from pages.common.state import large_text
+from pages.common.teacher import draw_teacher_section
 
 SOURCES = ("pretrained", "yours")
 RUN_FILES = (("Model", "model.keras", "application/octet-stream"), ("Metrics", "metrics.json", "application/json"),
@@ -168,6 +169,7 @@ def draw_run_details(info) -> None:
 st.title("Runs")
 st.caption("Every run: the pretrained models and the ones trained here. Select rows to compare them.")
 draw_queue_section()
+draw_teacher_section()
 st.subheader("All runs", anchor=False)
 everything = all_runs()
 if not everything:

@@ -123,7 +123,8 @@ def test_the_queue_marks_this_sessions_runs(runs_root: Path) -> None:
     assert "panel test · queued · **yours**" in text
 
 
-def test_a_fourth_waiting_run_is_refused(runs_root: Path) -> None:
+def test_a_fourth_waiting_run_is_refused(runs_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLOCKWORK_MAX_QUEUED", "3")
     at = start_app()
     for _ in range(4):
         click(at, "train_start_test")

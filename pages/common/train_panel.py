@@ -10,7 +10,7 @@ from typing import Callable
 
 import streamlit as st
 
-from core import jobs, runs
+from core import classroom, jobs, runs
 from core.config import ConfigError, RunConfig
 from core.device import describe_device, estimate_seconds, format_duration, is_long, training_set_size
 from core.runs import ACTIVE_STATES, RunInfo
@@ -64,22 +64,30 @@ def validated(config: RunConfig) -> RunConfig:
     return RunConfig.from_dict(config.to_dict())
 
 
-def _my_queued_count() -> int:
-    owner = session_id()
-    return sum(1 for info in jobs.queue() if info.state == "queued" and info.status.get("owner") == owner)
+def _check_limits(configs: list[RunConfig]) -> None:
+    """Classroom limits (waiting runs, epochs) and batch size vs the training set; raises ValueError subclasses."""
+    limits = classroom.limits_from_env(default_max_queued=MAX_QUEUED_PER_SESSION)
+    waiting = jobs.queued_count(session_id()) if session_id() else 0
+    for config in configs:
+        classroom.check_submission(config, waiting, adding=len(configs), limits=limits,
+                                   train_count=training_set_size(config))
 
 
 def _queue_and_start_worker(configs: list[RunConfig]) -> tuple[list[str], str]:
     """Submit configs for this session and make sure a worker trains them: (run ids, error message)."""
     try:
         checked = [validated(config) for config in configs]
+        _check_limits(checked)
     except ConfigError as error:
         return [], f"This setting cannot be trained: {error}"
-    waiting = _my_queued_count()
-    if waiting + len(checked) > MAX_QUEUED_PER_SESSION:
-        return [], (f"You already have {waiting} run(s) waiting; at most {MAX_QUEUED_PER_SESSION} may wait at once. "
-                    "Wait for one to start, or stop one, then try again.")
-    run_ids = [jobs.submit(config, owner=session_id()) for config in checked]
+    except classroom.ClassroomLimitError as error:
+        return [], str(error)
+    run_ids: list[str] = []
+    try:
+        for config in checked:
+            run_ids.append(jobs.submit(config, owner=session_id()))
+    except ValueError as error:  # the runs folder is read-only or full (RunError), or a limit raced us
+        return run_ids, f"The run could not be queued: {error}"
     try:
         jobs.ensure_worker()
     except (OSError, RuntimeError) as error:
