@@ -40,7 +40,7 @@ def resolve_model_config(model: ModelConfig, clock_size: int = 150) -> ModelConf
         return replace(model, conv_filters=[24, 48, 96, 192], convs_per_block=2, first_kernel_size=5,
                        kernel_size=3, hidden=[256], dropout=0.3, activation="relu", initializer="he_normal",
                        batch_norm=True, downsample=downsample)
-    return replace(model, conv_filters=[24, 48, 96, 48], convs_per_block=2, first_kernel_size=5,
+    return replace(model, conv_filters=[32, 32, 64, 64, 128, 128, 128], convs_per_block=1, first_kernel_size=5,
                    kernel_size=3, hidden=[256], dropout=0.2, activation="relu", initializer="he_normal",
                    batch_norm=True, downsample=downsample, polar=True)
 
@@ -52,8 +52,10 @@ def build_model(config: RunConfig, input_shape: tuple[int, int], encoding: Any):
     model_config = resolve_model_config(config.model, config.data.clock_size)
     inputs = keras.Input((*input_shape, 1), name="image")
     x = keras.layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
+    if model_config.kind == "clock_cnn" and model_config.downsample > 1:
+        x = keras.layers.AveragePooling2D(model_config.downsample, name="downsample")(x)  # augment the small image
     if config.data.augment:
-        x = _augmentation(x, model_config.kind)
+        x = _augmentation(x, model_config.kind, shift=not model_config.polar)
     backbone = {"mlp": _mlp_backbone, "cnn": _cnn_backbone, "clock_cnn": _clock_backbone}[model_config.kind]
     features = backbone(x, model_config)
     outputs = encoding.build_head(features)
@@ -61,13 +63,15 @@ def build_model(config: RunConfig, input_shape: tuple[int, int], encoding: Any):
     return keras.Model(inputs, outputs=outputs, name=name)
 
 
-def _augmentation(x: Any, kind: str) -> Any:
+def _augmentation(x: Any, kind: str, shift: bool = True) -> Any:
     """Label-safe, training-only augmentation: never rotations or flips, which would change a clock's time."""
     import keras
 
     layers = keras.layers
     if kind != "clock_cnn":
         return layers.RandomTranslation(0.08, 0.08, fill_mode="constant", name="aug_shift")(x)
+    if not shift:  # a polar grid is centred on the image: shifting the dial would bend its angles
+        return layers.RandomContrast(0.2, name="aug_contrast")(x)
     x = layers.RandomTranslation(0.05, 0.05, fill_mode="nearest", name="aug_shift")(x)
     x = layers.RandomBrightness(0.15, value_range=(0.0, 1.0), name="aug_brightness")(x)
     x = layers.RandomContrast(0.2, name="aug_contrast")(x)
@@ -136,7 +140,9 @@ def _clock_backbone(x: Any, model: ModelConfig) -> Any:
     return _polar_backbone(x, model) if model.polar else _image_backbone(x, model)
 
 
-POLAR_GRID = (16, 120)  # radii x angles: 3 degrees (half a minute of the minute hand) per column
+POLAR_GRID = (32, 120)  # radii x angles: 3 degrees (half a minute of the minute hand) per column
+# (radius, angle) strides of the polar convolutions: 32x120 -> 16x120 -> 8x60 -> 8x60 -> 4x30 -> 2x30
+POLAR_STRIDES = [(1, 1), (2, 1), (2, 2), (1, 1), (2, 2), (2, 1)]
 
 
 def _circular_conv(x: Any, model: ModelConfig, filters: int, kernel: tuple[int, int], name: str,
@@ -151,30 +157,26 @@ def _circular_conv(x: Any, model: ModelConfig, filters: int, kernel: tuple[int, 
 def _polar_backbone(x: Any, model: ModelConfig) -> Any:
     """Unroll the dial onto a (radius x angle) grid; a turned clock is then a circular shift.
 
-    Circular convolutions keep that symmetry, a last convolution as wide as the whole circle relates
-    hands to the 12 o'clock mark wherever they are, and global pooling forgets the absolute angle,
-    which carries no information about the time.
+    Circular convolutions keep that symmetry while the radius shrinks to a few rows; the rows are
+    stacked into one profile per angle, a last convolution as wide as the whole circle relates the
+    hands to the 12 o'clock triangle wherever they are, and global pooling forgets the absolute
+    angle, which says nothing about the time. conv_filters = [polar conv filters..., relation filters].
     """
     import keras
 
     from core.layers import PolarResample
 
     layers = keras.layers
-    if model.downsample > 1:
-        x = layers.AveragePooling2D(model.downsample, name="downsample")(x)
     radii, angles = POLAR_GRID
+    *conv_filters, relation = model.conv_filters
     x = PolarResample(angles=angles, radii=radii, name="polar")(x)
-    *blocks, last = model.conv_filters
-    for block, filters in enumerate(blocks):
-        for index in range(model.convs_per_block):
-            kernel = model.first_kernel_size if block == index == 0 else model.kernel_size
-            # halve the radius every block, the angle from the second block on: 16x120 -> 8x120 -> 4x60 -> 2x30
-            strides = ((2, 2 if block else 1) if index == model.convs_per_block - 1 else (1, 1))
-            x = _circular_conv(x, model, filters, (kernel, kernel), f"conv_{block}_{index}", strides)
-    x = _circular_conv(x, model, last, (1, 1), "squeeze")
-    height, width = x.shape[1], x.shape[2]
-    x = layers.Reshape((1, width, height * last), name="stack_radii")(x)
-    x = _circular_conv(x, model, 2 * last, (1, width + 1 - width % 2), "whole_circle")
+    for index, filters in enumerate(conv_filters):
+        kernel = model.first_kernel_size if index == 0 else model.kernel_size
+        strides = POLAR_STRIDES[index] if index < len(POLAR_STRIDES) else (1, 1)
+        x = _circular_conv(x, model, filters, (kernel, kernel), f"polar_conv_{index}", strides)
+    height, width, channels = x.shape[1], x.shape[2], x.shape[3]
+    x = layers.Reshape((1, width, height * channels), name="stack_radii")(x)
+    x = _circular_conv(x, model, relation, (1, width + 1 - width % 2), "whole_circle")
     features = layers.GlobalAveragePooling2D(name="global_pool")(x)
     return _dense_stack(features, model, "head_")
 
@@ -188,8 +190,6 @@ def _image_backbone(x: Any, model: ModelConfig) -> Any:
     import keras
 
     layers = keras.layers
-    if model.downsample > 1:
-        x = layers.AveragePooling2D(model.downsample, name="downsample")(x)
     for block, filters in enumerate(model.conv_filters):
         for index in range(model.convs_per_block):
             kernel = model.first_kernel_size if block == index == 0 else model.kernel_size

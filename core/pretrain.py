@@ -75,13 +75,13 @@ def _recipes() -> dict[str, Recipe]:
             shows = f"{kind.upper()} on {dataset}" + (" with permuted pixels" if permuted else "")
             recipes.append(Recipe(name, _dataset_run(name, dataset, kind, permuted, epochs, **dict(options)), shows))
     clocks = [  # (name, encoding, epochs, options, what it shows); epochs sized for a 2-core CPU
-        ("clock_regression", "regression", 5, {}, "plain regression: fails at the 12:00 seam"),
-        ("clock_24", "classes-24", 6, {"label_smoothing": 0.05}, "24 classes of 30 minutes"),
-        ("clock_72", "classes-72", 6, {"label_smoothing": 0.05}, "72 classes of 10 minutes"),
-        ("clock_180", "classes-180", 6, {"soft_label_sigma": 4.0}, "180 classes of 4 minutes, soft targets"),
-        ("clock_720", "classes-720", 8, {"soft_label_sigma": 3.0}, "720 classes, soft targets that wrap at 12:00"),
-        ("clock_multihead", "multihead", 8, {"label_smoothing": 0.05}, "12 hour classes + minute regression"),
-        ("clock_sincos", "sincos", 8, {}, "periodic sin/cos on the hour and minute circles"),
+        ("clock_regression", "regression", 3, {}, "plain regression: fails at the 12:00 seam"),
+        ("clock_24", "classes-24", 5, {"label_smoothing": 0.05}, "24 classes of 30 minutes"),
+        ("clock_72", "classes-72", 5, {"label_smoothing": 0.05}, "72 classes of 10 minutes"),
+        ("clock_180", "classes-180", 4, {"soft_label_sigma": 4.0}, "180 classes of 4 minutes, soft targets"),
+        ("clock_720", "classes-720", 6, {"soft_label_sigma": 3.0}, "720 classes, soft targets that wrap at 12:00"),
+        ("clock_multihead", "multihead", 6, {"label_smoothing": 0.05}, "12 hour classes + minute regression"),
+        ("clock_sincos", "sincos", 6, {}, "periodic sin/cos on the hour and minute circles"),
     ]
     for name, encoding, epochs, options, shows in clocks:
         recipes.append(Recipe(name, _clock_run(name, encoding, epochs, **options), shows))
