@@ -153,7 +153,8 @@ def test_compare_queues_one_run_per_value_with_the_same_seed() -> None:
     assert set(group.split(",")) == {info.run_id for info in runs.list_runs()}
 
 
-def test_compare_refuses_more_runs_than_may_wait() -> None:
+def test_compare_refuses_more_runs_than_may_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLOCKWORK_MAX_QUEUED", "3")
     at = open_page()
     at.multiselect(key="compare_optimizer").set_value(["sgd", "adam"])
     at.multiselect(key="compare_learning_rate").set_value([1e-3, 1e-2]).run()

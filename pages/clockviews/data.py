@@ -124,8 +124,8 @@ def _files_ui() -> None:
         left, right = st.columns(2)
         images_file = left.file_uploader("images.npy (uint8 [N, H, W])", type=["npy"], key="clk_up_images")
         labels_file = right.file_uploader("labels.npy (int [N, 2]: hour, minute)", type=["npy"], key="clk_up_labels")
-        st.caption(f"Uploads up to {upload_cap_mb()} MB each; the assignment's 18,000 images at 150 px are "
-                   "about 405 MB, so give a local path for those.")
+        st.caption(f"Uploads up to {upload_cap_mb()} MB each (the assignment's 18,000 images at 150 px are "
+                   "about 405 MB). On a shared classroom server, prefer a local path for big files.")
         if images_file is not None and labels_file is not None:
             _load_uploads(images_file, labels_file)
         elif str(st.session_state.get(USER_DATA_KEY, {}).get("token", "")).startswith("upload:"):

@@ -16,7 +16,7 @@ from core.device import describe_device, estimate_seconds, format_duration, is_l
 from core.runs import ACTIVE_STATES, RunInfo
 from pages.common.live import live_curves, session_id, status_fragment
 
-__all__ = ["train_panel", "current_run", "submit_runs", "live_curves", "MAX_QUEUED_PER_SESSION"]
+__all__ = ["train_panel", "current_run", "submit_runs", "live_curves", "MAX_QUEUED_PER_SESSION", "max_waiting_runs"]
 
 MAX_QUEUED_PER_SESSION = 8
 RUN_PARAM = "run"
@@ -62,6 +62,11 @@ def _remember(page: str, run_id: str) -> None:
 def validated(config: RunConfig) -> RunConfig:
     """The config after the same validation the worker applies (raises ConfigError naming the key)."""
     return RunConfig.from_dict(config.to_dict())
+
+
+def max_waiting_runs() -> int:
+    """How many runs one session may have waiting (smaller in classroom mode)."""
+    return classroom.limits_from_env(default_max_queued=MAX_QUEUED_PER_SESSION).max_queued
 
 
 def _check_limits(configs: list[RunConfig]) -> None:

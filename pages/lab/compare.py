@@ -13,7 +13,7 @@ from core.experiments import (COMPARE_AXES, CompareAxis, LabKnobs, axes_for, com
 from core.figures import comparison_bar
 from core.runs import ACTIVE_STATES, RunInfo
 from pages.common.state import large_text
-from pages.common.train_panel import MAX_QUEUED_PER_SESSION, submit_runs
+from pages.common.train_panel import max_waiting_runs, submit_runs
 
 GROUP_PARAM = "compare"
 GROUP_STATE = "compare_group"
@@ -62,9 +62,10 @@ def queue_ui(base: LabKnobs, page: str) -> None:
     st.caption(f"{count} run(s): the sidebar's {base.kind.upper()} settings with only *{label}* changed, "
                f"all with seed {base.seed} and {format_value(base.limit_train) if base.limit_train else 'all'} "
                "training images.")
-    too_many = count > MAX_QUEUED_PER_SESSION
+    limit = max_waiting_runs()
+    too_many = count > limit
     if too_many:
-        st.warning(f"At most {MAX_QUEUED_PER_SESSION} of your runs may wait at once; pick fewer values.",
+        st.warning(f"At most {limit} of your runs may wait at once; pick fewer values.",
                    icon=":material/warning:")
     if st.button(f"Queue {count} run(s)", key="compare_queue", icon=":material/queue:", type="primary",
                  disabled=count == 0 or too_many):
