@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
+from bench.results_file import record_section  # noqa: E402
 from core.clocks import balanced_times, make_clock_dataset, render_clocks  # noqa: E402
 from core.encodings import to_minutes  # noqa: E402
 
@@ -44,12 +45,17 @@ def _cpu_seconds() -> float:
     return times.user + times.system + times.children_user + times.children_system
 
 
+LINES: list[str] = []  # what --write records
+
+
 def timed(label: str, render, count: int) -> np.ndarray:
     """Run `render`, print wall time, images/s and the CPU seconds it used (workers included)."""
     start_wall, start_cpu = time.perf_counter(), _cpu_seconds()
     images = render()
     wall, cpu = time.perf_counter() - start_wall, _cpu_seconds() - start_cpu
-    print(f"  {label:28s} {wall:6.2f} s  {count / wall:8.0f} images/s   CPU {cpu:6.2f} s ({cpu / count * 1e3:.2f} ms/image)")
+    line = f"  {label:28s} {wall:6.2f} s  {count / wall:8.0f} images/s   CPU {cpu:6.2f} s ({cpu / count * 1e3:.2f} ms/image)"
+    print(line)
+    LINES.append(line)
     return images
 
 
@@ -70,14 +76,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--compare", action="store_true", help="also time 1 thread and a spawn process pool")
     parser.add_argument("--cache", action="store_true", help="also time make_clock_dataset cold and warm")
+    parser.add_argument("--write", action="store_true", help="record the result in bench/RESULTS.md")
     args = parser.parse_args(argv)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"{args.n} clocks, difficulty {args.difficulty}, {cores} cores, load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     minutes = to_minutes(balanced_times(args.n, args.seed))
     render_clocks(minutes[:64], 75, args.difficulty, args.seed)                       # warm-up
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     for size in args.sizes:
         print(f"size {size}:")
+        LINES.append(f"size {size}:")
         images = timed("render_clocks (default)", lambda: render_clocks(minutes, size, args.difficulty, args.seed),
                        args.n)
         if args.compare:
@@ -88,7 +97,12 @@ def main(argv: list[str] | None = None) -> None:
             assert np.array_equal(images, single) and np.array_equal(images, threads), "renders differ"
         if args.cache:
             time_cache(args.n, size, args.difficulty, args.seed)
-    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average after: {load_after}")
+    if args.write:
+        record_section("## Clock renderer", "```\n" + "\n".join(LINES) + "\n```\n\n"
+                       f"{args.n} '{args.difficulty}' clocks, {cores} CPU cores, load average {load_before} before, "
+                       f"{load_after} after; `.venv/bin/python bench/bench_render.py --write`")
 
 
 if __name__ == "__main__":
