@@ -92,6 +92,8 @@ class RunConfig:
     batch_size: int = 64
     seed: int = 0
     early_stopping_patience: int = 0     # 0 = off; watches val_loss and restores the best weights
+    init_from: str = ""                  # transfer learning: a run folder or .keras file whose layers of the
+                                         # same name and shape start from its weights (relative to the repo)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict, ready for json.dumps."""
@@ -195,6 +197,7 @@ def validate(config: RunConfig) -> None:
     _check(0.0 <= config.label_smoothing < 1.0, "label_smoothing", "must be in [0, 1)")
     _check(0.0 <= config.soft_label_sigma <= 60.0, "soft_label_sigma", "must be in [0, 60] minutes")
     _check(config.early_stopping_patience >= 0, "early_stopping_patience", "must be >= 0")
+    _check(".." not in Path(config.init_from).parts, "init_from", "must not climb out with '..'")
     is_clock = data.dataset == "clocks"
     _check(is_clock == (model.kind == "clock_cnn"), "model.kind",
            "must be clock_cnn for clocks and mlp or cnn for mnist/fashion-mnist")

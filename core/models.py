@@ -40,7 +40,7 @@ def resolve_model_config(model: ModelConfig, clock_size: int = 150) -> ModelConf
         return replace(model, conv_filters=[24, 48, 96, 192], convs_per_block=2, first_kernel_size=5,
                        kernel_size=3, hidden=[256], dropout=0.3, activation="relu", initializer="he_normal",
                        batch_norm=True, downsample=downsample)
-    return replace(model, conv_filters=[32, 32, 64, 64, 128, 128, 128], convs_per_block=1, first_kernel_size=5,
+    return replace(model, conv_filters=[32, 32, 64, 64, 128, 128, 256], convs_per_block=1, first_kernel_size=5,
                    kernel_size=3, hidden=[256], dropout=0.2, activation="relu", initializer="he_normal",
                    batch_norm=True, downsample=downsample, polar=True)
 

@@ -88,6 +88,25 @@ def _accelerator_visible() -> bool:
     return any("gpu" in d or "cuda" in d for d in devices)
 
 
+def transfer_weights(model: Any, source: str) -> list[str]:
+    """Start every layer that has a namesake of the same shapes in `source` from its weights (transfer
+    learning); returns the names of the layers copied. A source sharing no layer is an error."""
+    from core.modelfiles import load_model_file
+    from core.paths import REPO_ROOT
+
+    path = Path(source) if Path(source).is_absolute() else REPO_ROOT / source
+    donor = {layer.name: layer for layer in load_model_file(path).layers}
+    copied = []
+    for layer in model.layers:
+        weights = donor[layer.name].get_weights() if layer.name in donor else None
+        if weights and [w.shape for w in weights] == [w.shape for w in layer.get_weights()]:
+            layer.set_weights(weights)
+            copied.append(layer.name)
+    if not copied:
+        raise ValueError(f"init_from {source}: no layer of that model matches this one")
+    return copied
+
+
 def device_name() -> str:
     """'CPU', or the name of the GPU Keras trains on (via nvidia-smi; 'GPU' when it cannot tell)."""
     if not _accelerator_visible():
@@ -348,6 +367,8 @@ def _fit(run_dir: Path, config: RunConfig, on_event: Callable | None, should_sto
     check_batch_size(config, len(x_train))
     steps = math.ceil(len(x_train) / config.batch_size)
     model = build_model(config, input_shape_for(config), encoding)
+    if config.init_from:
+        transfer_weights(model, config.init_from)
     compile_model(model, config, encoding, steps)
     tracker = _Tracker(run_dir, config, on_event, should_stop, validation, encoding)
     tracker.train_count, tracker.batches = len(x_train), steps

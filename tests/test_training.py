@@ -127,3 +127,26 @@ def test_train_run_returns_the_run_read_back_from_disk(runs_root, make_config):
     run_dir = create_run(make_config(), runs_root)
     info = train_run(run_dir)
     assert info == read_run(run_dir)
+
+
+def test_init_from_starts_matching_layers_from_another_run(tmp_path, make_config):
+    from core.training import run_config, transfer_weights
+    from core.models import build_model, input_shape_for
+    from core.encodings import encoding_for
+    from core.modelfiles import load_model_file
+
+    donor = run_config(make_config(), root=tmp_path)
+    config = make_config(encoding="labels")
+    model = build_model(config, input_shape_for(config), encoding_for(config))
+    copied = transfer_weights(model, str(donor.path))
+    assert "dense_0" in copied
+    source = load_model_file(donor.path).get_layer("dense_0").get_weights()[0]
+    assert np.array_equal(model.get_layer("dense_0").get_weights()[0], source)
+
+
+def test_init_from_a_model_with_no_matching_layer_is_refused(tmp_path, make_config, make_clock_config):
+    from core.training import run_config
+
+    donor = run_config(make_clock_config(), root=tmp_path)
+    info = run_config(make_config(init_from=str(donor.path)), root=tmp_path)
+    assert info.status["state"] == "failed" and "no layer" in info.status["reason"]
