@@ -79,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     pretrain.add_argument("--out", help="output folder (default pretrained/)")
     pretrain.add_argument("--data-source", default="auto", help="MNIST/Fashion source: auto, shared, keras, embedded")
     pretrain.add_argument("--quick", action="store_true", help="1 epoch on small data: stand-ins for development")
+    pretrain.add_argument("--epochs", type=int, help="override the recipes' epochs (recorded in config.json)")
 
     worker = sub.add_parser("worker", help="run queued runs one at a time (started by the app)")
     worker.add_argument("--runs", help="runs folder")
@@ -229,7 +230,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
             print(f"{name:28} {recipe.describe()}")
         return 0
     results = pretrain.pretrain(args.only, out=Path(args.out) if args.out else None, data_source=args.data_source,
-                                quick=args.quick)
+                                epochs=args.epochs, quick=args.quick)
     for name, metrics in results.items():
         print(json.dumps({"name": name, **metrics}))
     return 0
