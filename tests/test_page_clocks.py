@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 
@@ -251,8 +252,7 @@ def test_a_finished_run_of_another_session_joins_the_comparison_when_asked(pretr
     at = open_page("Compare")
     folder = paths.runs_dir()
     source = pretrained_root / "clock_sincos"
-    config = RECIPES["clock_sincos"].config
-    config.name = "my sincos"
+    config = dataclasses.replace(RECIPES["clock_sincos"].config, name="my sincos")
     run_dir = runs.create_run(config, folder, state="done", owner="someone else")
     for file in ("metrics.json", "evaluation.npz"):
         (run_dir / file).write_bytes((source / file).read_bytes())
