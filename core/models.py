@@ -175,8 +175,7 @@ def _polar_backbone(x: Any, model: ModelConfig) -> Any:
         strides = POLAR_STRIDES[index] if index < len(POLAR_STRIDES) else (1, 1)
         x = _circular_conv(x, model, filters, (kernel, kernel), f"polar_conv_{index}", strides)
     height, width, channels = x.shape[1], x.shape[2], x.shape[3]
-    x = layers.Permute((2, 1, 3), name="angle_first")(x)                      # [angle, radius, channel]
-    x = layers.Reshape((1, width, height * channels), name="stack_radii")(x)  # one profile per angle
+    x = layers.Reshape((1, width, height * channels), name="stack_radii")(x)
     x = _circular_conv(x, model, relation, (1, width + 1 - width % 2), "whole_circle")
     features = layers.GlobalAveragePooling2D(name="global_pool")(x)
     return _dense_stack(features, model, "head_")
