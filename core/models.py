@@ -157,10 +157,11 @@ def _circular_conv(x: Any, model: ModelConfig, filters: int, kernel: tuple[int, 
 def _polar_backbone(x: Any, model: ModelConfig) -> Any:
     """Unroll the dial onto a (radius x angle) grid; a turned clock is then a circular shift.
 
-    Circular convolutions keep that symmetry while the radius shrinks to a few rows; the rows are
-    stacked into one profile per angle, a last convolution as wide as the whole circle relates the
-    hands to the 12 o'clock triangle wherever they are, and global pooling forgets the absolute
-    angle, which says nothing about the time. conv_filters = [polar conv filters..., relation filters].
+    Circular convolutions keep that symmetry while the radius shrinks to two rows; the last map is
+    reshaped row-major into one sequence of 30 positions (this interleaves the two rows, so the
+    network is only roughly turn-invariant — it is the layout the shipped models were trained with),
+    a last convolution as wide as the whole sequence relates the hands to the 12 o'clock triangle,
+    and global pooling forgets where things were. conv_filters = [polar conv filters..., relation filters].
     """
     import keras
 
@@ -175,7 +176,7 @@ def _polar_backbone(x: Any, model: ModelConfig) -> Any:
         strides = POLAR_STRIDES[index] if index < len(POLAR_STRIDES) else (1, 1)
         x = _circular_conv(x, model, filters, (kernel, kernel), f"polar_conv_{index}", strides)
     height, width, channels = x.shape[1], x.shape[2], x.shape[3]
-    x = layers.Reshape((1, width, height * channels), name="stack_radii")(x)
+    x = layers.Reshape((1, width, height * channels), name="stack_radii")(x)  # row-major: rows interleave
     x = _circular_conv(x, model, relation, (1, width + 1 - width % 2), "whole_circle")
     features = layers.GlobalAveragePooling2D(name="global_pool")(x)
     return _dense_stack(features, model, "head_")
