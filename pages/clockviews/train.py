@@ -46,7 +46,7 @@ def clock_config_ui() -> RunConfig:
     epochs = st.slider("Epochs", 1, 60, 10, key="clk_train_epochs")
     learning_rate = st.select_slider("Learning rate", LEARNING_RATES, value=2e-3, key="clk_train_lr",
                                      format_func=lambda v: f"{v:g}")
-    data.augment = st.toggle("Augment (brightness, noise, small shifts)", value=data.source == "render",
+    data.augment = st.toggle("Augment (label-safe: contrast on the polar model)", value=data.source == "render",
                              key="clk_train_augment")
     sigma = 0.0
     if encoding.startswith("classes-"):
