@@ -7,7 +7,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import streamlit as st  # noqa: E402
 
-from pages.common.state import init_state, sidebar_settings  # noqa: E402
+from ui.state import init_state, sidebar_settings  # noqa: E402
 
 st.set_page_config(page_title="Clockwork", page_icon=":material/schedule:", layout="wide")
 init_state()

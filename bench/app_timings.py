@@ -188,7 +188,7 @@ def context_line(rounds: int) -> str:
     """Machine, versions and the pretrained models present: the numbers depend on all of them."""
     import streamlit
 
-    from core import paths
+    from core.storage import paths
 
     pretrained = sorted(p.name for p in paths.pretrained_dir().glob("*") if (p / "model.keras").is_file())
     load = os.getloadavg()[0]

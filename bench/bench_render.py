@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from bench.results_file import record_section  # noqa: E402
-from core.clocks import balanced_times, make_clock_dataset, render_clocks  # noqa: E402
-from core.encodings import to_minutes  # noqa: E402
+from core.clocks.render import balanced_times, make_clock_dataset, render_clocks  # noqa: E402
+from core.models.encodings import to_minutes  # noqa: E402
 
 
 def render_with_threads(minutes: np.ndarray, size: int, difficulty: str, seed: int, workers: int) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Classroom load: N browser sessions browse every page while M short runs train; queue order and render times.
 
 Bounded and loopback only: starts `streamlit run streamlit_app.py` on a free 127.0.0.1 port with a temporary
-runs folder, queues M tiny MNIST runs (500 images, 1 epoch) through core.jobs.submit into that folder and
+runs folder, queues M tiny MNIST runs (500 images, 1 epoch) through core.runs.jobs.submit into that folder and
 starts the worker, then opens N pages in one headless Chromium (Debian's /usr/bin/chromium via Playwright).
 Each session opens the home page, then clicks through every page in the sidebar, round after round, until
 every run has ended (or --timeout). A page counts as rendered when its title shows, the script run has

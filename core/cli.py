@@ -150,7 +150,7 @@ def _apply_flags(raw: dict[str, Any], args: argparse.Namespace) -> dict[str, Any
 
 
 def cmd_make_clocks(args: argparse.Namespace) -> int:
-    from core.clocks import make_clock_dataset, write_assignment_files
+    from core.clocks.render import make_clock_dataset, write_assignment_files
 
     if args.n < 1:
         raise CliError("--n must be at least 1")
@@ -162,8 +162,8 @@ def cmd_make_clocks(args: argparse.Namespace) -> int:
 
 
 def cmd_contact_sheet(args: argparse.Namespace) -> int:
-    from core.atomic import write_bytes
-    from core.contact_sheet import contact_sheet_png
+    from core.storage.atomic import write_bytes
+    from core.clocks.contact_sheet import contact_sheet_png
 
     if not 1 <= args.count <= 400:
         raise CliError("--count must be between 1 and 400")
@@ -179,7 +179,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.config:
         raw = RunConfig.from_json_file(args.config).to_dict()
     config = RunConfig.from_dict(_apply_flags(raw, args))
-    from core.training import run_config
+    from core.runs.training import run_config
 
     def report(event: Any) -> None:
         if event.kind in ("epoch", "end") and not args.quiet:
@@ -193,7 +193,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from core.saved_models import evaluate_saved_model
+    from core.evaluation.saved import evaluate_saved_model
 
     result = evaluate_saved_model(args.model, images=args.images, labels=args.labels, render=args.render,
                                   difficulty=args.difficulty, seed=args.seed, dataset=args.dataset,
@@ -204,7 +204,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from core.runs import list_runs
+    from core.runs.store import list_runs
 
     root = Path(args.runs) if args.runs else None
     for info in list_runs(root, include_pretrained=args.pretrained):
@@ -220,7 +220,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_pretrain(args: argparse.Namespace) -> int:
-    from core import pretrain
+    from core.runs import pretrain
 
     if args.report:
         print(pretrain.report(Path(args.out) if args.out else None), end="")
@@ -237,15 +237,15 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from core.jobs import worker_main
-    from core.paths import runs_dir
+    from core.runs.jobs import worker_main
+    from core.storage.paths import runs_dir
 
     worker_main(Path(args.runs) if args.runs else runs_dir(), idle_exit=args.idle_exit)
     return 0
 
 
 def cmd_run_one(args: argparse.Namespace) -> int:
-    from core.jobs import run_one_main
+    from core.runs.jobs import run_one_main
 
     return run_one_main(Path(args.run_dir))
 

@@ -164,7 +164,7 @@ def _check(ok: bool, key: str, message: str) -> None:
 
 def validate(config: RunConfig) -> None:
     """Refuse values no run can use, naming the key (learning rate > 0, classes dividing 720, ...)."""
-    from core.encodings import get_encoding  # local: encodings imports keras lazily only
+    from core.models.encodings import get_encoding  # local: encodings imports keras lazily only
 
     data, model, opt = config.data, config.model, config.optimizer
     _check(data.dataset in DATASETS, "data.dataset", f"must be one of {', '.join(DATASETS)}")

@@ -2,16 +2,18 @@
 
 import streamlit as st
 
-from core import clock_lab, runs
-from core.runs import ACTIVE_STATES
-from pages.clockviews.compare import draw_compare_tab
-from pages.clockviews.data import draw_data_tab
-from pages.clockviews.encodings import draw_encodings_tab
-from pages.clockviews.train import TRAIN_NOTE, clock_config_ui
-from pages.common.live import live_curves
-from pages.common.results import pretrained_infos
-from pages.common.state import large_text
-from pages.common.train_panel import train_panel
+from core.lab import clock_lab
+
+from core.runs import store as runs
+from core.runs.store import ACTIVE_STATES
+from ui.clocks.compare_tab import draw_compare_tab
+from ui.clocks.data_tab import draw_data_tab
+from ui.clocks.encodings_tab import draw_encodings_tab
+from ui.clocks.train_form import TRAIN_NOTE, clock_config_ui
+from ui.live import live_curves
+from ui.run_cache import pretrained_infos
+from ui.state import large_text
+from ui.train_panel import train_panel
 
 PAGE = "clocks"
 TABS = ["Data", "Encodings", "Compare", "Confusion & circle", "Inspector"]
@@ -65,11 +67,11 @@ if compare_tab.open:
         draw_compare_tab(shown, large)
 if results_tab.open:
     with results_tab:
-        from pages.clockviews.results import draw_results  # imported here: only this tab needs it
+        from ui.clocks.results_tab import draw_results  # imported here: only this tab needs it
 
         draw_results(shown, large)
 if inspector_tab.open:
     with inspector_tab:
-        from pages.clockviews.inspector import draw_inspector  # loads models: only when this tab is open
+        from ui.clocks.inspector_tab import draw_inspector  # loads models: only when this tab is open
 
         draw_inspector(shown, large)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common.results import pretrained_table
+from ui.run_cache import pretrained_table
 
 st.title("Clockwork")
 st.markdown(

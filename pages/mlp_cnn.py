@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from core.datasets import TITLES
+from core.data.datasets import TITLES
 from core.figures import image_grid
-from pages.common.state import large_text
-from pages.common.train_panel import train_panel
-from pages.lab.compare import draw_compare
-from pages.lab.data import dataset_samples
-from pages.lab.knobs import config_ui, last_knobs
-from pages.lab.results import draw_results
+from ui.state import large_text
+from ui.train_panel import train_panel
+from ui.lab.compare_view import draw_compare
+from ui.lab.data_view import dataset_samples
+from ui.lab.knobs import config_ui, last_knobs
+from ui.lab.results_view import draw_results
 
 PAGE = "mlp-cnn"
 

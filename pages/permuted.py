@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from core.datasets import TITLES
-from pages.common.train_panel import train_panel
-from pages.lab.permuted_views import draw_accuracy_chart, draw_my_run, draw_retrain, draw_shuffle, retrain_config_ui
+from core.data.datasets import TITLES
+from ui.train_panel import train_panel
+from ui.lab.permuted_views import draw_accuracy_chart, draw_my_run, draw_retrain, draw_shuffle, retrain_config_ui
 
 PAGE = "permuted"
 

@@ -9,14 +9,18 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core import jobs, runs, tables
+from core.runs import jobs
+
+from core.runs import store as runs
+
+from core.lab import tables
 from core.config import DATASETS
 from core.figures import available_metrics, training_curves
-from core.runs import ACTIVE_STATES, STATES, RunError
-from pages.common.live import draw_run_status, live_curves, queue_rows, session_id
-from pages.common.results import all_runs, full_run
-from pages.common.state import large_text
-from pages.common.teacher import draw_teacher_section
+from core.runs.store import ACTIVE_STATES, STATES, RunError
+from ui.live import draw_run_status, live_curves, queue_rows, session_id
+from ui.run_cache import all_runs, full_run
+from ui.state import large_text
+from ui.teacher import draw_teacher_section
 
 SOURCES = ("pretrained", "yours")
 RUN_FILES = (("Model", "model.keras", "application/octet-stream"), ("Metrics", "metrics.json", "application/json"),

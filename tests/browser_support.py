@@ -28,7 +28,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1400, "height": 1000}
-WORKER_INFO = "worker.json"  # core.jobs.WORKER_INFO; not imported so this module stays import-light
+WORKER_INFO = "worker.json"  # core.runs.jobs.WORKER_INFO; not imported so this module stays import-light
 
 # The app is idle when its script run has ended, the "Running..." widget is gone and no element is still a skeleton.
 IDLE_JS = """() => {

@@ -29,7 +29,7 @@ def isolated_folders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shared_cac
 
 @pytest.fixture
 def runs_root(tmp_path: Path) -> Path:
-    """The (not yet created) runs folder of this test, the same one core.paths.runs_dir() returns."""
+    """The (not yet created) runs folder of this test, the same one core.storage.paths.runs_dir() returns."""
     return tmp_path / "runs"
 
 

@@ -14,8 +14,8 @@ REPO = Path(__file__).resolve().parent.parent
 SMOKE = """
 import json, sys
 from core.config import RunConfig
-from core.training import run_config
-from core.modelfiles import load_model_file
+from core.runs.training import run_config
+from core.models.saved import load_model_file
 import keras
 config = RunConfig.from_dict(json.loads(sys.argv[1]))
 info = run_config(config, root=sys.argv[2])

@@ -8,8 +8,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core import classroom, jobs, runs
-from core.classroom import ClassroomLimitError, ClassroomLimits, check_submission, limits_from_env
+from core.runs import classroom
+
+from core.runs import jobs
+
+from core.runs import store as runs
+from core.runs.classroom import ClassroomLimitError, ClassroomLimits, check_submission, limits_from_env
 from core.config import ConfigError, RunConfig
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -107,7 +111,7 @@ def test_without_a_password_no_guess_unlocks_the_teacher_control():
     assert not classroom.teacher_password_ok("anything", ClassroomLimits())
 
 
-# -- queue operations (core.jobs) -----------------------------------------------------------------------------
+# -- queue operations (core.runs.jobs) -----------------------------------------------------------------------------
 
 def test_submit_in_classroom_mode_refuses_a_third_waiting_run_of_one_owner(monkeypatch, runs_root, make_config):
     monkeypatch.setenv("CLOCKWORK_CLASSROOM", "1")
@@ -155,8 +159,8 @@ def panel_script() -> None:
     import streamlit as st
 
     from core.config import DataConfig, ModelConfig, RunConfig
-    from pages.common.state import init_state
-    from pages.common.train_panel import train_panel
+    from ui.state import init_state
+    from ui.train_panel import train_panel
 
     init_state()
     epochs = st.number_input("Epochs", 1, 200, 1, key="epochs")

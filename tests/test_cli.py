@@ -55,7 +55,7 @@ def test_evaluate_refuses_a_bad_clock_file_in_one_line(tmp_path, capsys):
 
 
 def test_evaluate_a_trained_model_on_rendered_clocks(tmp_path, capsys, make_clock_config):
-    from core.training import run_config
+    from core.runs.training import run_config
 
     info = run_config(make_clock_config("classes-24"), root=tmp_path)
     code = main(["evaluate", "--model", str(info.path), "--render", "1440", "--seed", "3", "--difficulty", "easy"])
@@ -66,7 +66,7 @@ def test_evaluate_a_trained_model_on_rendered_clocks(tmp_path, capsys, make_cloc
 
 
 def test_evaluate_a_classifier_on_its_dataset(tmp_path, capsys, make_config):
-    from core.training import run_config
+    from core.runs.training import run_config
 
     info = run_config(make_config(), root=tmp_path)
     assert main(["evaluate", "--model", str(info.path / "model.keras"), "--dataset", "mnist", "--source", "embedded"]) == 0
@@ -74,7 +74,7 @@ def test_evaluate_a_classifier_on_its_dataset(tmp_path, capsys, make_config):
 
 
 def test_runs_lists_a_finished_run(tmp_path, capsys, make_config):
-    from core.training import run_config
+    from core.runs.training import run_config
 
     info = run_config(make_config(name="listed"), root=tmp_path)
     capsys.readouterr()

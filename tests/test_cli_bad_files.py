@@ -16,7 +16,7 @@ def clock_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny untrained 75-px clock model (24 classes) in a run-like folder, made once per session."""
     import keras
 
-    from core.encodings import get_encoding
+    from core.models.encodings import get_encoding
 
     folder = tmp_path_factory.mktemp("clock-model")
     encoding = get_encoding("classes-24")
@@ -33,7 +33,7 @@ def evaluate(model: Path, folder: Path) -> list[str]:
 
 
 def test_the_tiny_model_evaluates_valid_files(clock_model, tmp_path, capsys):
-    from core.clocks import write_assignment_files
+    from core.clocks.render import write_assignment_files
 
     write_assignment_files(tmp_path, *bad_files.valid_arrays())
     assert main(evaluate(clock_model, tmp_path)) == 0

@@ -1,4 +1,4 @@
-"""Tests for core.clock_lab: the numbers and picks the "Tell the time" page shows."""
+"""Tests for core.lab.clock_lab: the numbers and picks the "Tell the time" page shows."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import clock_lab
-from core.encodings import to_minutes
-from core.runs import RunInfo
+from core.lab import clock_lab
+from core.models.encodings import to_minutes
+from core.runs.store import RunInfo
 
 
 def _info(run_id: str, pretrained: bool, dataset: str = "clocks", metrics: dict | None = None,

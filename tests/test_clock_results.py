@@ -12,28 +12,28 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core import datasets
-from core.atomic import write_bytes, write_json
+from core.data import datasets
+from core.storage.atomic import write_bytes, write_json
 from core.config import DataConfig, ModelConfig, RunConfig
-from core.encodings import get_encoding, to_minutes
-from core.evaluation import evaluate_clock, save_evaluation, summary
-from core.paths import pretrained_dir
-from pages.clockviews.results import READING_NOTES
+from core.models.encodings import get_encoding, to_minutes
+from core.evaluation.metrics import evaluate_clock, save_evaluation, summary
+from core.storage.paths import pretrained_dir
+from ui.clocks.results_tab import READING_NOTES
 
 N_TEST = 144
 SIZE = 75
 
 
 def results_script() -> None:
-    from core.runs import list_runs
-    from pages.clockviews.results import draw_results
+    from core.runs.store import list_runs
+    from ui.clocks.results_tab import draw_results
 
     draw_results(list_runs(include_pretrained=True, with_history=False), False)
 
 
 def inspector_script() -> None:
-    from core.runs import list_runs
-    from pages.clockviews.inspector import draw_inspector
+    from core.runs.store import list_runs
+    from ui.clocks.inspector_tab import draw_inspector
 
     draw_inspector(list_runs(include_pretrained=True, with_history=False), False)
 
@@ -168,7 +168,7 @@ class ThreeThirtyModel:
 @pytest.fixture
 def model_standin(standins, monkeypatch):
     """clock_sincos gets a model file, and loading it gives the 3:30 stand-in."""
-    from pages.common import results
+    from ui import run_cache as results
 
     write_bytes(pretrained_dir() / "clock_sincos" / "model.keras", b"stand-in")
     monkeypatch.setattr(results, "load_model", lambda path, modified: ThreeThirtyModel())
@@ -218,7 +218,7 @@ def test_a_run_without_a_model_file_is_explained(standins):
 
 
 def test_the_tell_the_time_page_hosts_both_views(model_standin, monkeypatch):
-    from core import jobs
+    from core.runs import jobs
 
     monkeypatch.setattr(jobs, "ensure_worker", lambda *args, **kwargs: None)
     at = AppTest.from_file(str(Path(__file__).parent.parent / "streamlit_app.py"), default_timeout=60)

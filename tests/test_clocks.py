@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import clocks
-from core.clockdata import load_clock_files
-from core.clocks import (DIFFICULTIES, RENDER_VERSION, ClockStyle, balanced_times, cache_path, make_clock_dataset,
+from core.clocks import render as clocks
+from core.clocks.userfiles import load_clock_files
+from core.clocks.render import (DIFFICULTIES, RENDER_VERSION, ClockStyle, balanced_times, cache_path, make_clock_dataset,
                          render_clocks, with_knobs, write_assignment_files)
 
 TIMES = np.array([0, 95, 190, 333, 500, 719])

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import core
-from core import datasets
+from core.data import datasets
 from core.config import DataConfig
-from core.datasets import DatasetError, load_dataset, load_run_data, stratified_subset
-from core.permutation import unpermute_images
+from core.data.datasets import DatasetError, load_dataset, load_run_data, stratified_subset
+from core.data.permutation import unpermute_images
 
 
 @pytest.fixture(autouse=True)
@@ -286,7 +286,7 @@ def test_clock_source_path_needs_a_folder():
         load_run_data(DataConfig(dataset="clocks", source="path"))
 
 
-@pytest.mark.skipif(importlib.util.find_spec("core.clockdata") is None, reason="core.clockdata not written yet")
+@pytest.mark.skipif(importlib.util.find_spec("core.clocks.userfiles") is None, reason="core.clocks.userfiles not written yet")
 def test_clock_run_data_with_the_real_renderer_limits_and_permutes():
     config = DataConfig(dataset="clocks", source="render", clock_count=1440, clock_size=75, clock_seed=1,
                         limit_train=240, permuted=True)

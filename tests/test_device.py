@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from core import device
+from core.runs import device
 from core.config import DataConfig, ModelConfig, RunConfig
 
 CPU = {"backend": "tensorflow", "device": "CPU", "cpu_count": 2}
@@ -49,7 +49,7 @@ def test_a_hanging_nvidia_smi_counts_as_cpu(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_describing_the_device_does_not_import_tensorflow() -> None:
-    code = "import sys, core.device as d; d.describe_device(); print('tensorflow' in sys.modules or 'keras' in sys.modules)"
+    code = "import sys, core.runs.device as d; d.describe_device(); print('tensorflow' in sys.modules or 'keras' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core.encodings import (CLOCK_ENCODINGS, Classes, common_sense_error, encoding_from_outputs, format_time,
+from core.models.encodings import (CLOCK_ENCODINGS, Classes, common_sense_error, encoding_from_outputs, format_time,
                             get_encoding, to_labels, to_minutes)
 
 ALL_TIMES = np.array([[h, m] for h in range(12) for m in range(60)])

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from core.encodings import get_encoding, to_labels, to_minutes
-from core.evaluation import (EvaluationFileError, classifier_summary, confusion_matrix, evaluate_classifier,
+from core.models.encodings import get_encoding, to_labels, to_minutes
+from core.evaluation.metrics import (EvaluationFileError, classifier_summary, confusion_matrix, evaluate_classifier,
                              evaluate_clock, load_evaluation, predict_outputs, save_evaluation, summary)
 
 RNG = np.random.default_rng(1)
@@ -162,8 +162,8 @@ def test_predict_outputs_adds_the_channel_and_wraps_a_bare_array():
 
 def test_predict_outputs_of_a_keras_model_is_keyed_by_output_name():
     from core.config import DataConfig, ModelConfig, RunConfig
-    from core.encodings import encoding_for
-    from core.models import build_model
+    from core.models.encodings import encoding_for
+    from core.models.build import build_model
 
     config = RunConfig(data=DataConfig(dataset="clocks", clock_size=75),
                        model=ModelConfig(kind="clock_cnn", conv_filters=[4], hidden=[4]), encoding="multihead")

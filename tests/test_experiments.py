@@ -1,4 +1,4 @@
-"""core.experiments: knobs to configs, comparison grids, confusion cells, permutation rows (pure functions)."""
+"""core.lab.experiments: knobs to configs, comparison grids, confusion cells, permutation rows (pure functions)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from core import experiments as ex
-from core import tables
+from core.lab import experiments as ex
+from core.lab import tables
 from core.config import ConfigError
-from core.pretrain import RECIPES
+from core.runs.pretrain import RECIPES
 
 
 def test_parse_layer_sizes_reads_commas_and_spaces() -> None:

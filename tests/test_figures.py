@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import pytest
 
 from core import figures
-from core.encodings import common_sense_error, get_encoding
+from core.models.encodings import common_sense_error, get_encoding
 from core.figures import OKABE_ITO
 
 RNG = np.random.default_rng(0)

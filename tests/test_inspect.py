@@ -1,13 +1,13 @@
-"""core.inspect: confusion cells against a brute-force loop, readouts of fake outputs, uploads, saliency wiring."""
+"""core.evaluation.readout: confusion cells against a brute-force loop, readouts of fake outputs, uploads, saliency wiring."""
 
 import io
 
 import numpy as np
 import pytest
 
-from core import inspect
-from core.encodings import Classes, MultiHead, Regression, SinCos, get_encoding
-from core.evaluation import evaluate_clock
+from core.evaluation import readout as inspect
+from core.models.encodings import Classes, MultiHead, Regression, SinCos, get_encoding
+from core.evaluation.metrics import evaluate_clock
 
 
 def fake_predictions(n: int = 500, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

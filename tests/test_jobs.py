@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from core import jobs
-from core.paths import REPO_ROOT
-from core.runs import RunError, cancel_requested, create_run, list_runs, read_run, run_path, set_status
+from core.runs import jobs
+from core.storage.paths import REPO_ROOT
+from core.runs.store import RunError, cancel_requested, create_run, list_runs, read_run, run_path, set_status
 
 
 def wait_for(condition, timeout: float = 90.0, every: float = 0.1):
@@ -26,7 +26,7 @@ def wait_for(condition, timeout: float = 90.0, every: float = 0.1):
 
 
 def spawn_worker(root: Path, idle_exit: float) -> subprocess.Popen:
-    code = f"from pathlib import Path; from core.jobs import worker_main; worker_main(Path({str(root)!r}), {idle_exit})"
+    code = f"from pathlib import Path; from core.runs.jobs import worker_main; worker_main(Path({str(root)!r}), {idle_exit})"
     return subprocess.Popen([sys.executable, "-c", code], cwd=REPO_ROOT,
                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
 

@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from core.clocks import render_clocks
+from core.clocks.render import render_clocks
 from core.config import DataConfig, ModelConfig, RunConfig
-from core.encodings import get_encoding
-from core.layers import CircularPad, KeypointAngles, PolarResample, SpatialSoftArgmax
-from core.models import build_model
+from core.models.encodings import get_encoding
+from core.models.layers import CircularPad, KeypointAngles, PolarResample, SpatialSoftArgmax
+from core.models.build import build_model
 
 
 def test_a_quarter_turn_of_the_image_is_a_quarter_shift_of_the_polar_map():
@@ -37,7 +37,7 @@ def test_soft_argmax_finds_the_peak_and_angles_do_not_care_about_rotation():
 def test_the_compact_clock_cnn_reads_the_dial_on_a_polar_grid_and_saves_safely(tmp_path):
     import keras
 
-    from core.modelfiles import load_model_file
+    from core.models.saved import load_model_file
 
     config = RunConfig(data=DataConfig(dataset="clocks", clock_size=75), model=ModelConfig(kind="clock_cnn", preset="compact"),
                        encoding="sincos")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.cli import USAGE_ERROR, main
-from core.modelfiles import ModelFileError, load_model_file, model_path
+from core.models.saved import ModelFileError, load_model_file, model_path
 
 
 @pytest.fixture(scope="module")

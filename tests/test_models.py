@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from core.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig, OPTIMIZERS, SCHEDULES
-from core.encodings import CLOCK_ENCODINGS, encoding_for
-from core.models import (build_model, build_optimizer, compile_model, count_params, input_shape_for,
+from core.models.encodings import CLOCK_ENCODINGS, encoding_for
+from core.models.build import (build_model, build_optimizer, compile_model, count_params, input_shape_for,
                          learning_rate_schedule, resolve_model_config)
 
 RNG = np.random.default_rng(0)

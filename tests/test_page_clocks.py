@@ -11,12 +11,18 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core import clock_lab, jobs, paths, runs
-from core.atomic import write_json
-from core.clocks import balanced_times
-from core.encodings import get_encoding, to_labels, to_minutes
-from core.evaluation import evaluate_clock, save_evaluation, summary
-from core.pretrain import RECIPES
+from core.lab import clock_lab
+
+from core.runs import jobs
+
+from core.storage import paths
+
+from core.runs import store as runs
+from core.storage.atomic import write_json
+from core.clocks.render import balanced_times
+from core.models.encodings import get_encoding, to_labels, to_minutes
+from core.evaluation.metrics import evaluate_clock, save_evaluation, summary
+from core.runs.pretrain import RECIPES
 
 PAGE = "pages/clocks.py"
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -140,7 +146,7 @@ def test_the_data_tab_follows_the_chosen_difficulty():
 
 
 def test_one_time_is_rendered_once_per_difficulty_side_by_side():
-    from pages.clockviews.data import DIFFICULTY_NOTES, difficulty_row
+    from ui.clocks.data_tab import DIFFICULTY_NOTES, difficulty_row
 
     row = difficulty_row(125, 75, 0)
     assert row.shape == (len(DIFFICULTY_NOTES), 75, 75) and row.dtype == np.uint8
@@ -214,7 +220,7 @@ def test_a_local_path_that_does_not_exist_is_reported(tmp_path):
 
 
 def test_a_local_folder_with_good_files_is_loaded(tmp_path):
-    from core.clocks import write_assignment_files
+    from core.clocks.render import write_assignment_files
 
     images, labels = good_files(12)
     write_assignment_files(tmp_path, images, labels)

@@ -11,13 +11,17 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
-from core import jobs, runs, tables
-from core.atomic import write_json
-from core.datasets import load_dataset
-from core.evaluation import evaluate_classifier, save_evaluation
-from core.experiments import DATASET_SHORT, LabKnobs, config_from_knobs, confusion_cell_indices
-from core.paths import REPO_ROOT
-from core.pretrain import RECIPES
+from core.runs import jobs
+
+from core.runs import store as runs
+
+from core.lab import tables
+from core.storage.atomic import write_json
+from core.data.datasets import load_dataset
+from core.evaluation.metrics import evaluate_classifier, save_evaluation
+from core.lab.experiments import DATASET_SHORT, LabKnobs, config_from_knobs, confusion_cell_indices
+from core.storage.paths import REPO_ROOT
+from core.runs.pretrain import RECIPES
 
 NAMES = [f"{short}_{kind}{suffix}" for short in DATASET_SHORT.values() for kind in ("mlp", "cnn")
          for suffix in ("", "_permuted")]
@@ -188,7 +192,7 @@ def test_the_confusion_cell_shows_the_images_behind_it() -> None:
 
 
 def standin_like_evaluation(name: str) -> dict:
-    from core.evaluation import load_evaluation
+    from core.evaluation.metrics import load_evaluation
 
     return load_evaluation(Path(pretrained_root()) / name / "evaluation.npz")
 

@@ -9,7 +9,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core import runs
+from core.runs import store as runs
 from core.config import DataConfig, ModelConfig, RunConfig
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -20,7 +20,7 @@ TINY = RunConfig(name="tiny real", data=DataConfig(dataset="mnist", source="embe
 @pytest.fixture(scope="session")
 def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One real, complete run folder (about 5 s: 200 MNIST images, one epoch), made once per session."""
-    from core.training import run_config
+    from core.runs.training import run_config
 
     info = run_config(TINY, root=tmp_path_factory.mktemp("runs-template"))
     assert info.state == "done", info.status.get("reason")

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from core.permutation import (displacement_distances, inverse_permutation, permutation_map, permute_images,
+from core.data.permutation import (displacement_distances, inverse_permutation, permutation_map, permute_images,
                               pixel_permutation, unpermute_images)
 
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from core.config import RunConfig
-from core.pretrain import RECIPES, pretrain
+from core.runs.pretrain import RECIPES, pretrain
 
 
 @pytest.mark.parametrize("name", sorted(RECIPES))
@@ -44,7 +44,7 @@ def test_unknown_recipe_is_refused():
 
 
 def test_report_lists_every_recipe_and_judges_installed_ones(tmp_path):
-    from core.pretrain import report
+    from core.runs.pretrain import report
 
     pretrain(["mnist_mlp"], out=tmp_path, data_source="embedded", quick=True)
     table = report(tmp_path)

@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from core import runs
-from core.runs import (RUN_ID_PATTERN, RunError, cancel_requested, create_run, delete_run, list_runs, read_run,
+from core.runs import store as runs
+from core.runs.store import (RUN_ID_PATTERN, RunError, cancel_requested, create_run, delete_run, list_runs, read_run,
                        request_cancel, run_path, set_status, thin_batches, transition)
 
 STATUS_KEYS = {"state", "reason", "created", "started", "finished", "device", "backend", "progress", "owner"}

@@ -8,7 +8,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core import jobs, runs
+from core.runs import jobs
+
+from core.runs import store as runs
 from core.config import DataConfig, ModelConfig, RunConfig
 
 
@@ -16,8 +18,8 @@ def panel_script() -> None:
     import streamlit as st
 
     from core.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig
-    from pages.common.state import init_state
-    from pages.common.train_panel import train_panel
+    from ui.state import init_state
+    from ui.train_panel import train_panel
 
     init_state()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.atomic import write_bytes, write_with
+from core.storage.atomic import write_bytes, write_with
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SOURCE = HERE.parent.parent.parent / "shared" / "data"

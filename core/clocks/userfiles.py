@@ -1,0 +1,209 @@
+"""The assignment's clock files (images.npy, labels.npy): safe loading, the time-stratified split, resizing.
+
+Files come from users, so every .npy header is read and checked before any data is: a pickle,
+an archive, a damaged or truncated file, an absurd shape or the wrong dtype each get their own
+one-line ClockDataError, and nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tokenize
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from core.models.encodings import to_minutes
+
+IMAGE_SIZES = (150, 75)
+MAX_BYTES = 4 * 1024 ** 3           # no array claiming more than 4 GiB is read
+_HEADER_LIMIT = 10_000              # the longest .npy header accepted (NumPy's own default)
+
+
+class ClockDataError(ValueError):
+    """A clock images/labels file that cannot be used; the message names the problem."""
+
+
+def load_clock_files(images_path: str | Path, labels_path: str | Path,
+                     max_bytes: int = MAX_BYTES) -> tuple[np.ndarray, np.ndarray]:
+    """Load and validate images.npy and labels.npy: (uint8 [N, H, W], int64 [N, 2])."""
+    images = _load_path(Path(images_path), "images", max_bytes)
+    labels = _load_path(Path(labels_path), "labels", max_bytes)
+    return _check_pair(images, labels)
+
+
+def load_clock_bytes(images_bytes: bytes, labels_bytes: bytes,
+                     max_bytes: int = MAX_BYTES) -> tuple[np.ndarray, np.ndarray]:
+    """The same checks for uploaded file contents."""
+    images = _read_npy(io.BytesIO(images_bytes), len(images_bytes), "images", max_bytes)
+    labels = _read_npy(io.BytesIO(labels_bytes), len(labels_bytes), "labels", max_bytes)
+    return _check_pair(images, labels)
+
+
+def load_clock_folder(folder: str | Path, max_bytes: int = MAX_BYTES) -> tuple[np.ndarray, np.ndarray]:
+    """Load images.npy and labels.npy from one folder."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ClockDataError(f"clock data folder not found: {folder}")
+    return load_clock_files(folder / "images.npy", folder / "labels.npy", max_bytes)
+
+
+def split_by_time(labels: np.ndarray, test_fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded train/test index arrays, stratified by the 720 times: a time seen twice or more is in both
+    parts; a time seen once goes to test with probability test_fraction, so small sets split too."""
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be between 0 and 1 (got {test_fraction})")
+    minutes = to_minutes(np.asarray(labels))
+    rng = np.random.default_rng([seed, 2])
+    order = np.lexsort((rng.random(len(minutes)), minutes))          # grouped by time, shuffled within
+    counts = np.bincount(minutes, minlength=720)
+    group_start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rank = np.arange(len(order)) - group_start[minutes[order]]          # position within its time group
+    n_test = np.floor(counts * test_fraction + 0.5).astype(np.int64)
+    single_to_test = rng.random(720) < test_fraction
+    n_test = np.where(counts >= 2, np.clip(n_test, 1, counts - 1), (counts == 1) & single_to_test)
+    is_test = rank < n_test[minutes[order]]
+    return np.sort(order[~is_test]), np.sort(order[is_test])
+
+
+def resize_images(images: np.ndarray, size: int) -> np.ndarray:
+    """Resize uint8 [N, H, W] images to [N, size, size]: area averaging (exact for 150 -> 75), nearest when enlarging."""
+    images = np.asarray(images)
+    if images.ndim != 3:
+        raise ValueError(f"resize_images needs [N, H, W] images, got shape {images.shape}")
+    if images.shape[1:] == (size, size):
+        return images
+    height, width = images.shape[1:]
+    rows, cols = _area_weights(height, size), _area_weights(width, size)
+    out = np.empty((len(images), size, size), dtype=np.uint8)
+    for start in range(0, len(images), 256):                           # bounded float32 memory
+        chunk = images[start:start + 256].astype(np.float32)
+        if height == width and height % size == 0:                     # 150 -> 75: the mean of 2x2 blocks
+            factor = height // size
+            resized = chunk.reshape(len(chunk), size, factor, size, factor).mean(axis=(2, 4))
+        else:
+            resized = np.einsum("ih,nhw,jw->nij", rows, chunk, cols, optimize=True)
+        out[start:start + 256] = np.clip(np.rint(resized), 0, 255).astype(np.uint8)
+    return out
+
+
+def _area_weights(source: int, target: int) -> np.ndarray:
+    """[target, source] weights: each target pixel averages the source pixels it overlaps (by overlap length)."""
+    edges = np.linspace(0.0, source, target + 1)
+    low, high = edges[:-1, None], edges[1:, None]
+    pixel = np.arange(source)[None, :]
+    overlap = np.clip(np.minimum(high, pixel + 1) - np.maximum(low, pixel), 0.0, None)
+    if target > source:                                                  # enlarging: nearest source pixel
+        centre = (edges[:-1] + edges[1:]) / 2
+        overlap = (np.arange(source)[None, :] == np.floor(centre)[:, None]).astype(np.float64)
+    return (overlap / overlap.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading one .npy safely.
+
+
+def _load_path(path: Path, role: str, max_bytes: int) -> np.ndarray:
+    if not path.exists():
+        raise ClockDataError(f"{role} file not found: {path}")
+    if not path.is_file():
+        raise ClockDataError(f"{role} path is not a file: {path}")
+    with open(path, "rb") as file:
+        return _read_npy(file, os.fstat(file.fileno()).st_size, f"{role} file {path.name}", max_bytes, role)
+
+
+def _read_npy(file: BinaryIO, total_size: int, name: str, max_bytes: int, role: str | None = None) -> np.ndarray:
+    """Parse the header, check it against what a clock file may be, and only then read the data."""
+    role = role or name
+    shape, fortran_order, dtype = _read_header(file, name)
+    claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if claimed > max_bytes:
+        raise ClockDataError(f"{name} claims shape {shape} ({claimed:,} bytes), over the {max_bytes:,}-byte limit")
+    present = total_size - file.tell()
+    if present < claimed:
+        raise ClockDataError(f"{name} is truncated: the header promises {claimed:,} bytes of data but only "
+                             f"{present:,} are there")
+    (_check_image_header if role == "images" else _check_label_header)(shape, dtype, name)
+    flat = np.empty(int(np.prod(shape)), dtype=dtype)
+    if file.readinto(memoryview(flat.view(np.uint8))) != claimed:
+        raise ClockDataError(f"{name} is truncated: it ended before the {claimed:,} bytes of data its header promises")
+    array = flat.reshape(shape, order="F" if fortran_order else "C")      # Fortran order: same values, other layout
+    return np.ascontiguousarray(array, dtype=dtype.newbyteorder("="))
+
+
+def _read_header(file: BinaryIO, name: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+    start = file.read(6)
+    file.seek(0)
+    if not start:
+        raise ClockDataError(f"{name} is empty")
+    if start[:4] == b"PK\x03\x04":
+        raise ClockDataError(f"{name} is a zip archive (an .npz?), not an .npy file; save each array with np.save")
+    if start[:1] == b"\x80":
+        raise ClockDataError(f"{name} is a Python pickle, not an .npy file; pickles are never loaded")
+    if start != b"\x93NUMPY":
+        raise ClockDataError(f"{name} is not an .npy file (no NumPy header); save arrays with np.save")
+    try:
+        version = np.lib.format.read_magic(file)
+        if version == (1, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(file, max_header_size=_HEADER_LIMIT)
+        elif version == (2, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(file, max_header_size=_HEADER_LIMIT)
+        else:
+            raise ClockDataError(f"{name} uses .npy format version {version[0]}.{version[1]}; save it with np.save "
+                                 "from a plain array")
+    except ClockDataError:
+        raise
+    except (ValueError, SyntaxError, TypeError, OSError, EOFError, tokenize.TokenError) as error:
+        raise ClockDataError(f"{name} has a damaged .npy header that cannot be read") from error
+    if dtype.hasobject:
+        raise ClockDataError(f"{name} holds Python objects (pickled data), which are never loaded; save plain numbers")
+    if dtype.names is not None or dtype.subdtype is not None:
+        raise ClockDataError(f"{name} has a structured dtype {dtype}; save a plain numeric array")
+    if any(dim < 0 for dim in shape):
+        raise ClockDataError(f"{name} has an impossible shape {shape}")
+    return tuple(int(dim) for dim in shape), bool(fortran_order), dtype
+
+
+def _check_image_header(shape: tuple[int, ...], dtype: np.dtype, name: str) -> None:
+    if len(shape) == 4 and shape[3] in (3, 4):
+        raise ClockDataError(f"{name} holds colour images {shape}; the clocks are grayscale [N, H, W] "
+                             "(convert, e.g. average the channels)")
+    if len(shape) != 3 or shape[1:] not in ((size, size) for size in IMAGE_SIZES):
+        raise ClockDataError(f"{name} has shape {shape}; expected (N, 150, 150) or (N, 75, 75)")
+    if shape[0] == 0:
+        raise ClockDataError(f"{name} holds no images (shape {shape})")
+    if dtype.kind == "f":
+        raise ClockDataError(f"{name} holds {dtype} images; convert them to uint8 gray levels 0-255 "
+                             "(e.g. np.clip(images * 255, 0, 255).astype(np.uint8) for 0-1 floats)")
+    if dtype != np.uint8:
+        raise ClockDataError(f"{name} holds {dtype} images; they must be uint8 gray levels 0-255")
+
+
+def _check_label_header(shape: tuple[int, ...], dtype: np.dtype, name: str) -> None:
+    if dtype.kind == "f":
+        raise ClockDataError(f"{name} holds {dtype} labels; they must be integers [hour, minute]")
+    if dtype.kind not in "iu":
+        raise ClockDataError(f"{name} holds {dtype} labels; they must be integers [hour, minute]")
+    if len(shape) != 2 or shape[1] != 2:
+        raise ClockDataError(f"{name} has shape {shape}; expected (N, 2) rows of [hour, minute]")
+    if shape[0] == 0:
+        raise ClockDataError(f"{name} holds no labels (shape {shape})")
+
+
+def _check_pair(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if len(images) != len(labels):
+        raise ClockDataError(f"images has {len(images)} images but labels has {len(labels)} rows; they must match")
+    labels = labels.astype(np.int64)
+    if (labels < 0).any():
+        row = int(np.argwhere(labels < 0)[0, 0])
+        raise ClockDataError(f"labels contain negative values (row {row}: {labels[row].tolist()})")
+    hours, minutes = labels[:, 0], labels[:, 1]
+    if (hours > 11).any():
+        row = int(np.argmax(hours > 11))
+        raise ClockDataError(f"hour values must be 0-11 (12 o'clock is 0); row {row} has hour {hours[row]}")
+    if (minutes > 59).any():
+        row = int(np.argmax(minutes > 59))
+        raise ClockDataError(f"minute values must be 0-59; row {row} has minute {minutes[row]}")
+    return images, labels

@@ -1,0 +1,340 @@
+"""MNIST and Fashion-MNIST from wherever they are, saying where; and the arrays a run's DataConfig asks for.
+
+Sources: "path" (a user's .npz in Keras layout), "keras" (Keras' download, or its cache already on disk),
+"shared" ($CLOCKWORK_DATA_DIR or ../shared/data beside the repository), "embedded" (the compact copy in
+core/data, always there). "auto" takes the first that exists in that order and never downloads.
+
+Loaded arrays are memoised per process and marked read-only: they are shared by every caller, so
+copy before changing them in place (`load_run_data` already hands out new arrays when it subsets or
+permutes).
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import os
+import socket
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.config import DataConfig
+from core.storage.paths import REPO_ROOT, embedded_data_dir
+from core.data.permutation import permute_images, pixel_permutation
+
+DATASETS = ("mnist", "fashion-mnist")
+SOURCES = ("auto", "path", "keras", "shared", "embedded")
+CLASS_NAMES = {
+    "mnist": [str(digit) for digit in range(10)],
+    "fashion-mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                      "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+}
+TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+KEYS = ("x_train", "y_train", "x_test", "y_test")
+SHARED_FILES = {"mnist": "mnist-10k.npz", "fashion-mnist": "fashion-mnist.npz"}
+EMBEDDED_FILES = {
+    "mnist": {"mnist.npz": KEYS},
+    "fashion-mnist": {"fashion-mnist-train.npz": ("x_train", "y_train"),
+                      "fashion-mnist-test.npz": ("x_test", "y_test")},
+}
+# What keras.datasets.<name>.load_data() leaves in ~/.keras/datasets (keras/src/datasets/*.py).
+KERAS_FASHION_FILES = {"y_train": ("train-labels-idx1-ubyte.gz", 8), "x_train": ("train-images-idx3-ubyte.gz", 16),
+                       "y_test": ("t10k-labels-idx1-ubyte.gz", 8), "x_test": ("t10k-images-idx3-ubyte.gz", 16)}
+DOWNLOAD_TIMEOUT_S = 10.0  # per socket operation: an unreachable host fails fast, a slow download still finishes
+CLOCK_TEST_FRACTION = 0.2
+
+
+class DatasetError(ValueError):
+    """A dataset that cannot be loaded: unknown name or source, a bad file, a failed download."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One image dataset in Keras layout (uint8 images [N, 28, 28], uint8 labels 0-9), read-only arrays."""
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: list[str]
+    source: str          # path | keras | shared | embedded
+    description: str     # one sentence for the UI: where the images came from and how many
+
+
+@dataclass
+class RunData:
+    """The arrays one run trains and tests on (the validation split is carved from train later)."""
+
+    x_train: np.ndarray   # uint8 [N, H, W]
+    y_train: np.ndarray   # int [N] class indices, or int [N, 2] [hour, minute] for clocks
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: list[str] | None
+    description: str
+    permutation: np.ndarray | None = None
+
+
+def shared_data_dir() -> Path:
+    """The full datasets folder: $CLOCKWORK_DATA_DIR, else ../shared/data beside the repository."""
+    return Path(os.environ.get("CLOCKWORK_DATA_DIR") or REPO_ROOT.parent / "shared" / "data")
+
+
+def keras_datasets_dir() -> Path:
+    """Where Keras caches downloads: $KERAS_HOME/datasets, else ~/.keras/datasets."""
+    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras") / "datasets"
+
+
+def resolve_source(name: str, source: str = "auto", path: str | None = None) -> str:
+    """The concrete source a load would use (path, keras, shared or embedded), found without loading."""
+    return _public(_resolve(_checked_name(name), source, path))
+
+
+def load_dataset(name: str, source: str = "auto", path: str | None = None) -> Dataset:
+    """Load MNIST or Fashion-MNIST from `source`; memoised per process, arrays read-only."""
+    name = _checked_name(name)
+    how = _resolve(name, source, path)
+    if how == "path":
+        file = _user_file(path)
+        stat = file.stat()
+        return _load_cached(name, how, str(file), (stat.st_mtime_ns, stat.st_size))
+    location = {"keras": keras_datasets_dir(), "keras-cache": keras_datasets_dir(),
+                "shared": shared_data_dir(), "embedded": embedded_data_dir()}[how]
+    return _load_cached(name, how, str(location), None)
+
+
+def clear_dataset_cache() -> None:
+    """Forget memoised datasets (tests, or after a file changed in place)."""
+    _load_cached.cache_clear()
+
+
+def stratified_subset(labels: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """Indices of `n` items whose classes keep the proportions of `labels`, seeded, in their original order."""
+    labels = np.asarray(labels)
+    if n >= len(labels):
+        return np.arange(len(labels))
+    order = np.random.default_rng(seed).permutation(len(labels))
+    shuffled = labels[order]
+    rank = np.empty(len(labels))
+    for value in np.unique(shuffled):
+        members = shuffled == value
+        rank[members] = (np.arange(members.sum()) + 0.5) / members.sum()
+    return np.sort(order[np.argsort(rank, kind="stable")[:n]])
+
+
+def load_run_data(data: DataConfig) -> RunData:
+    """The train/test arrays a DataConfig asks for: loaded or rendered, limited, permuted if asked."""
+    if data.dataset == "clocks":
+        run = _clock_run_data(data)
+        strata = run.y_train[:, 0] % 12  # keep every hour equally represented
+    else:
+        dataset = load_dataset(data.dataset, data.source, data.path or None)
+        run = RunData(dataset.x_train, dataset.y_train.astype(np.int64), dataset.x_test,
+                      dataset.y_test.astype(np.int64), list(dataset.class_names), dataset.description)
+        strata = run.y_train
+    if 0 < data.limit_train < len(run.y_train):
+        keep = stratified_subset(strata, data.limit_train, seed=0)
+        run.x_train, run.y_train = run.x_train[keep], run.y_train[keep]
+        run.description += f"; training limited to {data.limit_train:,} images"
+    if data.permuted:
+        run.permutation = pixel_permutation(data.permutation_seed, int(np.prod(run.x_train.shape[1:])))
+        run.x_train = permute_images(run.x_train, run.permutation)
+        run.x_test = permute_images(run.x_test, run.permutation)
+        run.description += f"; pixels permuted (seed {data.permutation_seed})"
+    return run
+
+
+def _clock_run_data(data: DataConfig) -> RunData:
+    if data.source not in ("render", "auto", "path"):
+        raise DatasetError(f"unknown clock source '{data.source}'; choose render or path")
+    if data.source == "path" and not data.path:
+        raise DatasetError("clock source 'path' needs data.path: a folder with images.npy and labels.npy")
+    from core.clocks import userfiles as clockdata
+
+    if data.source != "path":
+        from core.clocks.render import make_clock_dataset
+
+        images, labels = make_clock_dataset(n=data.clock_count, size=data.clock_size,
+                                            difficulty=data.clock_difficulty, seed=data.clock_seed)
+        description = (f"rendered clocks: {len(images):,} images of {data.clock_size}x{data.clock_size} px, "
+                       f"difficulty '{data.clock_difficulty}', seed {data.clock_seed}")
+    else:
+        folder = Path(data.path).expanduser()
+        images, labels = clockdata.load_clock_files(folder / "images.npy", folder / "labels.npy")
+        description = f"your clock files in {folder}: {len(images):,} images"
+        if images.shape[1:] != (data.clock_size, data.clock_size):
+            description += f", resized from {images.shape[1]}x{images.shape[2]} to {data.clock_size}x{data.clock_size} px"
+            images = clockdata.resize_images(images, data.clock_size)
+    train, test = clockdata.split_by_time(labels, CLOCK_TEST_FRACTION, seed=data.clock_seed)
+    if len(test) == 0:
+        raise DatasetError(f"{len(labels):,} clock images are too few to keep any for testing; use more images")
+    description += f"; split by time into {len(train):,} train / {len(test):,} test"
+    return RunData(images[train], labels[train], images[test], labels[test], None, description)
+
+
+def _checked_name(name: str) -> str:
+    if name not in DATASETS:
+        raise DatasetError(f"unknown dataset '{name}'; choose {' or '.join(DATASETS)}")
+    return name
+
+
+def _resolve(name: str, source: str, path: str | None) -> str:
+    if source not in SOURCES:
+        raise DatasetError(f"unknown data source '{source}'; choose one of {', '.join(SOURCES)}")
+    if source != "auto":
+        return source
+    if path:
+        return "path"
+    if _keras_cache_complete(name):
+        return "keras-cache"
+    if (shared_data_dir() / SHARED_FILES[name]).is_file():
+        return "shared"
+    return "embedded"
+
+
+def _public(how: str) -> str:
+    return "keras" if how == "keras-cache" else how
+
+
+def _keras_cache_complete(name: str) -> bool:
+    folder = keras_datasets_dir()
+    if name == "mnist":
+        return (folder / "mnist.npz").is_file()
+    return all((folder / "fashion-mnist" / file).is_file() for file, _ in KERAS_FASHION_FILES.values())
+
+
+def _user_file(path: str | None) -> Path:
+    if not path:
+        raise DatasetError("source 'path' needs the path of an .npz file")
+    file = Path(path).expanduser().resolve()
+    if not file.is_file():
+        raise DatasetError(f"no dataset file at {file}")
+    return file
+
+
+@functools.lru_cache(maxsize=6)
+def _load_cached(name: str, how: str, location: str, stamp: tuple[int, int] | None) -> Dataset:
+    arrays, description = _READERS[how](name, Path(location))
+    arrays = _validated(arrays, description)
+    counts = f"{len(arrays['x_train']):,} train / {len(arrays['x_test']):,} test images"
+    return Dataset(name=name, class_names=list(CLASS_NAMES[name]), source=_public(how),
+                   description=f"{description}: {counts}" + _NOTES[how].format(title=TITLES[name]),
+                   **{key: _read_only(arrays[key]) for key in KEYS})
+
+
+def _read_path(name: str, file: Path) -> tuple[dict[str, np.ndarray], str]:
+    return _read_npz(file, KEYS), f"your file {file.name}"
+
+
+def _read_shared(name: str, folder: Path) -> tuple[dict[str, np.ndarray], str]:
+    file = folder / SHARED_FILES[name]
+    if not file.is_file():
+        raise DatasetError(f"the shared data folder has no {file.name} (looked in {folder})")
+    return _read_npz(file, KEYS), f"shared data folder {folder}"
+
+
+def _read_embedded(name: str, folder: Path) -> tuple[dict[str, np.ndarray], str]:
+    arrays: dict[str, np.ndarray] = {}
+    for file, keys in EMBEDDED_FILES[name].items():
+        arrays.update(_read_npz(folder / file, keys))
+    return arrays, "embedded offline copy"
+
+
+def _read_keras_cache(name: str, folder: Path) -> tuple[dict[str, np.ndarray], str]:
+    where = f"Keras cache in {folder}"
+    if name == "mnist":
+        return _read_npz(folder / "mnist.npz", KEYS), where
+    arrays = {}
+    for key, (file, offset) in KERAS_FASHION_FILES.items():
+        try:
+            with gzip.open(folder / "fashion-mnist" / file, "rb") as stream:
+                arrays[key] = np.frombuffer(stream.read(), np.uint8, offset=offset)
+        except (OSError, EOFError, ValueError, zlib.error) as error:
+            raise DatasetError(f"the Keras cache file {file} is damaged ({error}); delete it or choose another source") from None
+    for part in ("train", "test"):
+        arrays[f"x_{part}"] = arrays[f"x_{part}"].reshape(-1, 28, 28)
+    return arrays, where
+
+
+def _download_with_keras(name: str, folder: Path) -> tuple[dict[str, np.ndarray], str]:
+    import keras
+
+    loader = keras.datasets.mnist if name == "mnist" else keras.datasets.fashion_mnist
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)  # process-wide while it runs; urllib has no other hook
+    try:
+        (x_train, y_train), (x_test, y_test) = loader.load_data()
+    except Exception as error:  # keras' get_file raises a bare Exception for network failures
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DatasetError(f"downloading {TITLES[name]} with Keras failed ({reason}); "
+                           "the embedded offline copy is available: choose source 'embedded'") from None
+    finally:
+        socket.setdefaulttimeout(previous)
+    arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    return arrays, f"Keras download (cached in {folder})"
+
+
+_READERS = {"path": _read_path, "keras": _download_with_keras, "keras-cache": _read_keras_cache,
+            "shared": _read_shared, "embedded": _read_embedded}
+_NOTES = {"path": "", "keras": " (the official {title} split)", "keras-cache": " (the official {title} split)",
+          "shared": " of {title}", "embedded": " (subset of {title})"}
+
+
+def _read_npz(file: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The named arrays of an .npz, refusing pickles; every problem becomes a DatasetError naming it."""
+    if not file.is_file():
+        raise DatasetError(f"no dataset file at {file}")
+    if not zipfile.is_zipfile(file):
+        raise DatasetError(f"{file.name} is not an .npz file (not a zip archive)")
+    try:
+        with np.load(file, allow_pickle=False) as archive:
+            missing = [key for key in keys if key not in archive.files]
+            if missing:
+                raise DatasetError(f"{file.name} is missing {', '.join(missing)}; "
+                                   f"a dataset .npz in Keras layout holds {', '.join(KEYS)}")
+            return {key: _read_member(archive, key, file.name) for key in keys}
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+        raise DatasetError(f"{file.name} could not be read as an .npz file ({error})") from None
+
+
+def _read_member(archive: Any, key: str, file_name: str) -> np.ndarray:
+    try:
+        return archive[key]
+    except ValueError as error:
+        if "pickle" in str(error) or "Object arrays" in str(error):
+            raise DatasetError(f"{file_name}: {key} holds Python objects; only plain numeric arrays are loaded") from None
+        raise DatasetError(f"{file_name}: {key} is not a readable array ({error})") from None
+
+
+def _validated(arrays: dict[str, np.ndarray], where: str) -> dict[str, np.ndarray]:
+    """Check Keras layout: uint8 images [N, 28, 28], one integer label 0-9 per image; labels become uint8."""
+    checked = dict(arrays)
+    for part in ("train", "test"):
+        images, labels = arrays[f"x_{part}"], arrays[f"y_{part}"]
+        if images.dtype != np.uint8:
+            raise DatasetError(f"{where}: x_{part} must be uint8 pixels 0-255, got {images.dtype}")
+        if images.ndim != 3 or images.shape[1:] != (28, 28):
+            raise DatasetError(f"{where}: x_{part} must have shape (N, 28, 28), got {images.shape}")
+        if len(images) == 0:
+            raise DatasetError(f"{where}: x_{part} holds no images")
+        if not np.issubdtype(labels.dtype, np.integer):
+            raise DatasetError(f"{where}: y_{part} must hold integer labels 0-9, got {labels.dtype}")
+        if labels.shape != (len(images),):
+            raise DatasetError(f"{where}: y_{part} must have shape ({len(images)},), one label per image "
+                               f"of x_{part}, got {labels.shape}")
+        if labels.min() < 0 or labels.max() > 9:
+            raise DatasetError(f"{where}: y_{part} holds labels outside 0-9 "
+                               f"(min {labels.min()}, max {labels.max()})")
+        checked[f"y_{part}"] = labels.astype(np.uint8, copy=False)
+    return checked
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array = np.ascontiguousarray(array)
+    array.setflags(write=False)
+    return array

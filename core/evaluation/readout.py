@@ -1,0 +1,255 @@
+"""Looking inside clock models: which test images sit in a confusion cell, what one image's outputs say, where it looks.
+
+Everything here is NumPy on arrays a model or an evaluation report already produced, so the
+"Tell the time" result views stay thin and these answers are unit-tested. Keras is never imported:
+a model enters only as a `predict_fn(images) -> outputs dict` (see `model_predict_fn`).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from core.models.encodings import MINUTES, Classes, format_time
+from core.evaluation.metrics import whole_minutes
+from core.evaluation.saliency import clock_target_fn, occlusion_saliency
+
+PredictFn = Callable[[np.ndarray], dict]
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024      # an uploaded image file, .npy or picture
+MAX_UPLOAD_SIDE = 4096                   # pixels per side of an uploaded picture or array
+MIN_UPLOAD_SIDE = 16
+SMALL_OUTPUT = 4                         # heads this narrow are listed value by value in the readout
+
+
+class UploadError(ValueError):
+    """An uploaded clock image that cannot be used; the message names the problem."""
+
+
+# ---- confusion cells ---------------------------------------------------------------------------
+
+def cell_indices(true_minutes: np.ndarray, predicted_minutes: np.ndarray, n_classes: int,
+                 true_class: int, predicted_class: int) -> np.ndarray:
+    """Indices of the test images counted in one cell of an n-class confusion matrix (evaluation's binning)."""
+    bins = Classes(n_classes)
+    true_bins = bins.classes_of(np.asarray(true_minutes).reshape(-1))
+    predicted_bins = bins.classes_of(whole_minutes(predicted_minutes))  # as evaluate_clock bins them
+    return np.flatnonzero((true_bins == true_class) & (predicted_bins == predicted_class))
+
+
+def top_mistakes(confusion: np.ndarray, k: int = 10) -> list[tuple[int, int, int]]:
+    """The k largest off-diagonal cells as (true class, predicted class, count), largest first."""
+    off = np.asarray(confusion, np.int64).copy()
+    np.fill_diagonal(off, 0)
+    order = np.argsort(-off, axis=None, kind="stable")[:k]
+    rows, cols = np.unravel_index(order, off.shape)
+    return [(int(r), int(c), int(off[r, c])) for r, c in zip(rows, cols) if off[r, c] > 0]
+
+
+def class_range(n_classes: int, index: int) -> str:
+    """The clock times one of n classes covers: '3:30–3:39', or '3:30' for one-minute classes."""
+    width = MINUTES // n_classes
+    start = index * width
+    return format_time(start) if width == 1 else f"{format_time(start)}–{format_time(start + width - 1)}"
+
+
+def hour_offset(n_classes: int, true_class: int, predicted_class: int) -> int:
+    """How many whole hours a cell sits off the diagonal (0 when less than an hour), the short way round."""
+    width = MINUTES // n_classes
+    shift = ((predicted_class - true_class) * width) % MINUTES
+    shift = shift - MINUTES if shift > MINUTES // 2 else shift
+    return int(np.trunc(shift / 60))
+
+
+def add_cell_targets(fig: Any, confusion: np.ndarray, n_classes: int) -> Any:
+    """Add clickable see-through markers on every non-empty cell of a clock confusion heatmap.
+
+    Plotly heatmaps send no selection events to Streamlit, so one invisible scatter point per non-empty
+    cell carries the click (and turns vermillion when selected); customdata holds [true, predicted, count].
+    """
+    import plotly.graph_objects as go
+
+    counts = np.asarray(confusion, np.int64)
+    rows, cols = np.nonzero(counts)
+    labels = [class_range(n_classes, i) for i in range(n_classes)]
+    fig.add_trace(go.Scatter(
+        x=[labels[c] for c in cols], y=[labels[r] for r in rows], mode="markers", name="cells",
+        customdata=np.stack([rows, cols, counts[rows, cols]], axis=1), showlegend=False,
+        marker=dict(size=max(4, 14 - n_classes // 60), opacity=0, symbol="square"),
+        selected=dict(marker=dict(opacity=0.9, color="#D55E00")), unselected=dict(marker=dict(opacity=0)),
+        hovertemplate="true %{y}<br>predicted %{x}<br>%{customdata[2]} images (click to see them)<extra></extra>"))
+    return fig
+
+
+def selected_cell(points: list[dict]) -> tuple[int, int] | None:
+    """(true class, predicted class) from a Plotly selection made on `add_cell_targets` markers, else None."""
+    for point in points or []:
+        data = point.get("customdata")
+        if isinstance(data, dict):  # typed arrays reach Python as {"0": ..., "1": ...}
+            data = [data.get("0"), data.get("1")]
+        if isinstance(data, (list, tuple)) and len(data) >= 2 and None not in data[:2]:
+            return int(data[0]), int(data[1])
+    return None
+
+
+# ---- one image's outputs -----------------------------------------------------------------------
+
+@dataclass
+class Readout:
+    """What a model said about one image, in clock words."""
+
+    minutes: float                                            # the decoded answer, minutes after 12:00
+    time: str                                                 # the answer as a reading, e.g. '3:30'
+    top: list[tuple[str, float]] = field(default_factory=list)     # (time, probability), most likely first
+    raw: list[tuple[str, float]] = field(default_factory=list)     # small output heads, value by value
+    circles: list[dict] = field(default_factory=list)              # sin/cos points read as angles
+
+
+def _column_minutes(encoding: Any, width: int, decoded: float) -> np.ndarray:
+    """The time each probability column stands for: class centres, or each hour with the decoded minute."""
+    centres = getattr(encoding, "centres", None)
+    if callable(centres):
+        return np.asarray(centres(), np.float64)
+    step = MINUTES // width   # a head over equal slices of the dial (the 12 hours of a multi-head model)
+    return np.arange(width) * step + decoded % step
+
+
+def _column_label(encoding: Any, width: int, index: int, minutes: float) -> str:
+    if callable(getattr(encoding, "centres", None)) and MINUTES // width > 1:
+        return f"{format_time(minutes)} ({class_range(width, index)})"
+    return format_time(minutes)
+
+
+def _top_rows(encoding: Any, outputs: dict, decoded: float, k: int) -> list[tuple[str, float]]:
+    probabilities = encoding.class_probabilities(outputs)
+    if probabilities is None:
+        return []
+    row = np.asarray(probabilities, np.float64).reshape(len(np.atleast_2d(probabilities)), -1)[0]
+    minutes = _column_minutes(encoding, len(row), decoded)
+    order = np.argsort(-row, kind="stable")[:k]
+    return [(_column_label(encoding, len(row), int(i), minutes[i]), float(row[i])) for i in order]
+
+
+def _raw_rows(outputs: dict) -> list[tuple[str, float]]:
+    rows = []
+    for name, value in outputs.items():
+        values = np.asarray(value, np.float64).reshape(len(np.atleast_2d(value)), -1)[0]
+        if len(values) <= SMALL_OUTPUT:
+            rows += [(name if len(values) == 1 else f"{name}[{i}]", float(v)) for i, v in enumerate(values)]
+    return rows
+
+
+def _circle_rows(encoding: Any, outputs: dict) -> list[dict]:
+    points = getattr(encoding, "circle_points", None)
+    if not callable(points):
+        return []
+    rows = []
+    for circle, xy, period in zip(("hour", "minute"), points(outputs), (MINUTES, 60)):
+        sin, cos = (float(v) for v in np.asarray(xy, np.float64)[0])
+        angle = float(np.degrees(np.arctan2(sin, cos)) % 360.0)
+        reads = angle / 360.0 * period
+        rows.append({"circle": circle, "sin": sin, "cos": cos, "radius": float(np.hypot(sin, cos)),
+                     "angle (deg from 12)": angle,
+                     "reads": format_time(reads) if circle == "hour" else f":{int(round(reads)) % 60:02d}"})
+    return rows
+
+
+def readout(encoding: Any, outputs: dict, k: int = 5) -> Readout:
+    """Decode one image's outputs: the answer, the k most likely times, small raw outputs, sin/cos angles."""
+    decoded = float(np.asarray(encoding.decode(outputs), np.float64).reshape(-1)[0])
+    return Readout(minutes=decoded, time=format_time(decoded), top=_top_rows(encoding, outputs, decoded, k),
+                   raw=_raw_rows(outputs), circles=_circle_rows(encoding, outputs))
+
+
+# ---- one image in, saliency out ----------------------------------------------------------------
+
+def model_predict_fn(model: Any, batch_size: int = 64) -> PredictFn:
+    """A predict function over uint8 images [N, H, W] for saliency and the inspector (outputs as a dict)."""
+    from core.evaluation.metrics import predict_outputs
+
+    return lambda images: predict_outputs(model, images, batch_size=batch_size)
+
+
+def explain(predict_fn: PredictFn, encoding: Any, image: np.ndarray, patch: int = 15,
+            stride: int = 8) -> np.ndarray:
+    """Occlusion saliency of one clock: how much covering each area moves the answer away from the model's own."""
+    reference = predict_fn(np.asarray(image)[None])
+    return occlusion_saliency(predict_fn, image, clock_target_fn(encoding, reference), patch=patch, stride=stride)
+
+
+def saliency_predictions(size: int, patch: int = 15, stride: int = 8) -> int:
+    """How many predictions `explain` makes on a size x size image (for the button's promise)."""
+    starts = len(range(0, size - patch + 1, stride)) + (1 if (size - patch) % stride else 0)
+    return starts * starts + 2  # plus the unoccluded clock, read once for the target and once as reference
+
+
+def render_one(minutes: float, size: int = 150, difficulty: str = "assignment", seed: int = 0) -> np.ndarray:
+    """One rendered clock showing `minutes` after 12:00, uint8 [size, size]."""
+    from core.clocks.render import render_clocks
+
+    return render_clocks(np.array([minutes], np.float64), size=size, difficulty=difficulty, seed=seed, workers=1)[0]
+
+
+def random_time(seed: int) -> int:
+    """A reproducible random time (minutes after 12:00) for 'random clock'."""
+    return int(np.random.default_rng([seed, 7]).integers(MINUTES))
+
+
+# ---- uploads -----------------------------------------------------------------------------------
+
+def _checked_side(height: int, width: int, what: str) -> None:
+    if min(height, width) < MIN_UPLOAD_SIDE or max(height, width) > MAX_UPLOAD_SIDE:
+        raise UploadError(f"{what} is {height}x{width} pixels; sides must be between "
+                          f"{MIN_UPLOAD_SIDE} and {MAX_UPLOAD_SIDE}")
+
+
+def _npy_image(data: bytes, name: str) -> np.ndarray:
+    try:
+        array = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as error:
+        raise UploadError(f"{name} is not a readable .npy array ({str(error).splitlines()[0][:120]})") from None
+    if not isinstance(array, np.ndarray):
+        raise UploadError(f"{name} holds several arrays; upload one .npy image")
+    array = np.squeeze(array)
+    if array.ndim != 2:
+        raise UploadError(f"{name} has shape {array.shape}; expected one grayscale image [H, W]")
+    if array.dtype != np.uint8:
+        raise UploadError(f"{name} holds {array.dtype} values; expected uint8 pixels 0..255")
+    _checked_side(*array.shape, name)
+    return array
+
+
+def _picture(data: bytes, name: str) -> np.ndarray:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            _checked_side(picture.height, picture.width, name)
+            grey = picture.convert("L")
+            side = min(grey.size)  # centre square: clocks are round
+            left, top = (grey.width - side) // 2, (grey.height - side) // 2
+            return np.asarray(grey.crop((left, top, left + side, top + side)), np.uint8)
+    except (UnidentifiedImageError, Image.DecompressionBombError):
+        raise UploadError(f"{name} is not a PNG or JPEG picture") from None
+    except OSError as error:
+        raise UploadError(f"{name} could not be read as a picture ({error})") from None
+
+
+def prepare_upload(data: bytes, name: str, size: int) -> np.ndarray:
+    """An uploaded .npy (one uint8 image) or PNG/JPEG as a grayscale uint8 [size, size] clock for the model."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadError(f"{name} is {len(data) / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB")
+    if not data:
+        raise UploadError(f"{name} is empty")
+    image = _npy_image(data, name) if name.lower().endswith(".npy") else _picture(data, name)
+    if image.shape[0] != image.shape[1]:
+        side = min(image.shape)
+        top, left = (image.shape[0] - side) // 2, (image.shape[1] - side) // 2
+        image = image[top:top + side, left:left + side]
+    if image.shape != (size, size):
+        from core.clocks.userfiles import resize_images
+
+        image = resize_images(image[None], size)[0]
+    return np.ascontiguousarray(image, np.uint8)

@@ -1,0 +1,66 @@
+"""Evaluate a saved model on the data a user names: clock files, freshly rendered clocks, or a dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def clock_test_data(images: str | None, labels: str | None, render: int | None,
+                    difficulty: str = "assignment", seed: int = 1) -> tuple[np.ndarray, np.ndarray, str]:
+    """Clock images and labels from files or a fresh rendering, with a description of where they came from."""
+    if render is not None:
+        from core.clocks.render import make_clock_dataset
+
+        if render < 1:
+            raise ValueError("--render needs a positive number of clocks")
+        data_images, data_labels = make_clock_dataset(n=render, size=150, difficulty=difficulty, seed=seed)
+        return data_images, data_labels, f"{render} freshly rendered '{difficulty}' clocks (seed {seed})"
+    if not images or not labels:
+        raise ValueError("clock evaluation needs both --images and --labels (or --render N)")
+    from core.clocks.userfiles import load_clock_files
+
+    data_images, data_labels = load_clock_files(Path(images), Path(labels))
+    return data_images, data_labels, f"{len(data_images)} clocks from {Path(images).name}"
+
+
+def evaluate_saved_model(model: str, *, images: str | None = None, labels: str | None = None,
+                         render: int | None = None, difficulty: str = "assignment", seed: int = 1,
+                         dataset: str | None = None, source: str = "auto", path: str | None = None,
+                         permuted: bool = False, permutation_seed: int = 0) -> dict[str, Any]:
+    """Load a model safely, run it on the named data, return JSON-able summary metrics."""
+    from core.evaluation import metrics as evaluation
+    from core.models.saved import load_model_file, model_encoding, model_image_size
+
+    if dataset is None and images is None and labels is None and render is None:
+        raise ValueError("name the data: --images and --labels, --render N, or --dataset mnist|fashion-mnist")
+    keras_model = load_model_file(model)
+    encoding = model_encoding(keras_model, model)
+    if encoding.is_clock:
+        if dataset is not None:
+            raise ValueError("this is a clock model; evaluate it on clock images, not on a dataset")
+        data_images, data_labels, description = clock_test_data(images, labels, render, difficulty, seed)
+        height, _ = model_image_size(keras_model)
+        if data_images.shape[1] != height:
+            from core.clocks.userfiles import resize_images
+
+            data_images = resize_images(data_images, height)
+        outputs = evaluation.predict_outputs(keras_model, data_images)
+        report = evaluation.evaluate_clock(encoding, outputs, data_labels)
+    else:
+        if dataset is None:
+            raise ValueError("this is an image classifier; evaluate it with --dataset mnist|fashion-mnist")
+        from core.data.datasets import load_dataset
+        from core.data.permutation import permute_images, pixel_permutation
+
+        data = load_dataset(dataset, source=source, path=path)
+        test_images = data.x_test
+        if permuted:
+            test_images = permute_images(test_images, pixel_permutation(permutation_seed))
+        outputs = evaluation.predict_outputs(keras_model, test_images)
+        report = evaluation.evaluate_classifier(encoding.class_probabilities(outputs), data.y_test, data.class_names)
+        description = data.description + (" (pixels permuted)" if permuted else "")
+    return {"model": str(model), "encoding": encoding.name, "data": description,
+            "count": int(len(outputs[next(iter(outputs))])), **evaluation.summary(report)}

@@ -1,0 +1,264 @@
+"""Networks and optimizers from run configs: the MLP, the 28x28 CNNs, the clock CNN, and their training setup.
+
+Every model takes raw 0..255 pixels shaped [N, H, W, 1], rescales inside, and ends in the heads its
+encoding builds, so one backbone serves every label representation. Keras is imported inside functions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from core.config import ModelConfig, OptimizerConfig, RunConfig
+
+DATASET_SHAPE = (28, 28)
+CLOCK_SIZE_DOWNSAMPLE = {150: 2, 75: 1}  # clock presets read both sizes at the same 75 px working size
+
+
+def input_shape_for(config: RunConfig) -> tuple[int, int]:
+    """(H, W) of the images a run trains on: 28x28 for MNIST/Fashion, the clock size for clocks."""
+    if config.data.dataset == "clocks":
+        return (config.data.clock_size, config.data.clock_size)
+    return DATASET_SHAPE
+
+
+def resolve_model_config(model: ModelConfig, clock_size: int = 150) -> ModelConfig:
+    """The model config with its preset filled in, so the UI can show what a preset means."""
+    if not model.preset:
+        return model
+    replace = dataclasses.replace
+    if model.kind == "mlp":
+        return replace(model, hidden=[300, 100], activation="relu")
+    if model.kind == "cnn" and model.preset == "reference":
+        return replace(model, conv_filters=[64, 128, 256], convs_per_block=2, first_kernel_size=7,
+                       kernel_size=3, hidden=[128, 64], dropout=0.5, activation="relu", batch_norm=False)
+    if model.kind == "cnn":
+        return replace(model, conv_filters=[32, 64], convs_per_block=2, first_kernel_size=3, kernel_size=3,
+                       hidden=[128], dropout=0.3, activation="relu", initializer="he_normal", batch_norm=True)
+    downsample = CLOCK_SIZE_DOWNSAMPLE.get(clock_size, 1)
+    if model.preset == "reference":
+        return replace(model, conv_filters=[24, 48, 96, 192], convs_per_block=2, first_kernel_size=5,
+                       kernel_size=3, hidden=[256], dropout=0.3, activation="relu", initializer="he_normal",
+                       batch_norm=True, downsample=downsample)
+    return replace(model, conv_filters=[32, 32, 64, 64, 128, 128, 256], convs_per_block=1, first_kernel_size=5,
+                   kernel_size=3, hidden=[256], dropout=0.2, activation="relu", initializer="he_normal",
+                   batch_norm=True, downsample=downsample, polar=True)
+
+
+def build_model(config: RunConfig, input_shape: tuple[int, int], encoding: Any):
+    """An uncompiled Keras model: raw pixels in, the encoding's output dict out."""
+    import keras
+
+    model_config = resolve_model_config(config.model, config.data.clock_size)
+    inputs = keras.Input((*input_shape, 1), name="image")
+    x = keras.layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
+    if model_config.kind == "clock_cnn" and model_config.downsample > 1:
+        x = keras.layers.AveragePooling2D(model_config.downsample, name="downsample")(x)  # augment the small image
+    if config.data.augment:
+        x = _augmentation(x, model_config.kind, shift=not model_config.polar)
+    backbone = {"mlp": _mlp_backbone, "cnn": _cnn_backbone, "clock_cnn": _clock_backbone}[model_config.kind]
+    features = backbone(x, model_config)
+    outputs = encoding.build_head(features)
+    name = f"{model_config.kind}_{model_config.preset or 'custom'}_{encoding.name}".replace("-", "_")
+    return keras.Model(inputs, outputs=outputs, name=name)
+
+
+def _augmentation(x: Any, kind: str, shift: bool = True) -> Any:
+    """Label-safe, training-only augmentation: never rotations or flips, which would change a clock's time."""
+    import keras
+
+    layers = keras.layers
+    if kind != "clock_cnn":
+        return layers.RandomTranslation(0.08, 0.08, fill_mode="constant", name="aug_shift")(x)
+    if not shift:  # a polar grid is centred on the image: shifting the dial would bend its angles
+        return layers.RandomContrast(0.2, name="aug_contrast")(x)
+    x = layers.RandomTranslation(0.05, 0.05, fill_mode="nearest", name="aug_shift")(x)
+    x = layers.RandomBrightness(0.15, value_range=(0.0, 1.0), name="aug_brightness")(x)
+    x = layers.RandomContrast(0.2, name="aug_contrast")(x)
+    return layers.GaussianNoise(0.03, name="aug_noise")(x)
+
+
+def _regularizer(model: ModelConfig):
+    import keras
+
+    if model.l1 > 0 or model.l2 > 0:
+        return keras.regularizers.L1L2(l1=model.l1, l2=model.l2)
+    return None
+
+
+def _dense_stack(x: Any, model: ModelConfig, prefix: str) -> Any:
+    """Dense layers model.hidden, each with optional batch norm and dropout."""
+    import keras
+
+    for index, size in enumerate(model.hidden):
+        x = keras.layers.Dense(size, kernel_initializer=model.initializer, kernel_regularizer=_regularizer(model),
+                               use_bias=not model.batch_norm, name=f"{prefix}dense_{index}")(x)
+        if model.batch_norm:
+            x = keras.layers.BatchNormalization(name=f"{prefix}dense_bn_{index}")(x)
+        x = keras.layers.Activation(model.activation, name=f"{prefix}dense_act_{index}")(x)
+        if model.dropout > 0:
+            x = keras.layers.Dropout(model.dropout, name=f"{prefix}dense_dropout_{index}")(x)
+    return x
+
+
+def _conv(x: Any, model: ModelConfig, filters: int, kernel: Any, name: str, strides: Any = 1,
+          padding: str = "same") -> Any:
+    """Conv2D, optional batch norm, activation."""
+    import keras
+
+    x = keras.layers.Conv2D(filters, kernel, strides=strides, padding=padding, kernel_initializer=model.initializer,
+                            kernel_regularizer=_regularizer(model), use_bias=not model.batch_norm, name=name)(x)
+    if model.batch_norm:
+        x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+    return keras.layers.Activation(model.activation, name=f"{name}_act")(x)
+
+
+def _mlp_backbone(x: Any, model: ModelConfig) -> Any:
+    import keras
+
+    return _dense_stack(keras.layers.Flatten(name="flatten")(x), model, "")
+
+
+def _cnn_backbone(x: Any, model: ModelConfig) -> Any:
+    """Conv blocks (convs_per_block convs, then 2x2 max pooling), Flatten, the dense head."""
+    import keras
+
+    for block, filters in enumerate(model.conv_filters):
+        # the textbook CNN opens with a single 7x7 conv before its first pooling
+        convs = 1 if block == 0 and model.preset == "reference" else model.convs_per_block
+        for index in range(convs):
+            kernel = model.first_kernel_size if block == index == 0 else model.kernel_size
+            x = _conv(x, model, filters, kernel, f"conv_{block}_{index}")
+        x = keras.layers.MaxPooling2D(2, padding="same", name=f"pool_{block}")(x)
+        if model.dropout > 0 and model.preset != "reference":
+            x = keras.layers.Dropout(min(model.dropout, 0.25), name=f"conv_dropout_{block}")(x)
+    return _dense_stack(keras.layers.Flatten(name="flatten")(x), model, "")
+
+
+def _clock_backbone(x: Any, model: ModelConfig) -> Any:
+    """The clock CNN: on a polar grid (rotation-aware) or on the image itself."""
+    return _polar_backbone(x, model) if model.polar else _image_backbone(x, model)
+
+
+POLAR_GRID = (32, 120)  # radii x angles: 3 degrees (half a minute of the minute hand) per column
+# (radius, angle) strides of the polar convolutions: 32x120 -> 16x120 -> 8x60 -> 8x60 -> 4x30 -> 2x30
+POLAR_STRIDES = [(1, 1), (2, 1), (2, 2), (1, 1), (2, 2), (2, 1)]
+
+
+def _circular_conv(x: Any, model: ModelConfig, filters: int, kernel: tuple[int, int], name: str,
+                   strides: tuple[int, int] = (1, 1)) -> Any:
+    """Conv on a polar map whose angle axis wraps around (12 o'clock sits next to 11:59)."""
+    from core.models.layers import CircularPad
+
+    x = CircularPad(kernel[1] // 2, kernel[0] // 2, name=f"{name}_wrap")(x)
+    return _conv(x, model, filters, kernel, name, strides, padding="valid")
+
+
+def _polar_backbone(x: Any, model: ModelConfig) -> Any:
+    """Unroll the dial onto a (radius x angle) grid; a turned clock is then a circular shift.
+
+    Circular convolutions keep that symmetry while the radius shrinks to two rows; the last map is
+    reshaped row-major into one sequence of 30 positions (this interleaves the two rows, so the
+    network is only roughly turn-invariant — it is the layout the shipped models were trained with),
+    a last convolution as wide as the whole sequence relates the hands to the 12 o'clock triangle,
+    and global pooling forgets where things were. conv_filters = [polar conv filters..., relation filters].
+    """
+    import keras
+
+    from core.models.layers import PolarResample
+
+    layers = keras.layers
+    radii, angles = POLAR_GRID
+    *conv_filters, relation = model.conv_filters
+    x = PolarResample(angles=angles, radii=radii, name="polar")(x)
+    for index, filters in enumerate(conv_filters):
+        kernel = model.first_kernel_size if index == 0 else model.kernel_size
+        strides = POLAR_STRIDES[index] if index < len(POLAR_STRIDES) else (1, 1)
+        x = _circular_conv(x, model, filters, (kernel, kernel), f"polar_conv_{index}", strides)
+    height, width, channels = x.shape[1], x.shape[2], x.shape[3]
+    x = layers.Reshape((1, width, height * channels), name="stack_radii")(x)  # row-major: rows interleave
+    x = _circular_conv(x, model, relation, (1, width + 1 - width % 2), "whole_circle")
+    features = layers.GlobalAveragePooling2D(name="global_pool")(x)
+    return _dense_stack(features, model, "head_")
+
+
+def _image_backbone(x: Any, model: ModelConfig) -> Any:
+    """Strided conv blocks on a downsampled clock, read out both globally and by position.
+
+    Global average pooling alone forgets where a feature sits, but a hand's angle is mostly where it
+    points from the centre; a 1x1 conv squeezed to a few channels and flattened keeps that layout.
+    """
+    import keras
+
+    layers = keras.layers
+    for block, filters in enumerate(model.conv_filters):
+        for index in range(model.convs_per_block):
+            kernel = model.first_kernel_size if block == index == 0 else model.kernel_size
+            x = _conv(x, model, filters, kernel, f"conv_{block}_{index}", strides=2 if index == 0 else 1)
+    pooled = layers.GlobalAveragePooling2D(name="global_pool")(x)
+    where = _conv(x, model, 8, 1, "where")
+    where = layers.Flatten(name="where_flatten")(where)
+    features = layers.Concatenate(name="features")([pooled, where])
+    return _dense_stack(features, model, "head_")
+
+
+def build_optimizer(opt: OptimizerConfig, steps_per_epoch: int, epochs: int):
+    """The Keras optimizer the config names, with its learning-rate schedule over the whole run."""
+    import keras
+
+    rate = learning_rate_schedule(opt, steps_per_epoch, epochs)
+    optimizers = keras.optimizers
+    name = opt.name
+    if name == "sgd":
+        return optimizers.SGD(rate, momentum=opt.momentum, nesterov=opt.momentum > 0)
+    if name == "adam":
+        return optimizers.Adam(rate)
+    if name == "adamw":
+        return optimizers.AdamW(rate, weight_decay=opt.weight_decay)
+    if name == "rmsprop":
+        return optimizers.RMSprop(rate, momentum=opt.momentum)
+    if name == "adagrad":
+        return optimizers.Adagrad(rate)
+    if name == "nadam":
+        return optimizers.Nadam(rate)
+    if name == "adamax":
+        return optimizers.Adamax(rate)
+    if name == "adadelta":
+        return optimizers.Adadelta(rate)
+    raise ValueError(f"unknown optimizer '{name}'")
+
+
+def learning_rate_schedule(opt: OptimizerConfig, steps_per_epoch: int, epochs: int):
+    """A float for 'constant', else a Keras schedule: cosine decay with a short warmup, or step decay."""
+    import keras
+
+    steps_per_epoch, epochs = max(1, int(steps_per_epoch)), max(1, int(epochs))
+    total = steps_per_epoch * epochs
+    schedules = keras.optimizers.schedules
+    if opt.schedule == "cosine":
+        warmup = min(steps_per_epoch, total // 10)
+        return schedules.CosineDecay(0.0 if warmup else opt.learning_rate, decay_steps=max(1, total - warmup),
+                                     alpha=0.01, warmup_target=opt.learning_rate if warmup else None,
+                                     warmup_steps=warmup)
+    if opt.schedule == "step":
+        changes = (epochs - 1) // opt.step_every_epochs
+        if changes == 0:
+            return opt.learning_rate
+        # PiecewiseConstantDecay switches after a boundary; step s is the (s+1)-th update
+        boundaries = [k * opt.step_every_epochs * steps_per_epoch - 1 for k in range(1, changes + 1)]
+        values = [opt.learning_rate * opt.step_factor ** k for k in range(changes + 1)]
+        return schedules.PiecewiseConstantDecay(boundaries, values)
+    if opt.schedule == "constant":
+        return opt.learning_rate
+    raise ValueError(f"unknown learning-rate schedule '{opt.schedule}'")
+
+
+def compile_model(model: Any, config: RunConfig, encoding: Any, steps_per_epoch: int) -> None:
+    """Compile with the config's optimizer and the encoding's losses, loss weights and metrics."""
+    model.compile(optimizer=build_optimizer(config.optimizer, steps_per_epoch, config.epochs),
+                  loss=encoding.losses(), loss_weights=encoding.loss_weights(), metrics=encoding.metrics())
+
+
+def count_params(model: Any) -> int:
+    """Trainable plus non-trainable parameters."""
+    return int(model.count_params())

@@ -1,0 +1,137 @@
+"""What the app trains on and roughly how long a run will take, found without importing TensorFlow.
+
+The training speeds below are rough CPU figures (images per second through fit, forward and backward)
+measured on the 2-core development machine with batch size 64; a GPU is taken as about 10x faster.
+They are meant for "about 2 min" in the Train panel, not for benchmarks.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import zipfile
+from typing import Any
+
+import numpy as np
+
+from core.config import RunConfig
+
+# Rough CPU training speed (images/s) per model family, 2-core machine, batch 64.
+CPU_IMAGES_PER_S = {
+    "mlp": 20_000.0,
+    "cnn_compact": 2_500.0,      # the compact 28x28 CNN, and custom CNNs
+    "cnn_reference": 600.0,      # the reference 28x28 CNN (64-128-256 filters, two convs per block)
+    "clock_cnn": 500.0,          # a clock CNN on 150-px images
+}
+GPU_SPEEDUP = 10.0
+STARTUP_S = 8.0                  # worker child start: importing TensorFlow, loading data, building the model
+EVALUATION_SHARE = 0.15          # validation and test passes, as a share of one epoch's training time
+LONG_RUN_S = 300.0
+# Training images per dataset and resolved source (see core/datasets.py and core/data/README.md).
+TRAIN_SIZES = {
+    ("mnist", "keras"): 60_000, ("mnist", "shared"): 8_000, ("mnist", "embedded"): 8_000,
+    ("fashion-mnist", "keras"): 60_000, ("fashion-mnist", "shared"): 60_000, ("fashion-mnist", "embedded"): 18_000,
+}
+CLOCK_TRAIN_SHARE = 0.8          # clocks are split by time into 80% train / 20% test
+
+
+def gpu_name(timeout_s: float = 2.0) -> str | None:
+    """The first GPU's name from nvidia-smi, or None when there is no nvidia-smi or it fails."""
+    if shutil.which("nvidia-smi") is None:
+        return None
+    try:
+        result = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True,
+                                text=True, timeout=timeout_s, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    names = [line.strip() for line in result.stdout.splitlines() if line.strip()]
+    return names[0] if names else None
+
+
+def describe_device() -> dict[str, Any]:
+    """The Keras backend, the device a run would use ("CPU" or the GPU's name) and the CPU count."""
+    return {"backend": os.environ.get("KERAS_BACKEND") or "tensorflow", "device": gpu_name() or "CPU",
+            "cpu_count": os.cpu_count() or 1}
+
+
+def _model_family(config: RunConfig) -> str:
+    kind = config.model.kind
+    if kind == "cnn":
+        return "cnn_reference" if config.model.preset == "reference" else "cnn_compact"
+    return kind
+
+
+def images_per_second(config: RunConfig, device: dict[str, Any]) -> float:
+    """Rough training speed of this config's model on `device` (images per second)."""
+    rate = CPU_IMAGES_PER_S[_model_family(config)]
+    if config.model.kind == "clock_cnn":
+        rate *= (150.0 / config.data.clock_size) ** 2  # cost grows with the pixel count
+    if str(device.get("device", "CPU")).upper() != "CPU":
+        rate *= GPU_SPEEDUP
+    return rate
+
+
+def estimate_seconds(config: RunConfig, n_train: int, device: dict[str, Any]) -> float:
+    """Rough wall time of a run: start-up plus epochs x (training images / speed) plus evaluation."""
+    epoch_s = max(0, n_train) / images_per_second(config, device)
+    return STARTUP_S + config.epochs * epoch_s * (1.0 + EVALUATION_SHARE)
+
+
+def is_long(seconds: float) -> bool:
+    """Whether a run is long enough (over 5 minutes) to warn before queueing it on a CPU."""
+    return seconds > LONG_RUN_S
+
+
+def _npz_rows(path: str, member: str) -> int | None:
+    """Rows of one array inside an .npz, read from its header only (no data, never unpickles)."""
+    try:
+        with zipfile.ZipFile(os.path.expanduser(path)) as archive, archive.open(member) as file:
+            version = np.lib.format.read_magic(file)
+            reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, _, _ = reader(file)
+            return int(shape[0])
+    except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile):
+        return None
+
+
+def _npy_rows(path: str) -> int | None:
+    try:
+        return int(np.load(os.path.expanduser(path), mmap_mode="r", allow_pickle=False).shape[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _base_train_size(config: RunConfig) -> int:
+    data = config.data
+    if data.dataset == "clocks":
+        count = _npy_rows(os.path.join(data.path, "labels.npy")) if data.source == "path" else None
+        return int((count or data.clock_count) * CLOCK_TRAIN_SHARE)
+    from core.data.datasets import DatasetError, resolve_source
+
+    try:
+        source = resolve_source(data.dataset, data.source, data.path or None)
+    except DatasetError:
+        source = "keras"
+    if source == "path":
+        return _npz_rows(data.path, "y_train.npy") or 60_000
+    return TRAIN_SIZES.get((data.dataset, source), 60_000)
+
+
+def training_set_size(config: RunConfig) -> int:
+    """Images a run trains on per epoch, found without loading data: train split, limit, minus validation."""
+    n = _base_train_size(config)
+    if config.data.limit_train > 0:
+        n = min(n, config.data.limit_train)
+    return int(n * (1.0 - config.data.validation_split))
+
+
+def format_duration(seconds: float) -> str:
+    """'45 s', '3 min', '1 h 20 min': how long, for people."""
+    seconds = max(0.0, float(seconds))
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"

@@ -1,0 +1,204 @@
+"""Recipes that rebuild `pretrained/`: the models every page shows before anyone trains.
+
+    python -m core pretrain --list
+    python -m core pretrain --only fashion_cnn --only clock_sincos
+
+Each recipe is a RunConfig; a model trains like any run (validation carved from train, the test split
+never used for choices) and its run folder is moved to pretrained/<name>/.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig
+from core.storage.paths import pretrained_dir
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A named pretrained model: the run config that trains it and what it shows."""
+
+    name: str
+    config: RunConfig
+    shows: str
+
+    def describe(self) -> str:
+        """One line for `pretrain --list`."""
+        return f"{self.config.epochs:3d} epochs  {self.shows}"
+
+
+def _dataset_run(name: str, dataset: str, kind: str, permuted: bool, epochs: int, **options: Any) -> RunConfig:
+    """The best MLP / CNN recipe for a dataset; the permuted twin changes only the pixel order (and
+    drops the shift augmentation, which means nothing once pixels are shuffled)."""
+    dropout = options.pop("dropout", 0.2)
+    model = (ModelConfig(kind="mlp", preset="reference", dropout=dropout, initializer="he_normal") if kind == "mlp"
+             else ModelConfig(kind="cnn", preset="compact"))
+    return RunConfig(
+        name=name,
+        data=DataConfig(dataset=dataset, permuted=permuted, augment=kind == "cnn" and not permuted,
+                        validation_split=0.1),
+        model=model,
+        optimizer=OptimizerConfig(name="adam", learning_rate=1e-3 if kind == "mlp" else 2e-3, schedule="cosine"),
+        encoding="labels", epochs=epochs, batch_size=128, seed=0, **options,
+    )
+
+
+def _clock_run(name: str, encoding: str, epochs: int, learning_rate: float = 2e-3, **options: Any) -> RunConfig:
+    return RunConfig(
+        name=name,
+        data=DataConfig(dataset="clocks", source="render", clock_size=150, clock_difficulty="assignment",
+                        clock_count=18000, clock_seed=0, validation_split=0.1, augment=True),
+        model=ModelConfig(kind="clock_cnn", preset="compact"),
+        optimizer=OptimizerConfig(name="adam", learning_rate=learning_rate, schedule="cosine"),
+        encoding=encoding, epochs=epochs, batch_size=64, seed=0, **options,
+    )
+
+
+def _recipes() -> dict[str, Recipe]:
+    recipes = []
+    datasets = [  # (dataset, short name, kind, epochs, options); MNIST's MLP chosen on validation accuracy
+        ("mnist", "mnist", "mlp", 40, {"dropout": 0.3, "label_smoothing": 0.1}),
+        ("mnist", "mnist", "cnn", 15, {}),
+        ("fashion-mnist", "fashion", "mlp", 30, {}),
+        ("fashion-mnist", "fashion", "cnn", 15, {}),
+    ]
+    for dataset, short, kind, epochs, options in datasets:
+        for permuted in (False, True):
+            name = f"{short}_{kind}" + ("_permuted" if permuted else "")
+            shows = f"{kind.upper()} on {dataset}" + (" with permuted pixels" if permuted else "")
+            recipes.append(Recipe(name, _dataset_run(name, dataset, kind, permuted, epochs, **dict(options)), shows))
+    # The sin/cos model learns to relate hands to the 12 o'clock mark from scratch (8 epochs); the other
+    # encodings start from its backbone (transfer learning) and train their own heads and every layer
+    # for a few epochs, which a 2-core CPU can afford for all seven.
+    transfer = {"init_from": "pretrained/clock_sincos", "learning_rate": 1e-3}
+    clocks = [  # (name, encoding, epochs, options, what it shows)
+        ("clock_sincos", "sincos", 8, {}, "periodic sin/cos on the hour and minute circles"),
+        ("clock_multihead", "multihead", 3, {"label_smoothing": 0.05, **transfer}, "12 hour classes + minute regression"),
+        ("clock_24", "classes-24", 2, {"label_smoothing": 0.05, **transfer}, "24 classes of 30 minutes"),
+        ("clock_72", "classes-72", 2, {"label_smoothing": 0.05, **transfer}, "72 classes of 10 minutes"),
+        ("clock_720", "classes-720", 3, {"soft_label_sigma": 3.0, **transfer}, "720 classes, soft targets that wrap at 12:00"),
+        ("clock_180", "classes-180", 2, {"soft_label_sigma": 4.0, **transfer}, "180 classes of 4 minutes, soft targets"),
+        ("clock_regression", "regression", 2, transfer, "plain regression: fails at the 12:00 seam"),
+    ]
+    for name, encoding, epochs, options, shows in clocks:
+        recipes.append(Recipe(name, _clock_run(name, encoding, epochs, **options), shows))
+    return {recipe.name: recipe for recipe in recipes}
+
+
+RECIPES: dict[str, Recipe] = _recipes()
+
+
+def _install(run_dir: Path, target: Path) -> None:
+    """Replace target with run_dir, leaving either the old or the new folder if interrupted."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = target.with_name(f".{target.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        target.rename(old)
+    shutil.move(str(run_dir), target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def quick_version(config: RunConfig) -> RunConfig:
+    """The same recipe shrunk to seconds (1 epoch, small data): stand-ins for development and tests."""
+    data = dataclasses.replace(config.data, limit_train=600, clock_count=1440)
+    return dataclasses.replace(config, data=data, epochs=1)
+
+
+def pretrain(only: list[str] | None = None, out: Path | None = None, data_source: str = "auto",
+             epochs: int | None = None, quick: bool = False) -> dict[str, dict[str, Any]]:
+    """Train the named recipes (all by default) and install each in out/<name>; returns their metrics."""
+    from core.runs.training import run_config
+
+    names = only or list(RECIPES)
+    unknown = [name for name in names if name not in RECIPES]
+    if unknown:
+        raise ValueError(f"unknown recipe '{unknown[0]}'; see `python -m core pretrain --list`")
+    out = out or pretrained_dir()
+    results = {}
+    for name in names:
+        config = RECIPES[name].config
+        if config.data.dataset != "clocks":
+            config = dataclasses.replace(config, data=dataclasses.replace(config.data, source=data_source))
+        if epochs is not None:
+            config = dataclasses.replace(config, epochs=epochs)
+        if quick:
+            config = quick_version(config)
+        started = time.time()
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=out, prefix=".training-") as scratch:
+            info = run_config(config, root=Path(scratch))
+            if info.status.get("state") != "done":
+                raise RuntimeError(f"{name} did not finish: {info.status.get('reason', 'unknown reason')}")
+            _install(Path(info.path), out / name)
+        results[name] = {**info.metrics, "wall_time_s": round(time.time() - started, 1)}
+    return results
+
+
+# name -> (metric key, comparison, target value, how the target reads)
+TARGETS: dict[str, tuple[str, str, float, str]] = {
+    "fashion_cnn": ("accuracy", ">=", 0.925, ">= 92.5 %"),
+    "fashion_mlp": ("accuracy", ">=", 0.895, ">= 89.5 %"),
+    "mnist_cnn": ("accuracy", ">=", 0.98, ">= 98 %"),
+    "mnist_mlp": ("accuracy", ">=", 0.96, ">= 96 %"),
+    "clock_sincos": ("common_sense_error_mean_min", "<=", 0.75, "mean <= 0.75 min"),
+    "clock_multihead": ("common_sense_error_mean_min", "<=", 1.5, "mean <= 1.5 min"),
+    "clock_24": ("accuracy", ">=", 0.98, "accuracy >= 98 %"),
+    "clock_72": ("accuracy", ">=", 0.95, "accuracy >= 95 %"),
+    "clock_720": ("accuracy", ">=", 0.60, "accuracy >= 60 %"),
+}
+
+
+def _score(metrics: dict[str, Any]) -> str:
+    parts = []
+    if metrics.get("accuracy") is not None:
+        parts.append(f"{100 * metrics['accuracy']:.2f} %")
+    if metrics.get("common_sense_error_mean_min") is not None:
+        parts.append(f"mean {metrics['common_sense_error_mean_min']:.2f} min, "
+                     f"median {metrics.get('common_sense_error_median_min', float('nan')):.2f} min")
+    return "; ".join(parts)
+
+
+def _verdict(name: str, metrics: dict[str, Any], original: dict[str, Any] | None = None) -> str:
+    if name.endswith("_permuted") and original and metrics.get("accuracy") is not None:
+        change = 100 * (metrics["accuracy"] - original["accuracy"])
+        if "_mlp" in name:
+            return f"within 1 point of unpermuted: {'met' if abs(change) <= 1 else 'missed'} ({change:+.2f})"
+        return f"drop vs unpermuted reported: {change:+.2f} points"
+    if name not in TARGETS:
+        return ""
+    key, comparison, target, text = TARGETS[name]
+    value = metrics.get(key)
+    if value is None:
+        return f"{text}: not measured"
+    met = value >= target if comparison == ">=" else value <= target
+    return f"{text}: {'met' if met else 'missed'}"
+
+
+def report(out: Path | None = None) -> str:
+    """A Markdown table of every installed pretrained model: score, target, size and cost."""
+    from core.storage.atomic import read_json
+
+    out = out or pretrained_dir()
+    lines = ["| model | what it shows | test result | target | epochs | params | train time | images/s | model size |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for name, recipe in RECIPES.items():
+        metrics = read_json(out / name / "metrics.json", default=None)
+        if not metrics:
+            lines.append(f"| `{name}` | {recipe.shows} | not trained yet | {_verdict(name, {})} | | | | | |")
+            continue
+        original = read_json(out / name.removesuffix("_permuted") / "metrics.json", default=None)
+        size = (out / name / "model.keras").stat().st_size / 2**20 if (out / name / "model.keras").exists() else 0.0
+        lines.append(f"| `{name}` | {recipe.shows} | {_score(metrics)} | {_verdict(name, metrics, original)} | "
+                     f"{metrics.get('epochs_run', '')} | {metrics.get('params', 0):,} | "
+                     f"{metrics.get('train_time_s', 0) / 60:.1f} min | {metrics.get('images_per_s', 0):.0f} | {size:.1f} MB |")
+    return "\n".join(lines) + "\n"

@@ -1,1 +1,0 @@
-"""Widgets and helpers shared by the pages (UI only; all computation lives in core)."""

@@ -1,1 +1,0 @@
-"""Page modules of the MLPs-and-CNNs and Permuted-pixels pages (widgets and drawing; computation is in core)."""

@@ -1,0 +1,1 @@
+"""Tell the time: one module per tab (data, encodings, compare, results, inspector) and the train form."""

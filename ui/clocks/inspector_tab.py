@@ -1,0 +1,180 @@
+"""The "Inspector" tab: one clock (set, random or uploaded) through one model: its answer drawn as hands,
+the most likely times, the raw outputs, and where it looks (occlusion saliency)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import figures
+
+from core.evaluation import readout as inspect
+from core.clocks.render import DIFFICULTIES
+from core.models.encodings import common_sense_error, format_time
+from core.evaluation.metrics import predict_outputs
+from core.models.saved import model_encoding, model_image_size
+from core.runs.store import RunInfo
+from ui.clocks.results_tab import run_ui
+from ui import run_cache as results
+
+SOURCES = ("Set the time", "Random clock", "Upload an image")
+SALIENCY_STATE = "insp_saliency"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def rendered_clock(minutes: int, size: int, difficulty: str, seed: int) -> np.ndarray:
+    """One rendered clock (cached: moving a slider back is instant)."""
+    return inspect.render_one(minutes, size=size, difficulty=difficulty, seed=seed)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def model_outputs(run_path: str, modified: float, image: np.ndarray) -> dict:
+    """The model's outputs for one clock (cached per model file and image, so reruns skip Keras)."""
+    return predict_outputs(results.load_model(run_path, modified), image[None])
+
+
+def model_file_time(run: RunInfo) -> float | None:
+    """When the run's model.keras was written, or None (with a note) when there is none."""
+    file = Path(run.path) / "model.keras"
+    if not file.is_file():
+        st.info(f"**{run.name}** has no saved model to inspect.")
+        return None
+    return file.stat().st_mtime
+
+
+def run_model(run: RunInfo, modified: float):
+    """The run's model through the shared cache, or None with a message saying why."""
+    try:
+        return results.load_model(str(run.path), modified)
+    except ValueError as error:
+        st.warning(str(error))
+        return None
+
+
+def _next_seed() -> None:
+    st.session_state["insp_seed"] = (int(st.session_state.get("insp_seed", 1)) + 1) % 10_000
+
+
+def rendered_ui(run: RunInfo, size: int, random: bool) -> tuple[np.ndarray, int]:
+    """Time (or random), difficulty and render seed; returns the rendered clock and its true time."""
+    data = run.config.get("data", {})
+    difficulties = list(DIFFICULTIES)
+    run_difficulty = data.get("clock_difficulty", "assignment")
+    columns = st.columns(3)
+    if random:
+        seed = columns[0].number_input("Seed", 0, 9_999, 1, key="insp_seed", bind="query-params",
+                                       help="Picks the time and the clock's look; the same seed gives the same clock.")
+        columns[0].button("Another clock", icon=":material/casino:", on_click=_next_seed, key="insp_another")
+        minutes = inspect.random_time(int(seed))
+    else:
+        hour = columns[0].number_input("Hour", 1, 12, 3, key="insp_hour", bind="query-params")
+        minute = columns[1].number_input("Minute", 0, 59, 30, key="insp_minute", bind="query-params")
+        seed = columns[2].number_input("Look (render seed)", 0, 9_999, 1, key="insp_seed", bind="query-params",
+                                       help="Changes the angle, lighting and background, not the time.")
+        minutes = (int(hour) % 12) * 60 + int(minute)
+    difficulty = columns[2].selectbox(
+        "Difficulty", difficulties, index=difficulties.index(run_difficulty) if run_difficulty in difficulties else 1,
+        key="insp_difficulty", bind="query-params",
+        help=f"The model was trained on '{run_difficulty}' clocks.")
+    return rendered_clock(minutes, size, difficulty, int(seed)), minutes
+
+
+def uploaded_ui(size: int) -> np.ndarray | None:
+    """An uploaded clock as the model's input, or None (with a clear message when the file is unusable)."""
+    upload = st.file_uploader(
+        "A clock image: .npy of one uint8 [H, W] image (like one image of the assignment's images.npy), or PNG/JPEG",
+        type=["npy", "png", "jpg", "jpeg"], key="insp_upload", max_upload_size=inspect.MAX_UPLOAD_BYTES // 2**20)
+    if upload is None:
+        return None
+    try:
+        image = inspect.prepare_upload(upload.getvalue(), upload.name, size)
+    except inspect.UploadError as error:
+        st.error(str(error))
+        return None
+    st.caption(f"Converted to grayscale {size}x{size} px (centre square) for this model.")
+    return image
+
+
+def clock_ui(run: RunInfo, size: int) -> tuple[np.ndarray | None, int | None]:
+    """Where the clock comes from; returns (image [size, size] or None, true minutes or None)."""
+    source = st.radio("Clock", SOURCES, horizontal=True, key="insp_source", bind="query-params")
+    if source == SOURCES[2]:
+        return uploaded_ui(size), None
+    return rendered_ui(run, size, random=source == SOURCES[1])
+
+
+def draw_answer(reading: inspect.Readout, true_minutes: int | None) -> None:
+    """The answer with its error, and the most likely times for models with class probabilities."""
+    if true_minutes is None:
+        st.metric("Predicted time", reading.time)
+    else:
+        error = float(common_sense_error(reading.minutes, true_minutes))
+        st.metric("Predicted time", reading.time, delta=f"{error:.0f} min off (true {format_time(true_minutes)})",
+                  delta_color="off" if error < 5 else "inverse", delta_arrow="off")
+    if reading.top:
+        st.markdown("**Most likely times**")
+        st.dataframe(pd.DataFrame(reading.top, columns=["time", "probability"]), hide_index=True, width="stretch",
+                     column_config={"probability": st.column_config.ProgressColumn(format="percent", min_value=0,
+                                                                                   max_value=1)})
+
+
+def draw_outputs(reading: inspect.Readout) -> None:
+    """The raw outputs: sin/cos points read as angles, or the small heads value by value."""
+    number = st.column_config.NumberColumn(format="%.3f")
+    if reading.circles:
+        st.markdown("**The four outputs as points on two circles** (angle clockwise from 12; a radius far from 1 "
+                    "means the network is unsure)")
+        st.dataframe(pd.DataFrame(reading.circles), hide_index=True, width="stretch",
+                     column_config={"sin": number, "cos": number, "radius": number,
+                                    "angle (deg from 12)": st.column_config.NumberColumn(format="%.1f°")})
+    elif reading.raw:
+        st.markdown("**Raw outputs**")
+        st.dataframe(pd.DataFrame(reading.raw, columns=["output", "value"]), hide_index=True, width="stretch",
+                     column_config={"value": number})
+
+
+def draw_saliency(model, encoding, image: np.ndarray, image_key: str, large: bool) -> None:
+    """Occlusion saliency behind a button (it runs a few hundred predictions); kept until the clock changes."""
+    count = inspect.saliency_predictions(len(image))
+    if st.button("Explain", icon=":material/visibility:", key="insp_explain",
+                 help=f"Grey out one 15x15 patch at a time ({count} predictions) and measure how far the answer moves."):
+        with st.spinner(f"Running {count} predictions on occluded copies of the clock..."):
+            heat = inspect.explain(inspect.model_predict_fn(model), encoding, image)
+        st.session_state[SALIENCY_STATE] = {"key": image_key, "heat": heat}
+    stored = st.session_state.get(SALIENCY_STATE) or {}
+    if stored.get("key") == image_key:
+        st.plotly_chart(figures.saliency_overlay(image, stored["heat"], large_text=large), width="stretch",
+                        key="insp_saliency_chart")
+        st.caption("Bright areas are where covering the clock moved the answer most: a model that reads the "
+                   "hands lights up along them.")
+
+
+def draw_inspector(runs: list[RunInfo], large: bool) -> None:
+    """The whole tab: model picker, clock source, prediction as hands, top times, saliency."""
+    if not runs:
+        st.info("No clock models to inspect yet: train one in the sidebar, or install the pretrained models "
+                "with `python -m core pretrain`.")
+        return
+    run = run_ui(runs, key="insp_run", label="Model")
+    modified = model_file_time(run)
+    model = None if modified is None else run_model(run, modified)
+    if model is None:
+        return
+    encoding = model_encoding(model, run.path)
+    size = model_image_size(model)[0]
+    image, true_minutes = clock_ui(run, size)
+    if image is None:
+        return
+    reading = inspect.readout(encoding, model_outputs(str(run.path), modified, image))
+    left, right = st.columns([3, 2])
+    left.plotly_chart(figures.clock_prediction_overlay(image, reading.minutes, true_minutes, large_text=large),
+                      width="stretch", key="insp_overlay")
+    with right:
+        draw_answer(reading, true_minutes)
+    draw_outputs(reading)
+    image_key = f"{run.run_id}:{hashlib.sha1(image.tobytes()).hexdigest()}"
+    draw_saliency(model, encoding, image, image_key, large)
