@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from bench.results_file import record_section  # noqa: E402
-from core.clocks.render import balanced_times, make_clock_dataset, render_clocks  # noqa: E402
+from core.clocks.dataset import balanced_times, make_clock_dataset  # noqa: E402
+from core.clocks.render import render_clocks  # noqa: E402
 from core.models.encodings import to_minutes  # noqa: E402
 
 

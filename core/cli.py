@@ -150,7 +150,7 @@ def _apply_flags(raw: dict[str, Any], args: argparse.Namespace) -> dict[str, Any
 
 
 def cmd_make_clocks(args: argparse.Namespace) -> int:
-    from core.clocks.render import make_clock_dataset, write_assignment_files
+    from core.clocks.dataset import make_clock_dataset, write_assignment_files
 
     if args.n < 1:
         raise CliError("--n must be at least 1")

@@ -33,7 +33,7 @@ def evaluate(model: Path, folder: Path) -> list[str]:
 
 
 def test_the_tiny_model_evaluates_valid_files(clock_model, tmp_path, capsys):
-    from core.clocks.render import write_assignment_files
+    from core.clocks.dataset import write_assignment_files
 
     write_assignment_files(tmp_path, *bad_files.valid_arrays())
     assert main(evaluate(clock_model, tmp_path)) == 0

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core.lab import clock_lab
-from core.models.encodings import to_minutes
+from core.clocks.time import to_minutes
 from core.runs.store import RunInfo
 
 

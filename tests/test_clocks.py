@@ -7,8 +7,8 @@ import pytest
 
 from core.clocks import render as clocks
 from core.clocks.userfiles import load_clock_files
-from core.clocks.render import (DIFFICULTIES, RENDER_VERSION, ClockStyle, balanced_times, cache_path, make_clock_dataset,
-                         render_clocks, with_knobs, write_assignment_files)
+from core.clocks.dataset import balanced_times, cache_path, make_clock_dataset, write_assignment_files
+from core.clocks.render import DIFFICULTIES, RENDER_VERSION, ClockStyle, render_clocks, with_knobs
 
 TIMES = np.array([0, 95, 190, 333, 500, 719])
 

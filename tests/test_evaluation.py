@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from core.models.encodings import get_encoding, to_labels, to_minutes
+from core.models.encodings import get_encoding
+
+from core.clocks.time import to_labels, to_minutes
 from core.evaluation.metrics import (EvaluationFileError, classifier_summary, confusion_matrix, evaluate_classifier,
                              evaluate_clock, load_evaluation, predict_outputs, save_evaluation, summary)
 

@@ -5,7 +5,8 @@ import plotly.graph_objects as go
 import pytest
 
 from core import figures
-from core.models.encodings import common_sense_error, get_encoding
+from core.models.encodings import get_encoding
+from core.clocks.time import common_sense_error
 from core.figures import OKABE_ITO
 
 RNG = np.random.default_rng(0)

@@ -19,8 +19,9 @@ from core.storage import paths
 
 from core.runs import store as runs
 from core.storage.atomic import write_json
-from core.clocks.render import balanced_times
-from core.models.encodings import get_encoding, to_labels, to_minutes
+from core.clocks.dataset import balanced_times
+from core.models.encodings import get_encoding
+from core.clocks.time import to_labels, to_minutes
 from core.evaluation.metrics import evaluate_clock, save_evaluation, summary
 from core.runs.pretrain import RECIPES
 
@@ -220,7 +221,7 @@ def test_a_local_path_that_does_not_exist_is_reported(tmp_path):
 
 
 def test_a_local_folder_with_good_files_is_loaded(tmp_path):
-    from core.clocks.render import write_assignment_files
+    from core.clocks.dataset import write_assignment_files
 
     images, labels = good_files(12)
     write_assignment_files(tmp_path, images, labels)

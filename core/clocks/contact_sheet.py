@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 
-from core.models.encodings import format_time
+from core.clocks.time import format_time
 
 CAPTION_PX = 16
 

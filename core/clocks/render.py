@@ -21,11 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from core.storage.atomic import write_with
-from core.models.encodings import to_minutes
+from core.clocks.time import MINUTES
 from core.storage.paths import cache_dir
 
 RENDER_VERSION = 1
-MINUTES = 720
 BATCH = 8                   # images shaded together: few Python calls per image, arrays still in the CPU cache
 PIECE = 500                 # images per task sent to a worker process
 PARALLEL_PIXELS = 30_000_000  # below this (~1,300 clocks at 150 px) starting processes costs more than it saves
@@ -84,17 +83,6 @@ def style_of(difficulty: str | ClockStyle) -> ClockStyle:
     if difficulty not in DIFFICULTIES:
         raise ValueError(f"unknown clock difficulty '{difficulty}'; choose {', '.join(DIFFICULTIES)}")
     return DIFFICULTIES[difficulty]
-
-
-def balanced_times(n: int, seed: int) -> np.ndarray:
-    """n labels [hour, minute] (int64 [n, 2]): every one of the 720 times n//720 or n//720+1 times, shuffled."""
-    if n < 0:
-        raise ValueError(f"the number of clocks must be >= 0 (got {n})")
-    rng = np.random.default_rng([seed, 720])
-    extra = rng.permutation(MINUTES)[: n % MINUTES]
-    minutes = np.concatenate([np.tile(np.arange(MINUTES), n // MINUTES), np.sort(extra)])
-    minutes = rng.permutation(minutes)
-    return np.stack([minutes // 60, minutes % 60], axis=1).astype(np.int64)
 
 
 def render_clocks(minutes: np.ndarray, size: int = 150, difficulty: str | ClockStyle = "assignment",
@@ -157,48 +145,6 @@ def _available_cores() -> int:
         return max(1, min(len(os.sched_getaffinity(0)), 8))
     except AttributeError:                        # not on Linux
         return max(1, min(os.cpu_count() or 1, 8))
-
-
-def make_clock_dataset(n: int = 18000, size: int = 150, difficulty: str | ClockStyle = "assignment",
-                       seed: int = 0, cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Balanced labels and their rendered clocks (uint8 [n, size, size], int64 [n, 2]), cached on disk."""
-    style = style_of(difficulty)
-    path = cache_path(n, size, difficulty, seed)
-    if cache and path.exists():
-        try:
-            with np.load(path, allow_pickle=False) as stored:
-                images, labels = stored["images"], stored["labels"]
-            if images.shape == (n, size, size) and images.dtype == np.uint8 and labels.shape == (n, 2):
-                return images, labels.astype(np.int64, copy=False)
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged cache file is rebuilt below
-    labels = balanced_times(n, seed)
-    images = render_clocks(to_minutes(labels), size, style, seed)
-    if cache:
-        # Stored, not compressed: sensor noise leaves ~15% to gain, and zlib would turn a load of
-        # under a second into several seconds (and the first save into ten or more).
-        write_with(path, lambda file: np.savez(file, images=images, labels=labels))
-    return images, labels
-
-
-def cache_path(n: int, size: int, difficulty: str | ClockStyle, seed: int) -> Path:
-    """Where make_clock_dataset keeps a rendered set: every parameter and the style's knobs in the name."""
-    style = style_of(difficulty)
-    name = difficulty if isinstance(difficulty, str) else "custom"
-    knobs = hashlib.sha256(json.dumps(asdict(style), sort_keys=True).encode()).hexdigest()[:10]
-    return cache_dir() / "clocks" / f"clocks-v{RENDER_VERSION}-{name}-{knobs}-n{n}-s{size}-seed{seed}.npz"
-
-
-def write_assignment_files(out_dir: str | Path, images: np.ndarray, labels: np.ndarray) -> tuple[Path, Path]:
-    """Write images.npy (uint8 [N, H, W]) and labels.npy (int64 [N, 2]) in the assignment's format."""
-    images = np.ascontiguousarray(images, dtype=np.uint8)
-    labels = np.ascontiguousarray(labels, dtype=np.int64)
-    if images.ndim != 3 or labels.shape != (len(images), 2):
-        raise ValueError(f"need images [N, H, W] and labels [N, 2]; got {images.shape} and {labels.shape}")
-    out_dir = Path(out_dir)
-    image_path = write_with(out_dir / "images.npy", lambda file: np.save(file, images, allow_pickle=False))
-    label_path = write_with(out_dir / "labels.npy", lambda file: np.save(file, labels, allow_pickle=False))
-    return image_path, label_path
 
 
 def with_knobs(difficulty: str | ClockStyle, **knobs: object) -> ClockStyle:

@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from core.models.encodings import to_minutes
+from core.clocks.time import to_minutes
 
 IMAGE_SIZES = (150, 75)
 MAX_BYTES = 4 * 1024 ** 3           # no array claiming more than 4 GiB is read
@@ -48,24 +48,6 @@ def load_clock_folder(folder: str | Path, max_bytes: int = MAX_BYTES) -> tuple[n
     if not folder.is_dir():
         raise ClockDataError(f"clock data folder not found: {folder}")
     return load_clock_files(folder / "images.npy", folder / "labels.npy", max_bytes)
-
-
-def split_by_time(labels: np.ndarray, test_fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded train/test index arrays, stratified by the 720 times: a time seen twice or more is in both
-    parts; a time seen once goes to test with probability test_fraction, so small sets split too."""
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be between 0 and 1 (got {test_fraction})")
-    minutes = to_minutes(np.asarray(labels))
-    rng = np.random.default_rng([seed, 2])
-    order = np.lexsort((rng.random(len(minutes)), minutes))          # grouped by time, shuffled within
-    counts = np.bincount(minutes, minlength=720)
-    group_start = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    rank = np.arange(len(order)) - group_start[minutes[order]]          # position within its time group
-    n_test = np.floor(counts * test_fraction + 0.5).astype(np.int64)
-    single_to_test = rng.random(720) < test_fraction
-    n_test = np.where(counts >= 2, np.clip(n_test, 1, counts - 1), (counts == 1) & single_to_test)
-    is_test = rank < n_test[minutes[order]]
-    return np.sort(order[~is_test]), np.sort(order[is_test])
 
 
 def resize_images(images: np.ndarray, size: int) -> np.ndarray:

@@ -46,7 +46,6 @@ EMBEDDED_FILES = {
 KERAS_FASHION_FILES = {"y_train": ("train-labels-idx1-ubyte.gz", 8), "x_train": ("train-images-idx3-ubyte.gz", 16),
                        "y_test": ("t10k-labels-idx1-ubyte.gz", 8), "x_test": ("t10k-images-idx3-ubyte.gz", 16)}
 DOWNLOAD_TIMEOUT_S = 10.0  # per socket operation: an unreachable host fails fast, a slow download still finishes
-CLOCK_TEST_FRACTION = 0.2
 
 
 class DatasetError(ValueError):
@@ -155,10 +154,9 @@ def _clock_run_data(data: DataConfig) -> RunData:
     if data.source == "path" and not data.path:
         raise DatasetError("clock source 'path' needs data.path: a folder with images.npy and labels.npy")
     from core.clocks import userfiles as clockdata
+    from core.clocks.dataset import make_clock_dataset, split_by_time
 
     if data.source != "path":
-        from core.clocks.render import make_clock_dataset
-
         images, labels = make_clock_dataset(n=data.clock_count, size=data.clock_size,
                                             difficulty=data.clock_difficulty, seed=data.clock_seed)
         description = (f"rendered clocks: {len(images):,} images of {data.clock_size}x{data.clock_size} px, "
@@ -170,7 +168,7 @@ def _clock_run_data(data: DataConfig) -> RunData:
         if images.shape[1:] != (data.clock_size, data.clock_size):
             description += f", resized from {images.shape[1]}x{images.shape[2]} to {data.clock_size}x{data.clock_size} px"
             images = clockdata.resize_images(images, data.clock_size)
-    train, test = clockdata.split_by_time(labels, CLOCK_TEST_FRACTION, seed=data.clock_seed)
+    train, test = split_by_time(labels, seed=data.clock_seed)
     if len(test) == 0:
         raise DatasetError(f"{len(labels):,} clock images are too few to keep any for testing; use more images")
     description += f"; split by time into {len(train):,} train / {len(test):,} test"

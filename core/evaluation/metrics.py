@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from core.storage.atomic import save_npz
-from core.models.encodings import MINUTES, Classes, SinCos, common_sense_error, to_minutes
+from core.models.encodings import Classes, SinCos
+from core.clocks.time import MINUTES, common_sense_error, to_minutes
 
 CLOCK_CONFUSION_SIZES = (24, 72, 720)
 

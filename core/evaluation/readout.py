@@ -13,7 +13,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from core.models.encodings import MINUTES, Classes, format_time
+from core.models.encodings import Classes
+
+from core.clocks.time import MINUTES, format_time
 from core.evaluation.metrics import whole_minutes
 from core.evaluation.saliency import clock_target_fn, occlusion_saliency
 

@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from core.models.encodings import common_sense_error
+from core.clocks.time import common_sense_error
 
 PredictFn = Callable[[np.ndarray], dict]
 TargetFn = Callable[[dict], np.ndarray]

@@ -12,7 +12,7 @@ def clock_test_data(images: str | None, labels: str | None, render: int | None,
                     difficulty: str = "assignment", seed: int = 1) -> tuple[np.ndarray, np.ndarray, str]:
     """Clock images and labels from files or a fresh rendering, with a description of where they came from."""
     if render is not None:
-        from core.clocks.render import make_clock_dataset
+        from core.clocks.dataset import make_clock_dataset
 
         if render < 1:
             raise ValueError("--render needs a positive number of clocks")

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.models.encodings import MINUTES, common_sense_error, format_time, hour_angle_degrees
+from core.clocks.time import MINUTES, common_sense_error, format_time, hour_angle_degrees
 from core.figures.theme import (NEUTRAL, SEQUENTIAL, apply_theme, colour, font_size, line_width, marker_size,
                                 minutes_axis, scatter_class, time_strings)
 

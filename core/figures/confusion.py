@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from core.models.encodings import MINUTES, format_time
+from core.clocks.time import MINUTES, format_time
 from core.figures.theme import SEQUENTIAL, apply_theme, font_size
 
 ANNOTATE_MAX = 24

@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.models.encodings import MINUTES, format_time, to_labels
+from core.clocks.time import MINUTES, format_time, to_labels
 from core.figures.clocks import CIRCLE_LABELS, dial_traces
 from core.figures.theme import (NEUTRAL, apply_theme, clock_ticks, colour, font_size, humanize, line_width,
                                 marker_size)

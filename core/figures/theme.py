@@ -11,7 +11,7 @@ from typing import Any, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from core.models.encodings import MINUTES, format_time
+from core.clocks.time import MINUTES, format_time
 
 # Okabe & Ito (2008) colour-blind-safe palette, ordered so the first colours stay strong on white.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")

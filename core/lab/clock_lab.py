@@ -13,7 +13,8 @@ from typing import Any, Iterable
 import numpy as np
 
 from core.storage import paths
-from core.models.encodings import MINUTES, Classes, common_sense_error, format_time, get_encoding, to_labels, to_minutes
+from core.models.encodings import Classes, get_encoding
+from core.clocks.time import MINUTES, common_sense_error, format_time, to_labels, to_minutes
 
 PRETRAINED_CLOCKS = ("clock_regression", "clock_24", "clock_72", "clock_180", "clock_720", "clock_multihead",
                      "clock_sincos")
@@ -230,7 +231,7 @@ def user_files_dir(session_id: str, root: str | Path | None = None) -> Path:
 def save_user_files(session_id: str, images: np.ndarray, labels: np.ndarray,
                     root: str | Path | None = None) -> Path:
     """Write a session's clock files as images.npy/labels.npy for a run with data.source='path'; returns the folder."""
-    from core.clocks.render import write_assignment_files
+    from core.clocks.dataset import write_assignment_files
 
     folder = user_files_dir(session_id, root)
     write_assignment_files(folder, images, labels)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from core.clocks.dataset import TEST_FRACTION
 from core.config import RunConfig
 
 # Rough CPU training speed (images/s) per model family, 2-core machine, batch 64.
@@ -33,7 +34,6 @@ TRAIN_SIZES = {
     ("mnist", "keras"): 60_000, ("mnist", "shared"): 8_000, ("mnist", "embedded"): 8_000,
     ("fashion-mnist", "keras"): 60_000, ("fashion-mnist", "shared"): 60_000, ("fashion-mnist", "embedded"): 18_000,
 }
-CLOCK_TRAIN_SHARE = 0.8          # clocks are split by time into 80% train / 20% test
 
 
 def gpu_name(timeout_s: float = 2.0) -> str | None:
@@ -106,7 +106,7 @@ def _base_train_size(config: RunConfig) -> int:
     data = config.data
     if data.dataset == "clocks":
         count = _npy_rows(os.path.join(data.path, "labels.npy")) if data.source == "path" else None
-        return int((count or data.clock_count) * CLOCK_TRAIN_SHARE)
+        return int((count or data.clock_count) * (1.0 - TEST_FRACTION))
     from core.data.datasets import DatasetError, resolve_source
 
     try:

@@ -23,7 +23,8 @@ import numpy as np
 from core.storage.atomic import write_bytes, write_json
 from core.runs.classroom import check_batch_size
 from core.config import RunConfig
-from core.models.encodings import common_sense_error, encoding_for, to_minutes
+from core.models.encodings import encoding_for
+from core.clocks.time import common_sense_error, to_minutes
 from core.runs.store import (MAX_BATCH_POINTS, RunError, RunInfo, cancel_requested, create_run, now_iso, read_run,
                        set_status, thin_batches, write_history)
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.lab import clock_lab
 from core.clocks.render import render_clocks
-from core.models.encodings import MINUTES, format_time, to_minutes
+from core.clocks.time import MINUTES, format_time, to_minutes
 from core.figures import image_grid
 from ui.clocks.train_form import USER_PATH_KEY
 

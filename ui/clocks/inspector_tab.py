@@ -14,7 +14,7 @@ from core import figures
 
 from core.evaluation import readout as inspect
 from core.clocks.render import DIFFICULTIES
-from core.models.encodings import common_sense_error, format_time
+from core.clocks.time import common_sense_error, format_time
 from core.evaluation.metrics import predict_outputs
 from core.models.saved import model_encoding, model_image_size
 from core.runs.store import RunInfo
