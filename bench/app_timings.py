@@ -26,9 +26,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,9 +38,20 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
 
 from bench.results_file import record_section  # noqa: E402
-from tests.browser_support import (APP_PAGES, CHROMIUM, VIEWPORT, AppServer, full_page_screenshot,  # noqa: E402
-                                   launch_browser, missing_browser_reason, open_page, start_app, stop_app,
-                                   switch_page, wait_until_idle)
+from tests.browser_support import (  # noqa: E402
+    APP_PAGES,
+    CHROMIUM,
+    VIEWPORT,
+    AppServer,
+    full_page_screenshot,
+    launch_browser,
+    missing_browser_reason,
+    open_page,
+    start_app,
+    stop_app,
+    switch_page,
+    wait_until_idle,
+)
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## App timings"

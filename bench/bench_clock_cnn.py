@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from core.config import DataConfig, ModelConfig, RunConfig  # noqa: E402
-from core.models.encodings import encoding_for  # noqa: E402
 from core.models.build import build_model, compile_model, count_params, input_shape_for  # noqa: E402
+from core.models.encodings import encoding_for  # noqa: E402
 
 
 def measure(size: int, preset: str, images: int, epochs: int, encoding_name: str, batch_size: int) -> dict:

@@ -22,12 +22,12 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.results_file import record_section  # noqa: E402
 from core.config import DataConfig, ModelConfig, RunConfig  # noqa: E402
 from core.data.datasets import load_run_data  # noqa: E402
-from core.models.encodings import encoding_for  # noqa: E402
 from core.models.build import build_model, compile_model, input_shape_for  # noqa: E402
+from core.models.encodings import encoding_for  # noqa: E402
 from core.runs.training import ProgressEvent, device_name, run_config  # noqa: E402
-from bench.results_file import record_section  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION = "## Training throughput"

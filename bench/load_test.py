@@ -21,7 +21,6 @@ import asyncio
 import os
 import platform
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,8 +37,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from bench.results_file import record_section  # noqa: E402
 from core import jobs, runs  # noqa: E402
 from core.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig  # noqa: E402
-from tests.browser_support import (APP_PAGES, CHROMIUM, CHROMIUM_ARGS, IDLE_JS, AppPage, AppServer,  # noqa: E402
-                                   missing_browser_reason, start_app, stop_app)
+from tests.browser_support import (  # noqa: E402
+    APP_PAGES,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    IDLE_JS,
+    AppPage,
+    AppServer,
+    missing_browser_reason,
+    start_app,
+    stop_app,
+)
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page

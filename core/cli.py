@@ -15,8 +15,9 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -162,8 +163,8 @@ def cmd_make_clocks(args: argparse.Namespace) -> int:
 
 
 def cmd_contact_sheet(args: argparse.Namespace) -> int:
-    from core.storage.atomic import write_bytes
     from core.clocks.contact_sheet import contact_sheet_png
+    from core.storage.atomic import write_bytes
 
     if not 1 <= args.count <= 400:
         raise CliError("--count must be between 1 and 400")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import types
 import typing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -103,14 +102,14 @@ class RunConfig:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
     @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> "RunConfig":
+    def from_dict(cls, raw: dict[str, Any]) -> RunConfig:
         """Build and validate a config; unknown keys and wrong types raise ConfigError naming the key."""
         config = _from_dict(cls, raw, "")
         validate(config)
         return config
 
     @classmethod
-    def from_json_file(cls, path: str | Path) -> "RunConfig":
+    def from_json_file(cls, path: str | Path) -> RunConfig:
         """Read a config file; a missing or malformed file raises ConfigError with the reason."""
         try:
             raw = json.loads(Path(path).read_text(encoding="utf-8"))

@@ -3,7 +3,6 @@
 import streamlit as st
 
 from core.lab import clock_lab
-
 from core.runs import store as runs
 from core.runs.store import ACTIVE_STATES
 from ui.clocks.compare_tab import draw_compare_tab

@@ -4,12 +4,12 @@ import streamlit as st
 
 from core.data.datasets import TITLES
 from core.figures import image_grid
-from ui.state import large_text
-from ui.train_panel import train_panel
 from ui.lab.compare_view import draw_compare
 from ui.lab.data_view import dataset_samples
 from ui.lab.knobs import config_ui, last_knobs
 from ui.lab.results_view import draw_results
+from ui.state import large_text
+from ui.train_panel import train_panel
 
 PAGE = "mlp-cnn"
 

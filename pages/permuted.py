@@ -3,8 +3,8 @@
 import streamlit as st
 
 from core.data.datasets import TITLES
-from ui.train_panel import train_panel
 from ui.lab.permuted_views import draw_accuracy_chart, draw_my_run, draw_retrain, draw_shuffle, retrain_config_ui
+from ui.train_panel import train_panel
 
 PAGE = "permuted"
 

@@ -9,13 +9,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.runs import jobs
-
-from core.runs import store as runs
-
-from core.lab import tables
 from core.config import DATASETS
 from core.figures import available_metrics, training_curves
+from core.lab import tables
+from core.runs import jobs
+from core.runs import store as runs
 from core.runs.store import ACTIVE_STATES, STATES, RunError
 from ui.live import draw_run_status, live_curves, queue_rows, session_id
 from ui.run_cache import all_runs, full_run

@@ -9,14 +9,26 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser_support import (APP_PAGES, VIEWPORT, AppServer, dialog_texts, error_texts, full_page_screenshot,
-                                   launch_browser, missing_browser_reason, open_page, start_app, stop_app,
-                                   wait_until_idle)
+from tests.browser_support import (
+    APP_PAGES,
+    VIEWPORT,
+    AppServer,
+    dialog_texts,
+    error_texts,
+    full_page_screenshot,
+    launch_browser,
+    missing_browser_reason,
+    open_page,
+    start_app,
+    stop_app,
+    wait_until_idle,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page

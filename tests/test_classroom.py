@@ -8,13 +8,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core.runs import classroom
-
-from core.runs import jobs
-
+from core.config import ConfigError, RunConfig
+from core.runs import classroom, jobs
 from core.runs import store as runs
 from core.runs.classroom import ClassroomLimitError, ClassroomLimits, check_submission, limits_from_env
-from core.config import ConfigError, RunConfig
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 CLASSROOM_ENV = ("CLOCKWORK_CLASSROOM", "CLOCKWORK_MAX_QUEUED", "CLOCKWORK_MAX_EPOCHS", "CLOCKWORK_TEACHER_PASSWORD")
@@ -158,7 +155,7 @@ def test_cancel_all_on_an_empty_runs_folder_does_nothing(runs_root):
 def panel_script() -> None:
     import streamlit as st
 
-    from core.config import DataConfig, ModelConfig, RunConfig
+    from core.config import DataConfig, ModelConfig
     from ui.state import init_state
     from ui.train_panel import train_panel
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.lab import clock_lab
 from core.clocks.time import to_minutes
+from core.lab import clock_lab
 from core.runs.store import RunInfo
 
 

@@ -12,12 +12,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core.data import datasets
-from core.storage.atomic import write_bytes, write_json
-from core.config import DataConfig, ModelConfig, RunConfig
-from core.models.encodings import get_encoding
 from core.clocks.time import to_minutes
+from core.config import DataConfig, ModelConfig, RunConfig
+from core.data import datasets
 from core.evaluation.metrics import evaluate_clock, save_evaluation, summary
+from core.models.encodings import get_encoding
+from core.storage.atomic import write_bytes, write_json
 from core.storage.paths import pretrained_dir
 from ui.clocks.results_tab import READING_NOTES
 

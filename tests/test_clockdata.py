@@ -7,8 +7,8 @@ import io
 import numpy as np
 import pytest
 
-from core.clocks.userfiles import ClockDataError, load_clock_bytes, load_clock_files, load_clock_folder, resize_images
 from core.clocks.dataset import balanced_times, split_by_time, write_assignment_files
+from core.clocks.userfiles import ClockDataError, load_clock_bytes, load_clock_files, load_clock_folder, resize_images
 from tests import bad_files
 
 UPLOADABLE = [name for name in bad_files.CASES if not name.startswith("missing")]

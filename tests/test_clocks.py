@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from core.clocks import render as clocks
-from core.clocks.userfiles import load_clock_files
 from core.clocks.dataset import balanced_times, cache_path, make_clock_dataset, write_assignment_files
 from core.clocks.render import DIFFICULTIES, RENDER_VERSION, ClockStyle, render_clocks, with_knobs
+from core.clocks.userfiles import load_clock_files
 
 TIMES = np.array([0, 95, 190, 333, 500, 719])
 

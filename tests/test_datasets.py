@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import core
-from core.data import datasets
 from core.config import DataConfig
+from core.data import datasets
 from core.data.datasets import DatasetError, load_dataset, load_run_data, stratified_subset
 from core.data.permutation import unpermute_images
 

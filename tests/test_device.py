@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from core.runs import device
 from core.config import DataConfig, ModelConfig, RunConfig
+from core.runs import device
 
 CPU = {"backend": "tensorflow", "device": "CPU", "cpu_count": 2}
 GPU = {"backend": "tensorflow", "device": "NVIDIA H100", "cpu_count": 16}

@@ -3,10 +3,8 @@
 import numpy as np
 import pytest
 
-from core.models.encodings import CLOCK_ENCODINGS, Classes, encoding_from_outputs
-
-from core.clocks.time import common_sense_error, format_time
-                            get_encoding, to_labels, to_minutes)
+from core.clocks.time import common_sense_error, format_time, to_labels, to_minutes
+from core.models.encodings import CLOCK_ENCODINGS, Classes, encoding_from_outputs, get_encoding
 
 ALL_TIMES = np.array([[h, m] for h in range(12) for m in range(60)])
 

@@ -3,11 +3,19 @@
 import numpy as np
 import pytest
 
-from core.models.encodings import get_encoding
-
 from core.clocks.time import to_labels, to_minutes
-from core.evaluation.metrics import (EvaluationFileError, classifier_summary, confusion_matrix, evaluate_classifier,
-                             evaluate_clock, load_evaluation, predict_outputs, save_evaluation, summary)
+from core.evaluation.metrics import (
+    EvaluationFileError,
+    classifier_summary,
+    confusion_matrix,
+    evaluate_classifier,
+    evaluate_clock,
+    load_evaluation,
+    predict_outputs,
+    save_evaluation,
+    summary,
+)
+from core.models.encodings import get_encoding
 
 RNG = np.random.default_rng(1)
 
@@ -164,8 +172,8 @@ def test_predict_outputs_adds_the_channel_and_wraps_a_bare_array():
 
 def test_predict_outputs_of_a_keras_model_is_keyed_by_output_name():
     from core.config import DataConfig, ModelConfig, RunConfig
-    from core.models.encodings import encoding_for
     from core.models.build import build_model
+    from core.models.encodings import encoding_for
 
     config = RunConfig(data=DataConfig(dataset="clocks", clock_size=75),
                        model=ModelConfig(kind="clock_cnn", conv_filters=[4], hidden=[4]), encoding="multihead")

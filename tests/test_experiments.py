@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from core.config import ConfigError
 from core.lab import experiments as ex
 from core.lab import tables
-from core.config import ConfigError
 from core.runs.pretrain import RECIPES
 
 

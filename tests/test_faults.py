@@ -16,11 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from core.runs import jobs
-
+from core.runs import jobs, training
 from core.runs import store as runs
-
-from core.runs import training
 from core.runs.store import RunError
 
 REPO = Path(__file__).resolve().parent.parent

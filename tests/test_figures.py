@@ -5,9 +5,9 @@ import plotly.graph_objects as go
 import pytest
 
 from core import figures
-from core.models.encodings import get_encoding
 from core.clocks.time import common_sense_error
 from core.figures import OKABE_ITO
+from core.models.encodings import get_encoding
 
 RNG = np.random.default_rng(0)
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from core.evaluation import readout as inspect
-from core.models.encodings import Classes, MultiHead, Regression, SinCos, get_encoding
 from core.evaluation.metrics import evaluate_clock
+from core.models.encodings import Classes, MultiHead, Regression, SinCos, get_encoding
 
 
 def fake_predictions(n: int = 500, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from core.runs import jobs
-from core.storage.paths import REPO_ROOT
 from core.runs.store import RunError, cancel_requested, create_run, list_runs, read_run, run_path, set_status
+from core.storage.paths import REPO_ROOT
 
 
 def wait_for(condition, timeout: float = 90.0, every: float = 0.1):

@@ -4,9 +4,9 @@ import numpy as np
 
 from core.clocks.render import render_clocks
 from core.config import DataConfig, ModelConfig, RunConfig
+from core.models.build import build_model
 from core.models.encodings import get_encoding
 from core.models.layers import CircularPad, KeypointAngles, PolarResample, SpatialSoftArgmax
-from core.models.build import build_model
 
 
 def test_a_quarter_turn_of_the_image_is_a_quarter_shift_of_the_polar_map():

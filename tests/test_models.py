@@ -3,10 +3,17 @@
 import numpy as np
 import pytest
 
-from core.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig, OPTIMIZERS, SCHEDULES
+from core.config import OPTIMIZERS, SCHEDULES, DataConfig, ModelConfig, OptimizerConfig, RunConfig
+from core.models.build import (
+    build_model,
+    build_optimizer,
+    compile_model,
+    count_params,
+    input_shape_for,
+    learning_rate_schedule,
+    resolve_model_config,
+)
 from core.models.encodings import CLOCK_ENCODINGS, encoding_for
-from core.models.build import (build_model, build_optimizer, compile_model, count_params, input_shape_for,
-                         learning_rate_schedule, resolve_model_config)
 
 RNG = np.random.default_rng(0)
 

@@ -11,19 +11,16 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core.lab import clock_lab
-
-from core.runs import jobs
-
-from core.storage import paths
-
-from core.runs import store as runs
-from core.storage.atomic import write_json
 from core.clocks.dataset import balanced_times
-from core.models.encodings import get_encoding
 from core.clocks.time import to_labels, to_minutes
 from core.evaluation.metrics import evaluate_clock, save_evaluation, summary
+from core.lab import clock_lab
+from core.models.encodings import get_encoding
+from core.runs import jobs
+from core.runs import store as runs
 from core.runs.pretrain import RECIPES
+from core.storage import paths
+from core.storage.atomic import write_json
 
 PAGE = "pages/clocks.py"
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")

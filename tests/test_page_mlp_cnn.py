@@ -11,17 +11,15 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
-from core.runs import jobs
-
-from core.runs import store as runs
-
-from core.lab import tables
-from core.storage.atomic import write_json
 from core.data.datasets import load_dataset
 from core.evaluation.metrics import evaluate_classifier, save_evaluation
+from core.lab import tables
 from core.lab.experiments import DATASET_SHORT, LabKnobs, config_from_knobs, confusion_cell_indices
-from core.storage.paths import REPO_ROOT
+from core.runs import jobs
+from core.runs import store as runs
 from core.runs.pretrain import RECIPES
+from core.storage.atomic import write_json
+from core.storage.paths import REPO_ROOT
 
 NAMES = [f"{short}_{kind}{suffix}" for short in DATASET_SHORT.values() for kind in ("mlp", "cnn")
          for suffix in ("", "_permuted")]

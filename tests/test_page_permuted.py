@@ -9,14 +9,14 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core.runs import jobs
-
-from core.runs import store as runs
-from core.lab.experiments import permutation_reading, permutation_rows
-from core.storage.paths import REPO_ROOT
-from core.runs.pretrain import RECIPES
 # The stand-in pretrained folder is built once per session by the MLPs-and-CNNs page tests' fixture.
 from test_page_mlp_cnn import NAMES, standin_pretrained  # noqa: F401
+
+from core.lab.experiments import permutation_reading, permutation_rows
+from core.runs import jobs
+from core.runs import store as runs
+from core.runs.pretrain import RECIPES
+from core.storage.paths import REPO_ROOT
 
 
 @pytest.fixture(autouse=True)

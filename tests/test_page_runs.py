@@ -9,8 +9,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core.runs import store as runs
 from core.config import DataConfig, ModelConfig, RunConfig
+from core.runs import store as runs
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TINY = RunConfig(name="tiny real", data=DataConfig(dataset="mnist", source="embedded", limit_train=200),

@@ -1,8 +1,14 @@
 import numpy as np
 import pytest
 
-from core.data.permutation import (displacement_distances, inverse_permutation, permutation_map, permute_images,
-                              pixel_permutation, unpermute_images)
+from core.data.permutation import (
+    displacement_distances,
+    inverse_permutation,
+    permutation_map,
+    permute_images,
+    pixel_permutation,
+    unpermute_images,
+)
 
 
 def images(n=3, side=28):

@@ -6,8 +6,20 @@ import os
 import pytest
 
 from core.runs import store as runs
-from core.runs.store import (RUN_ID_PATTERN, RunError, cancel_requested, create_run, delete_run, list_runs, read_run,
-                       request_cancel, run_path, set_status, thin_batches, transition)
+from core.runs.store import (
+    RUN_ID_PATTERN,
+    RunError,
+    cancel_requested,
+    create_run,
+    delete_run,
+    list_runs,
+    read_run,
+    request_cancel,
+    run_path,
+    set_status,
+    thin_batches,
+    transition,
+)
 
 STATUS_KEYS = {"state", "reason", "created", "started", "finished", "device", "backend", "progress", "owner"}
 
@@ -31,7 +43,7 @@ def test_create_run_writes_config_and_full_status(runs_root, make_config):
     assert run_dir.parent == runs_root and RUN_ID_PATTERN.fullmatch(run_dir.name)
     assert json.loads((run_dir / "config.json").read_text()) == config.to_dict()
     status = json.loads((run_dir / "status.json").read_text())
-    assert STATUS_KEYS <= set(status)
+    assert set(status) >= STATUS_KEYS
     assert status["state"] == "queued" and status["owner"] == "session-1"
     assert set(status["progress"]) == {"epoch", "epochs", "batch", "batches", "elapsed_s", "eta_s", "loss"}
 

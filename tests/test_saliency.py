@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from core.models.encodings import get_encoding
 from core.evaluation.saliency import SaliencyError, class_target_fn, clock_target_fn, occlusion_saliency
+from core.models.encodings import get_encoding
 
 REGION = (slice(20, 30), slice(40, 50))
 

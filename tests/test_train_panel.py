@@ -8,10 +8,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core.runs import jobs
-
-from core.runs import store as runs
 from core.config import DataConfig, ModelConfig, RunConfig
+from core.runs import jobs
+from core.runs import store as runs
 
 
 def panel_script() -> None:

@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 
 from core.evaluation.metrics import load_evaluation
-from core.runs.store import read_run, request_cancel
+from core.runs.store import create_run, read_run, request_cancel
 from core.runs.training import ProgressEvent, failure_reason, run_config, split_validation, train_run
-from core.runs.store import create_run
 
 RUN_FILES = ("config.json", "status.json", "history.json", "metrics.json", "model.keras", "evaluation.npz")
 
@@ -130,10 +129,10 @@ def test_train_run_returns_the_run_read_back_from_disk(runs_root, make_config):
 
 
 def test_init_from_starts_matching_layers_from_another_run(tmp_path, make_config):
-    from core.runs.training import run_config, transfer_weights
     from core.models.build import build_model, input_shape_for
     from core.models.encodings import encoding_for
     from core.models.saved import load_model_file
+    from core.runs.training import run_config, transfer_weights
 
     donor = run_config(make_config(), root=tmp_path)
     config = make_config(encoding="labels")

@@ -6,14 +6,14 @@ redraw them every second (`run_every` does not tick in AppTest) only wrap them.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import streamlit as st
 
-from core.runs import jobs
-
-from core.runs import store as runs
 from core.figures import available_metrics, training_curves
+from core.runs import jobs
+from core.runs import store as runs
 from core.runs.store import ACTIVE_STATES, RunInfo
 from ui.state import large_text
 

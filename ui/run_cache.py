@@ -5,9 +5,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.runs import store as runs
-
 from core.lab import tables
+from core.runs import store as runs
 
 
 @st.cache_data(max_entries=4, ttl=30, show_spinner=False)

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.runs import classroom
-
-from core.runs import jobs
+from core.runs import classroom, jobs
 
 PASSWORD_KEY = "teacher_password"
 

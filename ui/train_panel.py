@@ -6,16 +6,13 @@ The run a page started is kept in session state and in the URL (?run=<id>) so a 
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import streamlit as st
 
-from core.runs import classroom
-
-from core.runs import jobs
-
-from core.runs import store as runs
 from core.config import ConfigError, RunConfig
+from core.runs import classroom, jobs
+from core.runs import store as runs
 from core.runs.device import describe_device, estimate_seconds, format_duration, is_long, training_set_size
 from core.runs.store import ACTIVE_STATES, RunInfo
 from ui.live import live_curves, session_id, status_fragment

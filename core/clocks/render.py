@@ -9,20 +9,15 @@ or process count gives the same pixels. Run `python bench/bench_render.py` to ti
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
-from pathlib import Path
 
 import numpy as np
 
-from core.storage.atomic import write_with
 from core.clocks.time import MINUTES
-from core.storage.paths import cache_dir
 
 RENDER_VERSION = 1
 BATCH = 8                   # images shaded together: few Python calls per image, arrays still in the CPU cache

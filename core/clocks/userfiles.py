@@ -15,8 +15,6 @@ from typing import BinaryIO
 
 import numpy as np
 
-from core.clocks.time import to_minutes
-
 IMAGE_SIZES = (150, 75)
 MAX_BYTES = 4 * 1024 ** 3           # no array claiming more than 4 GiB is read
 _HEADER_LIMIT = 10_000              # the longest .npy header accepted (NumPy's own default)

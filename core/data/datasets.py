@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from core.config import DataConfig
-from core.storage.paths import REPO_ROOT, embedded_data_dir
 from core.data.permutation import permute_images, pixel_permutation
+from core.storage.paths import REPO_ROOT, embedded_data_dir
 
 DATASETS = ("mnist", "fashion-mnist")
 SOURCES = ("auto", "path", "keras", "shared", "embedded")

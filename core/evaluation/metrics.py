@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from core.storage.atomic import save_npz
-from core.models.encodings import Classes, SinCos
 from core.clocks.time import MINUTES, common_sense_error, to_minutes
+from core.models.encodings import Classes, SinCos
+from core.storage.atomic import save_npz
 
 CLOCK_CONFUSION_SIZES = (24, 72, 720)
 
@@ -149,9 +149,7 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
     """The JSON-able scalars of any report (numbers, booleans, strings), arrays left out."""
     scalars = {}
     for key, value in report.items():
-        if isinstance(value, np.ndarray) and value.ndim == 0:
-            value = value.item()
-        elif isinstance(value, np.generic):
+        if isinstance(value, np.ndarray) and value.ndim == 0 or isinstance(value, np.generic):
             value = value.item()
         if isinstance(value, (bool, int, float, str)):
             scalars[key] = value

@@ -8,16 +8,16 @@ a model enters only as a `predict_fn(images) -> outputs dict` (see `model_predic
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
-
-from core.models.encodings import Classes
 
 from core.clocks.time import MINUTES, format_time
 from core.evaluation.metrics import whole_minutes
 from core.evaluation.saliency import clock_target_fn, occlusion_saliency
+from core.models.encodings import Classes
 
 PredictFn = Callable[[np.ndarray], dict]
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024      # an uploaded image file, .npy or picture

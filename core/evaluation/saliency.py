@@ -7,7 +7,7 @@ It needs only a predict function, so it works with any Keras backend (or no mode
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -7,8 +7,18 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.clocks.time import MINUTES, common_sense_error, format_time, hour_angle_degrees
-from core.figures.theme import (NEUTRAL, SEQUENTIAL, apply_theme, colour, font_size, line_width, marker_size,
-                                minutes_axis, scatter_class, time_strings)
+from core.figures.theme import (
+    NEUTRAL,
+    SEQUENTIAL,
+    apply_theme,
+    colour,
+    font_size,
+    line_width,
+    marker_size,
+    minutes_axis,
+    scatter_class,
+    time_strings,
+)
 
 CIRCLE_LABELS = {"hour": [str(h or 12) for h in range(12)], "minute": [f":{m:02d}" for m in range(0, 60, 5)]}
 ERROR_EDGES = (0, 1, 2, 5, 10, 15, 30, 60, 120, 240, 360)

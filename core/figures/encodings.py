@@ -7,8 +7,9 @@ pairs -> circles), so a new encoding gets a sensible picture for free.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -16,8 +17,7 @@ from plotly.subplots import make_subplots
 
 from core.clocks.time import MINUTES, format_time, to_labels
 from core.figures.clocks import CIRCLE_LABELS, dial_traces
-from core.figures.theme import (NEUTRAL, apply_theme, clock_ticks, colour, font_size, humanize, line_width,
-                                marker_size)
+from core.figures.theme import NEUTRAL, apply_theme, clock_ticks, colour, font_size, humanize, line_width, marker_size
 
 ALL_MINUTES = np.arange(MINUTES)
 

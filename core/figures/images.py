@@ -10,8 +10,8 @@ import plotly.colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.figures.theme import SEQUENTIAL, apply_theme, font_size
 from core.data.permutation import displacement_distances, permutation_map
+from core.figures.theme import SEQUENTIAL, apply_theme, font_size
 
 HIGHLIGHT_RGB = (213, 94, 0)  # Okabe-Ito vermillion, the frame of highlighted tiles
 

@@ -9,8 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.figures.theme import (apply_theme, colour, font_size, humanize, line_width, marker_size,
-                                scatter_class)
+from core.figures.theme import apply_theme, colour, font_size, humanize, line_width, marker_size, scatter_class
 
 _NOT_METRICS = {"epoch", "batch", "step", "time", "seconds", "elapsed"}
 

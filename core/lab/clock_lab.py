@@ -7,14 +7,15 @@ shows are unit-tested. Keras is never imported.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
-from core.storage import paths
-from core.models.encodings import Classes, get_encoding
 from core.clocks.time import MINUTES, common_sense_error, format_time, to_labels, to_minutes
+from core.models.encodings import Classes, get_encoding
+from core.storage import paths
 
 PRETRAINED_CLOCKS = ("clock_regression", "clock_24", "clock_72", "clock_180", "clock_720", "clock_multihead",
                      "clock_sincos")

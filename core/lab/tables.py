@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 # Knobs a student compares; label -> dotted path in config.json
 KNOBS: dict[str, str] = {

@@ -6,8 +6,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from core.storage.atomic import read_json
 from core.models.encodings import Encoding, encoding_from_outputs, get_encoding
+from core.storage.atomic import read_json
 
 MAX_MODEL_BYTES = 200 * 1024 * 1024
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import hmac
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from core.config import MAX_EPOCHS, ConfigError, RunConfig
 

@@ -18,13 +18,24 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from core.config import RunConfig
 from core.runs import classroom
-
+from core.runs.store import (
+    ACTIVE_STATES,
+    RunInfo,
+    create_run,
+    is_process_alive,
+    list_runs,
+    now_iso,
+    read_status,
+    request_cancel,
+    run_dirs,
+    run_path,
+    set_status,
+    transition,
+)
 from core.storage import paths
 from core.storage.atomic import read_json, write_json
-from core.config import RunConfig
-from core.runs.store import (ACTIVE_STATES, RunInfo, create_run, is_process_alive, list_runs, now_iso, read_status,
-                       request_cancel, run_dirs, run_path, set_status, transition)
 
 try:
     import fcntl

@@ -11,15 +11,16 @@ import os
 import re
 import secrets
 import shutil
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
+from core.config import RunConfig
 from core.storage import paths
 from core.storage.atomic import read_json, write_json
-from core.config import RunConfig
 
 try:
     import fcntl
@@ -60,12 +61,12 @@ class RunInfo:
 
 def now_iso() -> str:
     """The current UTC time as ISO 8601 with microseconds (sorts as text)."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def new_run_id() -> str:
     """A fresh run id: UTC time plus 6 random hex digits, never derived from user text."""
-    return f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
 
 def run_path(root: str | Path | None, run_id: str) -> Path:

@@ -14,19 +14,30 @@ import subprocess
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from core.storage.atomic import write_bytes, write_json
-from core.runs.classroom import check_batch_size
+from core.clocks.time import common_sense_error, to_minutes
 from core.config import RunConfig
 from core.models.encodings import encoding_for
-from core.clocks.time import common_sense_error, to_minutes
-from core.runs.store import (MAX_BATCH_POINTS, RunError, RunInfo, cancel_requested, create_run, now_iso, read_run,
-                       set_status, thin_batches, write_history)
+from core.runs.classroom import check_batch_size
+from core.runs.store import (
+    MAX_BATCH_POINTS,
+    RunError,
+    RunInfo,
+    cancel_requested,
+    create_run,
+    now_iso,
+    read_run,
+    set_status,
+    thin_batches,
+    write_history,
+)
+from core.storage.atomic import write_bytes, write_json
 
 EVENT_EVERY_S = 0.25     # batch events and batch history points
 WRITE_EVERY_S = 1.0      # status.json / history.json during an epoch
@@ -133,7 +144,7 @@ def _keras_progress_callback():
 
         async_safe = True
 
-        def __init__(self, tracker: "_Tracker") -> None:
+        def __init__(self, tracker: _Tracker) -> None:
             super().__init__()
             self.tracker = tracker
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.lab import clock_lab
-
-from core.lab import tables
+from core.lab import clock_lab, tables
 from core.runs.store import RunInfo
 
 

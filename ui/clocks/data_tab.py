@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.lab import clock_lab
 from core.clocks.render import render_clocks
 from core.clocks.time import MINUTES, format_time, to_minutes
 from core.figures import image_grid
+from core.lab import clock_lab
 from ui.clocks.train_form import USER_PATH_KEY
 
 USER_DATA_KEY = "clocks_user_data"   # session_state: {"images", "labels", "origin", "token"}

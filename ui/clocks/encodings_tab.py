@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.lab import clock_lab
-from core.models.encodings import get_encoding
 from core.clocks.time import MINUTES, format_time
 from core.figures import encoding_output_chart, regression_wraparound_chart
+from core.lab import clock_lab
+from core.models.encodings import get_encoding
 from ui.run_cache import pretrained_run, run_evaluation
 
 

@@ -11,15 +11,14 @@ import pandas as pd
 import streamlit as st
 
 from core import figures
-
-from core.evaluation import readout as inspect
 from core.clocks.render import DIFFICULTIES
 from core.clocks.time import common_sense_error, format_time
+from core.evaluation import readout as inspect
 from core.evaluation.metrics import predict_outputs
 from core.models.saved import model_encoding, model_image_size
 from core.runs.store import RunInfo
-from ui.clocks.results_tab import run_ui
 from ui import run_cache as results
+from ui.clocks.results_tab import run_ui
 
 SOURCES = ("Set the time", "Random clock", "Upload an image")
 SALIENCY_STATE = "insp_saliency"

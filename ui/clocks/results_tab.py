@@ -10,10 +10,9 @@ import numpy as np
 import streamlit as st
 
 from core import figures
-
-from core.evaluation import readout as inspect
-from core.config import RunConfig
 from core.clocks.time import format_time, to_minutes
+from core.config import RunConfig
+from core.evaluation import readout as inspect
 from core.evaluation.metrics import CLOCK_CONFUSION_SIZES
 from core.runs.store import RunInfo
 from ui.run_cache import run_evaluation

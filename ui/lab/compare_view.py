@@ -7,12 +7,19 @@ import math
 import pandas as pd
 import streamlit as st
 
-from core.runs import store as runs
-
-from core.lab import tables
-from core.lab.experiments import (COMPARE_AXES, CompareAxis, LabKnobs, axes_for, comparison_bar_rows, comparison_configs,
-                              differing_knobs, format_value)
 from core.figures import comparison_bar
+from core.lab import tables
+from core.lab.experiments import (
+    COMPARE_AXES,
+    CompareAxis,
+    LabKnobs,
+    axes_for,
+    comparison_bar_rows,
+    comparison_configs,
+    differing_knobs,
+    format_value,
+)
+from core.runs import store as runs
 from core.runs.store import ACTIVE_STATES, RunInfo
 from ui.state import large_text
 from ui.train_panel import max_waiting_runs, submit_runs

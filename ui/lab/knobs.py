@@ -5,8 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from core.config import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES, RunConfig
-from core.lab.experiments import (LEARNING_RATES, KnobError, LabKnobs, build_config, format_value, parse_layer_sizes,
-                              preset_fixed_fields)
+from core.lab.experiments import (
+    LEARNING_RATES,
+    KnobError,
+    LabKnobs,
+    build_config,
+    format_value,
+    parse_layer_sizes,
+    preset_fixed_fields,
+)
 
 KNOBS_STATE = "lab_knobs"
 LAYERS_PATTERN = (r"^\s*\d+(\s*,\s*\d+)*\s*$", "Whole numbers separated by commas, e.g. 300,100")

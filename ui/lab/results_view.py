@@ -5,14 +5,20 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.lab.experiments import (DATASET_SHORT, DATASET_TITLES, confusion_cell_indices, mistake_captions,
-                              per_class_rows, selected_cell)
 from core.figures import comparison_bar, confusion_heatmap, image_grid
+from core.lab.experiments import (
+    DATASET_SHORT,
+    DATASET_TITLES,
+    confusion_cell_indices,
+    mistake_captions,
+    per_class_rows,
+    selected_cell,
+)
 from core.runs.store import RunInfo
+from ui.lab.data_view import run_test_images
 from ui.run_cache import pretrained_run, run_evaluation
 from ui.state import large_text
 from ui.train_panel import live_curves
-from ui.lab.data_view import run_test_images
 
 CELL_IMAGES = 32
 MISTAKES = 24
