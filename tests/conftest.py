@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports TensorFlow
@@ -66,3 +68,18 @@ def make_config() -> Callable[..., RunConfig]:
 def make_clock_config() -> Callable[..., RunConfig]:
     """Factory for tiny clock configs (1,440 clocks at 75 px)."""
     return tiny_clock_config
+
+
+def page_text(at: Any) -> str:
+    """Everything an AppTest page says in words: markdown, captions, info/warning/error/success boxes, progress."""
+    parts = [e.value for e in at.markdown] + [e.value for e in at.caption] + [e.value for e in at.info]
+    parts += [e.value for e in at.warning] + [e.value for e in at.error] + [e.value for e in at.success]
+    parts += [str(e.proto) for e in at.get("progress")]
+    return "\n".join(str(part) for part in parts)
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    """The bytes np.save writes for `array` (what a user uploads as a .npy file)."""
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()

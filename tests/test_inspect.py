@@ -8,6 +8,7 @@ import pytest
 from core.evaluation import readout as inspect
 from core.evaluation.metrics import evaluate_clock
 from core.models.encodings import Classes, MultiHead, Regression, SinCos, get_encoding
+from tests.conftest import npy_bytes
 
 
 def fake_predictions(n: int = 500, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -138,12 +139,6 @@ def test_saliency_prediction_count_matches_the_patches():
 
     inspect.explain(predict, get_encoding("regression"), np.zeros((40, 40), np.uint8), patch=15, stride=8)
     assert sum(calls) == inspect.saliency_predictions(40, patch=15, stride=8)
-
-
-def npy_bytes(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    return buffer.getvalue()
 
 
 def test_an_uploaded_npy_image_is_resized_to_the_model_input():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ from core.runs import store as runs
 from core.runs.pretrain import RECIPES
 from core.storage import paths
 from core.storage.atomic import write_json
+from tests.conftest import npy_bytes, page_text
 
 PAGE = "pages/clocks.py"
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -74,18 +74,6 @@ def open_page(tab: str = "Data") -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
-
-
-def page_text(at: AppTest) -> str:
-    parts = [e.value for e in at.markdown] + [e.value for e in at.caption] + [e.value for e in at.info]
-    parts += [e.value for e in at.error] + [e.value for e in at.success]
-    return "\n".join(str(p) for p in parts)
-
-
-def npy_bytes(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    return buffer.getvalue()
 
 
 @pytest.mark.parametrize("tab", ["Data", "Encodings", "Compare", "Confusion & circle", "Inspector"])

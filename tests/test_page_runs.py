@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.config import DataConfig, ModelConfig, RunConfig
 from core.runs import store as runs
+from tests.conftest import page_text
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TINY = RunConfig(name="tiny real", data=DataConfig(dataset="mnist", source="embedded", limit_train=200),
@@ -55,16 +56,10 @@ def open_runs(selected: str = "") -> AppTest:
     return at
 
 
-def texts(at: AppTest) -> str:
-    parts = [e.value for e in at.markdown] + [e.value for e in at.caption] + [e.value for e in at.info]
-    parts += [e.value for e in at.error] + [e.value for e in at.warning]
-    return "\n".join(str(p) for p in parts)
-
-
 def test_the_page_says_so_when_there_are_no_runs() -> None:
     at = open_runs()
     assert any("No runs yet" in e.value for e in at.info)
-    assert "Nothing is queued" in texts(at)
+    assert "Nothing is queued" in page_text(at)
 
 
 def test_a_finished_run_appears_in_the_table(finished_run: Path, runs_root: Path) -> None:
@@ -81,7 +76,7 @@ def test_selecting_a_run_shows_its_metrics_and_downloads(finished_run: Path, run
     labels = {m.label: m.value for m in at.metric}
     accuracy = runs.read_run(path).metrics["accuracy"]
     assert labels["Test accuracy"] == f"{100 * accuracy:.2f}%"
-    assert "test accuracy" in texts(at)
+    assert "test accuracy" in page_text(at)
     downloads = [e for e in at.get("download_button")]
     assert len(downloads) == 6  # curves + model, metrics, history, config, curves of the run
 
@@ -122,7 +117,7 @@ def test_a_running_run_is_not_deleted_and_the_page_says_why(finished_run: Path, 
 def test_a_pretrained_run_cannot_be_deleted(finished_run: Path, fresh: Path) -> None:
     shutil.copytree(finished_run, fresh / "mnist_mlp")
     at = open_runs(selected="mnist_mlp")
-    assert "Pretrained models cannot be deleted" in texts(at)
+    assert "Pretrained models cannot be deleted" in page_text(at)
     assert not [b for b in at.button if b.key and b.key.startswith("runs_delete_")]
 
 

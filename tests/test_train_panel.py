@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from core.config import DataConfig, ModelConfig, RunConfig
 from core.runs import jobs
 from core.runs import store as runs
+from tests.conftest import page_text
 
 
 def panel_script() -> None:
@@ -53,13 +54,6 @@ def click(at: AppTest, key: str) -> AppTest:
     at.button(key=key).click().run()
     assert not at.exception
     return at
-
-
-def page_text(at: AppTest) -> str:
-    parts = [element.value for element in at.markdown] + [element.value for element in at.caption]
-    parts += [str(element.proto) for element in at.get("progress")]
-    parts += [element.value for element in at.error]
-    return "\n".join(str(part) for part in parts)
 
 
 def test_start_queues_a_run_folder_and_puts_its_id_in_the_url(runs_root: Path, no_worker: list[int]) -> None:
