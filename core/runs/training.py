@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import math
 import os
-import subprocess
 import threading
 import time
 import traceback
@@ -121,14 +120,11 @@ def transfer_weights(model: Any, source: str) -> list[str]:
 
 def device_name() -> str:
     """'CPU', or the name of the GPU Keras trains on (via nvidia-smi; 'GPU' when it cannot tell)."""
+    from core.runs.device import gpu_name
+
     if not _accelerator_visible():
         return "CPU"
-    try:
-        names = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True,
-                               text=True, timeout=5, check=True).stdout.strip().splitlines()
-        return names[0].strip() if names else "GPU"
-    except (OSError, subprocess.SubprocessError):
-        return "GPU"
+    return gpu_name(timeout_s=5.0) or "GPU"
 
 
 def _keras_progress_callback():
