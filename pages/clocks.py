@@ -11,7 +11,7 @@ from ui.clocks.encodings_tab import draw_encodings_tab
 from ui.clocks.train_form import TRAIN_NOTE, clock_config_ui
 from ui.live import live_curves
 from ui.run_cache import pretrained_infos
-from ui.state import large_text
+from ui.state import large_text, session_id
 from ui.train_panel import train_panel
 
 PAGE = "clocks"
@@ -28,7 +28,7 @@ def user_clock_runs() -> list:
 def clock_runs(mine_only: bool, current_id: str = "") -> list:
     """The pretrained clock models, then the finished user clock runs (this session's and the current one, if asked)."""
     shipped = [info for info in pretrained_infos() if clock_lab.is_clock_run(info)]
-    owner = st.session_state.get("session_id")
+    owner = session_id()
     users = [info for info in user_clock_runs()
              if not mine_only or info.status.get("owner") == owner or info.run_id == current_id]
     return shipped + users

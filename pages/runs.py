@@ -15,9 +15,9 @@ from core.lab import tables
 from core.runs import jobs
 from core.runs import store as runs
 from core.runs.store import ACTIVE_STATES, STATES, RunError
-from ui.live import draw_run_status, live_curves, queue_rows, session_id
+from ui.live import draw_run_status, live_curves, queue_rows
 from ui.run_cache import all_runs, full_run
-from ui.state import large_text
+from ui.state import large_text, session_id
 from ui.teacher import draw_teacher_section
 
 SOURCES = ("pretrained", "yours")

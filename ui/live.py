@@ -15,14 +15,9 @@ from core.figures import available_metrics, training_curves
 from core.runs import jobs
 from core.runs import store as runs
 from core.runs.store import ACTIVE_STATES, RunInfo
-from ui.state import large_text
+from ui.state import large_text, session_id
 
 TICK_S = 1.0
-
-
-def session_id() -> str:
-    """This browser session's id: the owner of the runs it queues."""
-    return str(st.session_state.get("session_id", ""))
 
 
 def clock_text(seconds: Any) -> str:

@@ -15,7 +15,8 @@ from core.runs import classroom, jobs
 from core.runs import store as runs
 from core.runs.device import describe_device, estimate_seconds, format_duration, is_long, training_set_size
 from core.runs.store import ACTIVE_STATES, RunInfo
-from ui.live import live_curves, session_id, status_fragment
+from ui.live import live_curves, status_fragment
+from ui.state import session_id
 
 __all__ = ["train_panel", "current_run", "submit_runs", "live_curves", "MAX_QUEUED_PER_SESSION", "max_waiting_runs"]
 
