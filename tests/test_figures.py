@@ -33,27 +33,41 @@ def trace_types(fig):
     return [type(trace).__name__ for trace in fig.data]
 
 
+def trace(fig, name, **where):
+    """The one trace called `name` (the legend / hover / panel name a student sees), optionally also matching
+    trace properties in `where` (e.g. xaxis="x" for the first panel); fails listing the names there are."""
+    found = [t for t in fig.data if t.name == name and all(getattr(t, key) == value for key, value in where.items())]
+    if len(found) != 1:
+        pytest.fail(f"expected one trace named {name!r}{' with ' + str(where) if where else ''}, found {len(found)}; "
+                    f"traces: {[t.name for t in fig.data]}")
+    return found[0]
+
+
 # training curves ---------------------------------------------------------------------------------
 
 def test_training_curves_draw_train_solid_and_validation_dashed_per_run():
     fig = figures.training_curves([("adam", history()), ("sgd", history())], per_batch=False)
-    assert len(fig.data) == 4
-    assert [t.line.dash for t in fig.data] == ["solid", "dash", "solid", "dash"]
-    assert fig.data[0].line.color == fig.data[1].line.color == OKABE_ITO[0]
-    assert fig.data[2].line.color == OKABE_ITO[1]
+    assert sorted(t.name for t in fig.data) == ["adam · train", "adam · validation",
+                                                "sgd · train", "sgd · validation"]
+    for run in ("adam", "sgd"):
+        assert trace(fig, f"{run} · train").line.dash == "solid"
+        assert trace(fig, f"{run} · validation").line.dash == "dash"
+    # colours follow the order of the runs: the first run gets the first colour
+    assert trace(fig, "adam · train").line.color == trace(fig, "adam · validation").line.color == OKABE_ITO[0]
+    assert trace(fig, "sgd · train").line.color == OKABE_ITO[1]
     assert fig.layout.xaxis.title.text == "epoch"
 
 
 def test_training_curves_put_batches_on_a_fractional_epoch_axis():
     fig = figures.training_curves([("run", history(epochs=2, batches_per_epoch=4))])
-    batch = fig.data[0]
+    batch = trace(fig, "run (per batch)")
     assert batch.opacity < 1 and batch.showlegend is False
     assert list(batch.x) == pytest.approx([0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0])
 
 
 def test_training_curves_use_webgl_for_long_batch_histories():
     fig = figures.training_curves([("run", history(epochs=3, batches_per_epoch=500))])
-    assert isinstance(fig.data[0], go.Scattergl)
+    assert isinstance(trace(fig, "run (per batch)"), go.Scattergl)
 
 
 def test_accuracy_curves_read_as_percent():
@@ -73,8 +87,8 @@ def test_confusion_heatmap_is_one_heatmap_with_class_names_and_cell_ids():
     labels = ["T-shirt/top", "Trouser", "Sneaker"]
     matrix = np.array([[8, 1, 1], [0, 10, 0], [2, 0, 8]])
     fig = figures.confusion_heatmap(matrix, labels, "Fashion")
-    (heatmap,) = fig.data
-    assert isinstance(heatmap, go.Heatmap)
+    heatmap = trace(fig, "confusion matrix")
+    assert len(fig.data) == 1 and isinstance(heatmap, go.Heatmap)
     assert list(heatmap.x) == labels and list(heatmap.y) == labels
     assert np.asarray(heatmap.z)[0, 0] == pytest.approx(0.8)
     assert np.asarray(heatmap.customdata).shape == (3, 3, 4)
@@ -85,7 +99,7 @@ def test_confusion_heatmap_is_one_heatmap_with_class_names_and_cell_ids():
 
 def test_confusion_heatmap_counts_when_not_normalised():
     fig = figures.confusion_heatmap(np.array([[3, 1], [0, 4]]), ["a", "b"], normalize=False)
-    assert np.asarray(fig.data[0].z).tolist() == [[3, 1], [0, 4]]
+    assert np.asarray(trace(fig, "confusion matrix").z).tolist() == [[3, 1], [0, 4]]
 
 
 def test_confusion_heatmap_rejects_a_matrix_that_does_not_match_the_labels():
@@ -95,9 +109,10 @@ def test_confusion_heatmap_rejects_a_matrix_that_does_not_match_the_labels():
 
 def test_clock_confusion_720_is_one_fast_heatmap_with_hourly_ticks():
     fig = figures.clock_confusion_heatmap(RNG.poisson(0.2, (720, 720)), 720)
-    assert len(fig.data) == 1 and isinstance(fig.data[0], go.Heatmap)
-    assert np.asarray(fig.data[0].z).shape == (720, 720)
-    assert fig.data[0].zsmooth is False
+    heatmap = trace(fig, "confusion matrix")
+    assert len(fig.data) == 1 and isinstance(heatmap, go.Heatmap)
+    assert np.asarray(heatmap.z).shape == (720, 720)
+    assert heatmap.zsmooth is False
     assert len(fig.layout.annotations) == 0
     assert list(fig.layout.xaxis.ticktext)[:3] == ["12:00", "1:00", "2:00"]
     assert len(fig.layout.xaxis.ticktext) == 12
@@ -106,21 +121,24 @@ def test_clock_confusion_720_is_one_fast_heatmap_with_hourly_ticks():
 def test_clock_confusion_24_labels_classes_with_times_and_ranges():
     fig = figures.clock_confusion_heatmap(RNG.poisson(3, (24, 24)), 24)
     assert "3:30" in fig.layout.yaxis.ticktext
-    assert "3:30–3:59" in fig.data[0].y
-    assert "count %{customdata}" in fig.data[0].hovertemplate
+    heatmap = trace(fig, "confusion matrix")
+    assert "3:30–3:59" in heatmap.y
+    assert "count %{customdata}" in heatmap.hovertemplate
 
 
 def test_clock_confusion_linear_scale_colours_by_raw_counts():
     fig = figures.clock_confusion_heatmap(np.diag(np.arange(24)), 24, log_scale=False)
-    assert np.asarray(fig.data[0].z)[5, 5] == 5 and "count %{z}" in fig.data[0].hovertemplate
+    heatmap = trace(fig, "confusion matrix")
+    assert np.asarray(heatmap.z)[5, 5] == 5 and "count %{z}" in heatmap.hovertemplate
 
 
 def test_clock_confusion_log_scale_keeps_raw_counts_for_hover():
     counts = np.diag(np.full(24, 1000))
     fig = figures.clock_confusion_heatmap(counts, 24, log_scale=True)
-    assert np.asarray(fig.data[0].customdata)[0, 0] == 1000
-    assert np.asarray(fig.data[0].z)[0, 0] == pytest.approx(np.log10(1001), rel=1e-5)
-    assert "log" in fig.data[0].colorbar.title.text
+    heatmap = trace(fig, "confusion matrix")
+    assert np.asarray(heatmap.customdata)[0, 0] == 1000
+    assert np.asarray(heatmap.z)[0, 0] == pytest.approx(np.log10(1001), rel=1e-5)
+    assert "log" in heatmap.colorbar.title.text
 
 
 def test_clock_confusion_rejects_class_counts_that_do_not_divide_720():
@@ -133,10 +151,10 @@ def test_clock_confusion_rejects_class_counts_that_do_not_divide_720():
 def test_clock_circle_puts_twelve_at_the_top_and_colours_outputs_by_error():
     true_xy, predicted_xy, errors, true, predicted = circle_inputs()
     fig = figures.clock_circle(true_xy, predicted_xy, errors, true, predicted, circle="hour", worst_k=5)
-    labels = next(t for t in fig.data if t.mode == "text")
+    labels = trace(fig, "dial labels")
     top = list(labels.text).index("12")
     assert labels.x[top] == pytest.approx(0, abs=1e-9) and labels.y[top] > 1
-    outputs = fig.data[-1]
+    outputs = trace(fig, "network output")
     assert np.asarray(outputs.marker.color) == pytest.approx(errors)
     assert outputs.marker.colorbar.title.text == "error (min)"
     assert "true 3:30" in outputs.text[0] and "predicted 4:00" in outputs.text[0]
@@ -145,39 +163,40 @@ def test_clock_circle_puts_twelve_at_the_top_and_colours_outputs_by_error():
 def test_clock_circle_links_only_the_worst_predictions():
     true_xy, predicted_xy, errors, true, predicted = circle_inputs()
     fig = figures.clock_circle(true_xy, predicted_xy, errors, true, predicted, worst_k=5)
-    lines = next(t for t in fig.data if t.name == "worst 5")
+    lines = trace(fig, "worst 5")
     assert len(lines.x) == 15  # start, end and a gap per line
 
 
 def test_clock_circle_minute_labels_and_webgl_for_many_points():
     true_xy, predicted_xy, errors, true, predicted = circle_inputs(1500)
     fig = figures.clock_circle(true_xy, predicted_xy, errors, true, predicted, circle="minute")
-    labels = next(t for t in fig.data if t.mode == "text")
+    labels = trace(fig, "dial labels")
     assert ":05" in labels.text and ":00" in labels.text
-    assert isinstance(fig.data[-1], go.Scattergl)
+    assert isinstance(trace(fig, "network output"), go.Scattergl)
 
 
 def test_error_histogram_gives_each_model_bars_that_sum_to_one_and_marks_1_5_10_minutes():
     fig = figures.error_histogram({"CNN": np.array([0, 0.5, 3, 12, 300]), "MLP": np.array([40.0, 50.0])})
     assert trace_types(fig) == ["Bar", "Bar"]
-    assert sum(fig.data[0].y) == pytest.approx(1.0)
-    assert fig.data[0].y[0] == pytest.approx(0.4)
+    cnn = trace(fig, "CNN")
+    assert sum(cnn.y) == pytest.approx(1.0)
+    assert cnn.y[0] == pytest.approx(0.4)
     assert [a.text for a in fig.layout.annotations] == ["1 min", "5 min", "10 min"]
 
 
 def test_regression_wraparound_uses_clock_times_on_the_axes_and_in_hover():
     fig = figures.regression_wraparound_chart(np.array([210.0, 715.0]), np.array([215.0, 20.0]))
     assert "12:00" in fig.layout.xaxis.ticktext and "3:00" in fig.layout.yaxis.ticktext
-    points = fig.data[1]
+    points = trace(fig, "test image")
     assert "true 3:30" in points.text[0] and "error 25 min" in points.text[1]
 
 
 def test_prediction_overlay_draws_a_separate_dial_with_dashed_true_hands():
     image = RNG.integers(0, 255, (40, 40), dtype=np.uint8)
     fig = figures.clock_prediction_overlay(image, 210, 240)
-    hands = {t.name: t for t in fig.data if t.name and ("true" in t.name or "predicted" in t.name)}
-    assert hands["true 4:00"].line.dash == "dash" and hands["predicted 3:30"].line.dash == "solid"
-    assert hands["predicted 3:30"].xaxis == "x2"
+    true_hands, predicted_hands = trace(fig, "true 4:00"), trace(fig, "predicted 3:30")
+    assert true_hands.line.dash == "dash" and predicted_hands.line.dash == "solid"
+    assert predicted_hands.xaxis == "x2"
     assert "30 min off" in fig.layout.title.text
 
 
@@ -185,21 +204,21 @@ def test_prediction_overlay_draws_a_separate_dial_with_dashed_true_hands():
 
 def test_encoding_chart_for_classes_is_one_bar_chart_peaking_at_the_right_class():
     fig = figures.encoding_output_chart(get_encoding("classes-24"), 210)
-    bars = next(t for t in fig.data if isinstance(t, go.Bar))
+    bars = trace(fig, "time class: target class")
     assert len(bars.y) == 24 and int(np.argmax(bars.y)) == 7
     assert bars.customdata[7] == "3:30–3:59"
 
 
 def test_encoding_chart_for_soft_classes_shows_a_spread_distribution():
     fig = figures.encoding_output_chart(get_encoding("classes-72", soft_sigma=20), 210)
-    bars = next(t for t in fig.data if isinstance(t, go.Bar))
+    bars = trace(fig, "time class: target probabilities")
     assert sum(bars.y) == pytest.approx(1.0, abs=1e-5)
     assert np.count_nonzero(np.asarray(bars.y) > 0.01) > 3
 
 
 def test_encoding_chart_for_regression_is_a_number_line_with_the_seam_at_twelve():
     fig = figures.encoding_output_chart(get_encoding("regression"), 210)
-    target = next(t for t in fig.data if t.mode == "markers+text")
+    target = trace(fig, "time: target number")
     assert target.x[0] == pytest.approx(3.5)
     assert sorted(shape.x0 for shape in fig.layout.shapes) == pytest.approx([0.0, 12.0])
 
@@ -208,14 +227,14 @@ def test_encoding_chart_for_sincos_draws_an_hour_and_a_minute_circle():
     fig = figures.encoding_output_chart(get_encoding("sincos"), 210)
     titles = [a.text for a in fig.layout.annotations]
     assert any("hour circle" in t for t in titles) and any("minute circle" in t for t in titles)
-    pointer = [t for t in fig.data if t.mode == "lines+markers"][1]
+    pointer = trace(fig, "sincos: minute circle (sin, cos)")
     assert pointer.x[1] == pytest.approx(0.0, abs=1e-6) and pointer.y[1] == pytest.approx(-1.0)
 
 
 @pytest.mark.parametrize("name, kinds", [("multihead", {"Bar", "number"}), ("multihead-sincos", {"Bar", "circle"})])
 def test_encoding_chart_for_multihead_shows_hour_bars_and_the_minute(name, kinds):
     fig = figures.encoding_output_chart(get_encoding(name), 210)
-    bars = next(t for t in fig.data if isinstance(t, go.Bar))
+    bars = trace(fig, "hour: target class")
     assert len(bars.y) == 12 and int(np.argmax(bars.y)) == 3
     titles = " ".join(a.text for a in fig.layout.annotations)
     assert ("number" in titles) == ("number" in kinds) and ("minute circle" in titles) == ("circle" in kinds)
@@ -233,9 +252,10 @@ def test_comparison_bar_groups_by_colour_and_labels_values():
             for o, lr, acc in [("adam", 0.001, 0.9), ("adam", 0.01, 0.8), ("sgd", 0.001, 0.7), ("sgd", 0.01, 0.85)]]
     fig = figures.comparison_bar(rows, "learning_rate", "test_accuracy", color="optimizer")
     assert [t.name for t in fig.data] == ["adam", "sgd"]
-    assert list(fig.data[0].x) == ["0.001", "0.01"] and list(fig.data[0].text) == ["90.0%", "80.0%"]
+    adam = trace(fig, "adam")
+    assert list(adam.x) == ["0.001", "0.01"] and list(adam.text) == ["90.0%", "80.0%"]
     assert fig.layout.xaxis.title.text == "learning rate"
-    assert fig.data[1].marker.color == OKABE_ITO[1]
+    assert trace(fig, "sgd").marker.color == OKABE_ITO[1]  # the second group gets the second colour
 
 
 def test_permutation_chart_has_a_panel_per_dataset_and_curves_when_histories_exist():
@@ -244,7 +264,7 @@ def test_permutation_chart_has_a_panel_per_dataset_and_curves_when_histories_exi
     fig = figures.permutation_accuracy_chart(rows)
     assert trace_types(fig).count("Bar") == 4 and trace_types(fig).count("Scatter") == 8
     assert {a.text for a in fig.layout.annotations} >= {"mnist", "fashion-mnist"}
-    bar = fig.data[0]
+    bar = trace(fig, "original pixels", xaxis="x")  # the first panel, mnist
     assert list(bar.x) == ["MLP", "CNN"] and list(bar.text) == ["90.0%", "90.0%"]
 
 
@@ -253,7 +273,7 @@ def test_image_grid_is_one_image_with_captions_and_highlight_frames():
     fig = figures.image_grid(images, ["Sneaker"] * 4 + ["true Bag\npred Sandal"], columns=3,
                              highlight=[False] * 4 + [True])
     assert trace_types(fig).count("Image") == 1
-    captions = next(t for t in fig.data if getattr(t, "mode", None) == "text")
+    captions = trace(fig, "captions")
     assert list(captions.text)[-1] == "true Bag<br>pred Sandal"
 
 
@@ -273,21 +293,23 @@ def test_image_grid_rejects_a_caption_count_that_does_not_match():
 def test_permutation_picture_shows_no_movement_for_the_identity():
     fig = figures.permutation_picture(np.arange(16), side=4)
     assert trace_types(fig) == ["Heatmap"] * 3
-    assert np.asarray(fig.data[2].z).max() == 0
-    assert np.array_equal(np.asarray(fig.data[0].z), np.asarray(fig.data[1].z))
+    assert np.asarray(trace(fig, "how far each pixel moved").z).max() == 0
+    before, after = trace(fig, "original pixel order"), trace(fig, "after the permutation")
+    assert np.array_equal(np.asarray(before.z), np.asarray(after.z))
 
 
 def test_permutation_picture_colours_each_pixel_by_where_it_came_from():
     perm = np.roll(np.arange(16), 1)  # destination i takes source i - 1
     fig = figures.permutation_picture(perm, side=4)
-    assert np.asarray(fig.data[1].z)[0, 1] == 0
-    assert "comes from" in fig.data[1].hovertemplate
+    after = trace(fig, "after the permutation")
+    assert np.asarray(after.z)[0, 1] == 0
+    assert "comes from" in after.hovertemplate
 
 
 def test_saliency_overlay_lays_a_see_through_heat_map_on_the_image():
     fig = figures.saliency_overlay(np.zeros((10, 12), np.uint8), np.ones((10, 12)))
     assert trace_types(fig) == ["Heatmap", "Heatmap"]
-    assert fig.data[1].colorscale[0][1].endswith(",0.00)")
+    assert trace(fig, "importance").colorscale[0][1].endswith(",0.00)")
     with pytest.raises(ValueError, match="same"):
         figures.saliency_overlay(np.zeros((10, 12), np.uint8), np.ones((12, 10)))
 
@@ -318,7 +340,7 @@ def test_large_text_makes_fonts_bigger(name):
 def test_training_curves_lines_get_thicker_with_large_text():
     small = figures.training_curves([("run", history())], per_batch=False)
     large = figures.training_curves([("run", history())], per_batch=False, large_text=True)
-    assert large.data[0].line.width > small.data[0].line.width
+    assert trace(large, "run · train").line.width > trace(small, "run · train").line.width
 
 
 def test_every_figure_serialises_to_json():

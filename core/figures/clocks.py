@@ -42,10 +42,11 @@ def dial_traces(labels: list[str], large_text: bool, label_radius: float = 1.17)
     tick_y = np.stack([inner_y, outer_y, np.full(12, np.nan)], 1).ravel()
     label_x, label_y = _xy(angles, label_radius)
     style = dict(color=NEUTRAL, width=line_width(large_text) / 2)
-    return [go.Scatter(x=ring_x, y=ring_y, mode="lines", line=style, hoverinfo="skip", showlegend=False),
-            go.Scatter(x=tick_x, y=tick_y, mode="lines", line=style, hoverinfo="skip", showlegend=False),
-            go.Scatter(x=label_x, y=label_y, mode="text", text=labels, hoverinfo="skip", showlegend=False,
-                       textfont=dict(size=font_size(large_text), color="#222222"))]
+    return [go.Scatter(x=ring_x, y=ring_y, mode="lines", name="dial", line=style, hoverinfo="skip", showlegend=False),
+            go.Scatter(x=tick_x, y=tick_y, mode="lines", name="dial ticks", line=style, hoverinfo="skip",
+                       showlegend=False),
+            go.Scatter(x=label_x, y=label_y, mode="text", name="dial labels", text=labels, hoverinfo="skip",
+                       showlegend=False, textfont=dict(size=font_size(large_text), color="#222222"))]
 
 
 def _square_axes(fig: go.Figure, extent: float = 1.4) -> None:
@@ -169,7 +170,7 @@ def clock_prediction_overlay(image: np.ndarray, predicted_minutes: float, true_m
     image = np.asarray(image)
     if image.ndim != 2:
         raise ValueError(f"expected one grayscale image [H, W], got shape {image.shape}")
-    fig = go.Figure(go.Heatmap(z=image, colorscale="gray", zmin=0, zmax=255, showscale=False,
+    fig = go.Figure(go.Heatmap(z=image, name="clock image", colorscale="gray", zmin=0, zmax=255, showscale=False,
                                hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>"))
     for trace in dial_traces(CIRCLE_LABELS["hour"], large_text, label_radius=1.2):
         fig.add_trace(trace.update(xaxis="x2", yaxis="y2"))

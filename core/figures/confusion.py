@@ -34,6 +34,7 @@ def confusion_heatmap(matrix: np.ndarray, labels: list[str], title: str = "Confu
     customdata = np.stack([rows, cols, matrix, np.round(share * 100, 1)], axis=-1)
     heatmap = go.Heatmap(
         z=share if normalize else matrix, x=list(labels), y=list(labels), customdata=customdata,
+        name="confusion matrix",
         colorscale="Cividis", zmin=0, zmax=1 if normalize else None, xgap=1, ygap=1,
         colorbar=dict(title="share of true class" if normalize else "count", tickformat=".0%" if normalize else None),
         hovertemplate="true %{y}, predicted %{x}: %{customdata[2]} (%{customdata[3]}%)<extra></extra>")
@@ -81,7 +82,7 @@ def clock_confusion_heatmap(matrix: np.ndarray, n_classes: int, log_scale: bool 
     labels = clock_class_labels(n_classes)
     counts = _square(matrix, n_classes, f"{n_classes} clock classes").astype(np.int64)
     heatmap = go.Heatmap(z=counts, x=labels, y=labels, colorscale=SEQUENTIAL, zsmooth=False, zmin=0,
-                         colorbar=dict(title="count"), hoverongaps=False,
+                         name="confusion matrix", colorbar=dict(title="count"), hoverongaps=False,
                          hovertemplate="true %{y}<br>predicted %{x}<br>count %{z}<extra></extra>")
     if log_scale:  # colour by log count; hover still reads the raw count from customdata
         heatmap.update(z=np.log10(1.0 + counts).astype(np.float32), customdata=counts,

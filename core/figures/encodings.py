@@ -70,10 +70,11 @@ def _bars(fig: go.Figure, panel: Panel, col: int, large_text: bool, minutes: flo
     starts = np.arange(len(panel.target)) * width
     ranges = [f"{format_time(s)}–{format_time(s + width - 1)}" if width > 1 else format_time(s) for s in starts]
     fig.add_trace(go.Bar(x=starts + width / 2, y=panel.target, width=width * 0.9, marker_color=colour(0),
-                         customdata=ranges, showlegend=False,
+                         name=panel.title, customdata=ranges, showlegend=False,
                          hovertemplate="class %{customdata}<br>target %{y:.3f}<extra></extra>"), row=1, col=col)
     peak = int(np.argmax(panel.target))  # a marker keeps a one-minute-wide bar visible
-    fig.add_trace(go.Scatter(x=[starts[peak] + width / 2], y=[panel.target[peak]], mode="markers+text",
+    fig.add_trace(go.Scatter(x=[starts[peak] + width / 2], y=[panel.target[peak]], name="most likely class",
+                             mode="markers+text",
                              text=[ranges[peak].split("–")[0]], textposition="top center", showlegend=False,
                              marker=dict(symbol="triangle-down", size=2 * marker_size(large_text), color=colour(3)),
                              hovertemplate=f"most likely class {ranges[peak]}<extra></extra>"), row=1, col=col)
@@ -86,9 +87,10 @@ def _bars(fig: go.Figure, panel: Panel, col: int, large_text: bool, minutes: flo
 def _number_line(fig: go.Figure, panel: Panel, col: int, large_text: bool, minutes: float) -> None:
     period, value = panel.extra, float(panel.target[0])
     ticks = np.linspace(0, period, 13 if period > 1 else 5)
-    fig.add_trace(go.Scatter(x=[0, period], y=[0, 0], mode="lines", hoverinfo="skip", showlegend=False,
-                             line=dict(color=NEUTRAL, width=line_width(large_text))), row=1, col=col)
+    fig.add_trace(go.Scatter(x=[0, period], y=[0, 0], mode="lines", name="number line", hoverinfo="skip",
+                             showlegend=False, line=dict(color=NEUTRAL, width=line_width(large_text))), row=1, col=col)
     fig.add_trace(go.Scatter(x=[value], y=[0], mode="markers+text", text=[f"{value:.3g}"], textposition="top center",
+                             name=panel.title,
                              marker=dict(size=2.5 * marker_size(large_text), color=colour(0)), showlegend=False,
                              hovertemplate=f"target %{{x:.4g}} = {format_time(minutes)}<extra></extra>"),
                   row=1, col=col)
@@ -106,7 +108,7 @@ def _circle(fig: go.Figure, panel: Panel, col: int, large_text: bool, minutes: f
     for trace in dial_traces(CIRCLE_LABELS[panel.extra], large_text):
         fig.add_trace(trace, row=1, col=col)
     sin, cos = (float(v) for v in panel.target)
-    fig.add_trace(go.Scatter(x=[0, sin], y=[0, cos], mode="lines+markers", showlegend=False,
+    fig.add_trace(go.Scatter(x=[0, sin], y=[0, cos], name=panel.title, mode="lines+markers", showlegend=False,
                              line=dict(color=colour(0), width=line_width(large_text)),
                              marker=dict(size=[0, 2.5 * marker_size(large_text)], color=colour(0)),
                              hovertemplate=f"target sin {sin:.2f}, cos {cos:.2f} = {format_time(minutes)}"

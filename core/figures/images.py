@@ -66,15 +66,16 @@ def image_grid(images: np.ndarray, captions: list[str] | None = None, columns: i
     cell_h, cell_w = height + 2 * pad + band, width + 2 * pad
     index = np.arange(n)
     centre_x = (index % columns) * cell_w + cell_w / 2
-    fig = go.Figure(go.Image(source=_png_data_uri(mosaic), hoverinfo="skip"))
+    fig = go.Figure(go.Image(source=_png_data_uri(mosaic), name="images", hoverinfo="skip"))
     fig.add_trace(go.Scatter(
-        x=centre_x, y=(index // columns) * cell_h + pad + height / 2, mode="markers", hovertext=captions,
+        x=centre_x, y=(index // columns) * cell_h + pad + height / 2, mode="markers", name="hover captions",
+        hovertext=captions,
         hovertemplate="%{hovertext}<extra></extra>", showlegend=False,
         marker=dict(size=0.8 * width * screen_per_pixel, opacity=0, symbol="square")))
     if lines:
         fig.add_trace(go.Scatter(
             x=centre_x, y=(index // columns) * cell_h + height + 2 * pad + band / 2, mode="text", text=captions,
-            textfont=dict(size=size), hoverinfo="skip", showlegend=False))
+            name="captions", textfont=dict(size=size), hoverinfo="skip", showlegend=False))
     hidden = dict(showgrid=False, zeroline=False, showticklabels=False, visible=False)
     fig.update_layout(title=title or None, xaxis=dict(hidden, range=[0, columns * cell_w]),
                       yaxis=dict(hidden, range=[rows * cell_h, 0], scaleanchor="x"),
@@ -95,14 +96,15 @@ def permutation_picture(perm: np.ndarray, side: int = 28, large_text: bool = Fal
     panels = ("original pixel order", "after the permutation", "how far each pixel moved")
     fig = make_subplots(rows=1, cols=3, subplot_titles=panels, horizontal_spacing=0.06)
     position = dict(colorscale=SEQUENTIAL, zmin=0, zmax=side * side - 1, showscale=False)
-    fig.add_trace(go.Heatmap(z=rows * side + cols, customdata=where[..., :2], **position,
+    fig.add_trace(go.Heatmap(name=panels[0], z=rows * side + cols, customdata=where[..., :2], **position,
                              hovertemplate="pixel (row %{customdata[0]}, col %{customdata[1]})<extra></extra>"),
                   row=1, col=1)
     moved = "pixel (row %{customdata[0]}, col %{customdata[1]}) comes from (row %{customdata[2]}, " \
             "col %{customdata[3]}), moved %{customdata[4]:.1f} px<extra></extra>"
-    fig.add_trace(go.Heatmap(z=source_index, customdata=where, hovertemplate=moved, **position), row=1, col=2)
-    fig.add_trace(go.Heatmap(z=distance, customdata=where, hovertemplate=moved, colorscale="Cividis", zmin=0,
-                             colorbar=dict(title="moved (px)")), row=1, col=3)
+    fig.add_trace(go.Heatmap(name=panels[1], z=source_index, customdata=where, hovertemplate=moved, **position),
+                  row=1, col=2)
+    fig.add_trace(go.Heatmap(name=panels[2], z=distance, customdata=where, hovertemplate=moved, colorscale="Cividis",
+                             zmin=0, colorbar=dict(title="moved (px)")), row=1, col=3)
     for col in (1, 2, 3):
         anchor = "x" if col == 1 else f"x{col}"
         fig.update_xaxes(showticklabels=False, showgrid=False, constrain="domain", row=1, col=col)
@@ -129,8 +131,9 @@ def saliency_overlay(image: np.ndarray, heat: np.ndarray, large_text: bool = Fal
     image, heat = np.asarray(image), np.asarray(heat, np.float64)
     if image.ndim != 2 or heat.shape != image.shape:
         raise ValueError(f"image and heat map must be the same [H, W] shape, got {image.shape} and {heat.shape}")
-    fig = go.Figure(go.Heatmap(z=image, colorscale="gray", zmin=0, zmax=255, showscale=False, hoverinfo="skip"))
-    fig.add_trace(go.Heatmap(z=heat, colorscale=_transparent_colorscale(), zmin=0, zmax=1,
+    fig = go.Figure(go.Heatmap(z=image, colorscale="gray", zmin=0, zmax=255, showscale=False, hoverinfo="skip",
+                               name="image"))
+    fig.add_trace(go.Heatmap(name="importance", z=heat, colorscale=_transparent_colorscale(), zmin=0, zmax=1,
                              colorbar=dict(title="importance"),
                              hovertemplate="row %{y}, column %{x}<br>importance %{z:.2f}<extra></extra>"))
     hidden = dict(showgrid=False, zeroline=False, showticklabels=False)
