@@ -16,12 +16,17 @@ SCHEDULES = ("constant", "cosine", "step")
 ACTIVATIONS = ("relu", "elu", "selu", "gelu", "tanh", "sigmoid", "leaky_relu", "swish")
 INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_normal",
                 "random_normal", "zeros")
-DIFFICULTIES = ("easy", "assignment", "hard")
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)   # the rates the pages offer
 MAX_EPOCHS = 200
 
 
 class ConfigError(ValueError):
     """A configuration value or key that is not allowed; the message names the key."""
+
+
+def knob(label: str, **options: Any) -> Any:
+    """A field students turn and compare: `label` names its column in run tables (core.lab.tables.KNOBS)."""
+    return field(metadata={"knob": label}, **options)
 
 
 @dataclass
@@ -31,7 +36,7 @@ class DataConfig:
     dataset: str = "fashion-mnist"       # mnist | fashion-mnist | clocks
     source: str = "auto"                 # datasets: auto | embedded | keras | path; clocks: render | path
     path: str = ""                       # an npz (datasets) or a folder with images.npy/labels.npy (clocks)
-    permuted: bool = False               # apply the seeded 784-pixel permutation to train and test
+    permuted: bool = knob("permuted", default=False)  # the seeded 784-pixel permutation on train and test
     permutation_seed: int = 0
     clock_size: int = 150                # 150 or 75
     clock_difficulty: str = "assignment"
@@ -47,31 +52,52 @@ class ModelConfig:
     """The network: an MLP, a CNN for 28x28 images, or a CNN for clock images."""
 
     kind: str = "mlp"                    # mlp | cnn | clock_cnn
-    preset: str = ""                     # "reference" | "compact" | "" (use the fields below)
-    hidden: list[int] = field(default_factory=lambda: [300, 100])   # dense layers (MLP; CNN head)
-    conv_filters: list[int] = field(default_factory=lambda: [32, 64])  # filters per conv block
+    preset: str = ""                     # a PRESETS name for this kind, or "" (the fields below decide)
+    hidden: list[int] = knob("hidden layers", default_factory=lambda: [300, 100])  # dense layers (MLP; CNN head)
+    conv_filters: list[int] = knob("conv filters", default_factory=lambda: [32, 64])  # filters per conv block
     convs_per_block: int = 1
-    kernel_size: int = 3
+    first_block_convs: int = 0           # cnn: convs in the first block (0 = convs_per_block)
+    kernel_size: int = knob("kernel size", default=3)
     first_kernel_size: int = 3
-    activation: str = "relu"
-    initializer: str = "glorot_uniform"
-    l1: float = 0.0
-    l2: float = 0.0
-    dropout: float = 0.0
-    batch_norm: bool = False
+    activation: str = knob("activation", default="relu")
+    initializer: str = knob("initializer", default="glorot_uniform")
+    l1: float = knob("L1", default=0.0)
+    l2: float = knob("L2", default=0.0)
+    dropout: float = knob("dropout", default=0.0)
+    conv_dropout: bool = True            # cnn: with dropout > 0, also drop (at most 0.25) after each conv block
+    batch_norm: bool = knob("batch norm", default=False)
     downsample: int = 1                  # clock_cnn: average-pool the input by this factor first
     polar: bool = False                  # clock_cnn: resample onto a polar grid first (a turn becomes a shift)
+
+
+# (kind, preset) -> the ModelConfig fields the preset decides; the fields it leaves out stay the config's
+PRESETS: dict[tuple[str, str], dict[str, Any]] = {
+    ("mlp", "reference"): {"hidden": [300, 100], "activation": "relu"},
+    # the textbook CNN: one 7x7 conv, then blocks of two 3x3 convs; dropout only in the dense head
+    ("cnn", "reference"): {"hidden": [128, 64], "conv_filters": [64, 128, 256], "convs_per_block": 2,
+                           "first_block_convs": 1, "kernel_size": 3, "first_kernel_size": 7, "activation": "relu",
+                           "dropout": 0.5, "conv_dropout": False, "batch_norm": False},
+    ("cnn", "compact"): {"hidden": [128], "conv_filters": [32, 64], "convs_per_block": 2, "kernel_size": 3,
+                         "first_kernel_size": 3, "activation": "relu", "initializer": "he_normal", "dropout": 0.3,
+                         "batch_norm": True},
+    ("clock_cnn", "reference"): {"hidden": [256], "conv_filters": [24, 48, 96, 192], "convs_per_block": 2,
+                                 "kernel_size": 3, "first_kernel_size": 5, "activation": "relu",
+                                 "initializer": "he_normal", "dropout": 0.3, "batch_norm": True},
+    ("clock_cnn", "compact"): {"hidden": [256], "conv_filters": [32, 32, 64, 64, 128, 128, 256], "convs_per_block": 1,
+                               "kernel_size": 3, "first_kernel_size": 5, "activation": "relu",
+                               "initializer": "he_normal", "dropout": 0.2, "batch_norm": True, "polar": True},
+}
 
 
 @dataclass
 class OptimizerConfig:
     """Optimizer and learning-rate schedule."""
 
-    name: str = "adam"
-    learning_rate: float = 1e-3
+    name: str = knob("optimizer", default="adam")
+    learning_rate: float = knob("learning rate", default=1e-3)
     momentum: float = 0.0                # sgd (and rmsprop)
     weight_decay: float = 0.0            # adamw
-    schedule: str = "constant"           # constant | cosine | step
+    schedule: str = knob("schedule", default="constant")  # constant | cosine | step
     step_every_epochs: int = 10          # step schedule: multiply by step_factor every N epochs
     step_factor: float = 0.5
 
@@ -84,11 +110,11 @@ class RunConfig:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
-    encoding: str = "labels"             # "labels" for MNIST/Fashion; a clock encoding name otherwise
+    encoding: str = knob("encoding", default="labels")  # "labels" for MNIST/Fashion; a clock encoding otherwise
     label_smoothing: float = 0.0
     soft_label_sigma: float = 0.0        # n-class clocks: spread targets over neighbours (minutes)
-    epochs: int = 5
-    batch_size: int = 64
+    epochs: int = knob("epochs", default=5)
+    batch_size: int = knob("batch size", default=64)
     seed: int = 0
     early_stopping_patience: int = 0     # 0 = off; watches val_loss and restores the best weights
     init_from: str = ""                  # transfer learning: a run folder or .keras file whose layers of the
@@ -120,6 +146,18 @@ class RunConfig:
         if not isinstance(raw, dict):
             raise ConfigError(f"config file {path} must hold a JSON object")
         return cls.from_dict(raw)
+
+
+def knob_labels(cls: type = RunConfig, prefix: str = "") -> dict[str, str]:
+    """Dotted path -> label of every field declared with knob(), nested configs included, in field order."""
+    hints = typing.get_type_hints(cls)
+    labels = {}
+    for item in dataclasses.fields(cls):
+        if dataclasses.is_dataclass(hints[item.name]):
+            labels.update(knob_labels(hints[item.name], f"{prefix}{item.name}."))
+        elif "knob" in item.metadata:
+            labels[prefix + item.name] = item.metadata["knob"]
+    return labels
 
 
 def _from_dict(cls: type, raw: Any, prefix: str) -> Any:
@@ -163,6 +201,7 @@ def _check(ok: bool, key: str, message: str) -> None:
 
 def validate(config: RunConfig) -> None:
     """Refuse values no run can use, naming the key (learning rate > 0, classes dividing 720, ...)."""
+    from core.clocks.render import DIFFICULTIES  # local: the renderer's styles name the difficulties
     from core.models.encodings import get_encoding  # local: encodings imports keras lazily only
 
     data, model, opt = config.data, config.model, config.optimizer
@@ -173,10 +212,13 @@ def validate(config: RunConfig) -> None:
     _check(data.limit_train >= 0, "data.limit_train", "must be 0 (all) or positive")
     _check(0.0 <= data.validation_split < 0.5, "data.validation_split", "must be in [0, 0.5)")
     _check(model.kind in MODEL_KINDS, "model.kind", f"must be one of {', '.join(MODEL_KINDS)}")
-    _check(model.preset in ("", "reference", "compact"), "model.preset", "must be '', 'reference' or 'compact'")
+    presets = [preset for kind, preset in PRESETS if kind == model.kind]
+    _check(not model.preset or (model.kind, model.preset) in PRESETS, "model.preset",
+           f"must be '' or a {model.kind} preset: {', '.join(presets)}")
     _check(all(0 < h <= 8192 for h in model.hidden), "model.hidden", "must hold layer sizes between 1 and 8192")
     _check(all(0 < f <= 1024 for f in model.conv_filters), "model.conv_filters", "must hold filter counts between 1 and 1024")
     _check(1 <= model.convs_per_block <= 4, "model.convs_per_block", "must be between 1 and 4")
+    _check(0 <= model.first_block_convs <= 4, "model.first_block_convs", "must be between 0 (convs_per_block) and 4")
     _check(model.kernel_size in (1, 3, 5, 7), "model.kernel_size", "must be 1, 3, 5 or 7")
     _check(model.first_kernel_size in (1, 3, 5, 7), "model.first_kernel_size", "must be 1, 3, 5 or 7")
     _check(model.activation in ACTIVATIONS, "model.activation", f"must be one of {', '.join(ACTIVATIONS)}")

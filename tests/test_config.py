@@ -57,3 +57,18 @@ def test_malformed_config_file_is_refused(tmp_path):
     path.write_text("{not json")
     with pytest.raises(ConfigError, match="not valid JSON"):
         RunConfig.from_json_file(path)
+
+
+def test_a_preset_must_exist_for_the_model_kind():
+    assert RunConfig.from_dict({"model": {"kind": "cnn", "preset": "compact"}}).model.preset == "compact"
+    with pytest.raises(ConfigError, match="model.preset"):
+        RunConfig.from_dict({"model": {"kind": "mlp", "preset": "compact"}})
+
+
+def test_clock_difficulties_are_the_renderer_styles():
+    from core.clocks.render import DIFFICULTIES
+
+    for difficulty in DIFFICULTIES:
+        assert RunConfig.from_dict(clock_config(data={"dataset": "clocks", "clock_difficulty": difficulty}))
+    with pytest.raises(ConfigError, match="data.clock_difficulty"):
+        RunConfig.from_dict(clock_config(data={"dataset": "clocks", "clock_difficulty": "medium"}))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core.config import OPTIMIZERS, SCHEDULES, DataConfig, ModelConfig, OptimizerConfig, RunConfig
+from core.config import OPTIMIZERS, PRESETS, SCHEDULES, DataConfig, ModelConfig, OptimizerConfig, RunConfig
 from core.models.build import (
     build_model,
     build_optimizer,
@@ -104,6 +104,13 @@ def test_presets_fill_in_values_and_blank_preset_keeps_the_fields():
     assert resolve_model_config(custom) is custom
     assert resolve_model_config(ModelConfig(kind="clock_cnn", preset="compact"), 150).downsample == 2
     assert resolve_model_config(ModelConfig(kind="clock_cnn", preset="compact"), 75).downsample == 1
+
+
+def test_a_resolved_preset_is_a_copy_of_the_presets_table():
+    resolved = resolve_model_config(ModelConfig(kind="cnn", preset="reference"))
+    assert (resolved.first_block_convs, resolved.conv_dropout, resolved.first_kernel_size) == (1, False, 7)
+    resolved.hidden.append(1)
+    assert PRESETS[("cnn", "reference")]["hidden"] == [128, 64]
 
 
 @pytest.mark.parametrize("config", [clock_config(augment=True), dataset_config("cnn", augment=True),

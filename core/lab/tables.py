@@ -7,25 +7,10 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-# Knobs a student compares; label -> dotted path in config.json
-KNOBS: dict[str, str] = {
-    "optimizer": "optimizer.name",
-    "learning rate": "optimizer.learning_rate",
-    "schedule": "optimizer.schedule",
-    "initializer": "model.initializer",
-    "activation": "model.activation",
-    "dropout": "model.dropout",
-    "L1": "model.l1",
-    "L2": "model.l2",
-    "batch norm": "model.batch_norm",
-    "hidden layers": "model.hidden",
-    "conv filters": "model.conv_filters",
-    "kernel size": "model.kernel_size",
-    "batch size": "batch_size",
-    "epochs": "epochs",
-    "encoding": "encoding",
-    "permuted": "data.permuted",
-}
+from core.config import knob_labels
+
+# Knobs a student compares: label -> dotted path in config.json, from the fields core.config declares with knob()
+KNOBS: dict[str, str] = {label: path for path, label in knob_labels().items()}
 
 
 def config_value(config: dict[str, Any], dotted: str) -> Any:

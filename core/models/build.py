@@ -6,10 +6,11 @@ encoding builds, so one backbone serves every label representation. Keras is imp
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from typing import Any
 
-from core.config import ModelConfig, OptimizerConfig, RunConfig
+from core.config import PRESETS, ModelConfig, OptimizerConfig, RunConfig
 
 DATASET_SHAPE = (28, 28)
 CLOCK_SIZE_DOWNSAMPLE = {150: 2, 75: 1}  # clock presets read both sizes at the same 75 px working size
@@ -23,26 +24,13 @@ def input_shape_for(config: RunConfig) -> tuple[int, int]:
 
 
 def resolve_model_config(model: ModelConfig, clock_size: int = 150) -> ModelConfig:
-    """The model config with its preset filled in, so the UI can show what a preset means."""
+    """The model config with its preset (core.config.PRESETS) filled in, so the UI can show what a preset means."""
     if not model.preset:
         return model
-    replace = dataclasses.replace
-    if model.kind == "mlp":
-        return replace(model, hidden=[300, 100], activation="relu")
-    if model.kind == "cnn" and model.preset == "reference":
-        return replace(model, conv_filters=[64, 128, 256], convs_per_block=2, first_kernel_size=7,
-                       kernel_size=3, hidden=[128, 64], dropout=0.5, activation="relu", batch_norm=False)
-    if model.kind == "cnn":
-        return replace(model, conv_filters=[32, 64], convs_per_block=2, first_kernel_size=3, kernel_size=3,
-                       hidden=[128], dropout=0.3, activation="relu", initializer="he_normal", batch_norm=True)
-    downsample = CLOCK_SIZE_DOWNSAMPLE.get(clock_size, 1)
-    if model.preset == "reference":
-        return replace(model, conv_filters=[24, 48, 96, 192], convs_per_block=2, first_kernel_size=5,
-                       kernel_size=3, hidden=[256], dropout=0.3, activation="relu", initializer="he_normal",
-                       batch_norm=True, downsample=downsample)
-    return replace(model, conv_filters=[32, 32, 64, 64, 128, 128, 256], convs_per_block=1, first_kernel_size=5,
-                   kernel_size=3, hidden=[256], dropout=0.2, activation="relu", initializer="he_normal",
-                   batch_norm=True, downsample=downsample, polar=True)
+    values = copy.deepcopy(PRESETS[(model.kind, model.preset)])
+    if model.kind == "clock_cnn":
+        values["downsample"] = CLOCK_SIZE_DOWNSAMPLE.get(clock_size, 1)
+    return dataclasses.replace(model, **values)
 
 
 def build_model(config: RunConfig, input_shape: tuple[int, int], encoding: Any):
@@ -120,17 +108,16 @@ def _mlp_backbone(x: Any, model: ModelConfig) -> Any:
 
 
 def _cnn_backbone(x: Any, model: ModelConfig) -> Any:
-    """Conv blocks (convs_per_block convs, then 2x2 max pooling), Flatten, the dense head."""
+    """Conv blocks (convs_per_block convs, then 2x2 max pooling, then dropout), Flatten, the dense head."""
     import keras
 
     for block, filters in enumerate(model.conv_filters):
-        # the textbook CNN opens with a single 7x7 conv before its first pooling
-        convs = 1 if block == 0 and model.preset == "reference" else model.convs_per_block
+        convs = model.first_block_convs if block == 0 and model.first_block_convs else model.convs_per_block
         for index in range(convs):
             kernel = model.first_kernel_size if block == index == 0 else model.kernel_size
             x = _conv(x, model, filters, kernel, f"conv_{block}_{index}")
         x = keras.layers.MaxPooling2D(2, padding="same", name=f"pool_{block}")(x)
-        if model.dropout > 0 and model.preset != "reference":
+        if model.dropout > 0 and model.conv_dropout:
             x = keras.layers.Dropout(min(model.dropout, 0.25), name=f"conv_dropout_{block}")(x)
     return _dense_stack(keras.layers.Flatten(name="flatten")(x), model, "")
 

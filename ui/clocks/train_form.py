@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.config import LEARNING_RATES as ALL_LEARNING_RATES
 from core.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig
 from core.models.encodings import CLOCK_ENCODINGS, get_encoding
 
 USER_PATH_KEY = "clocks_user_path"   # session_state: folder with this session's images.npy/labels.npy
-LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2)
+LEARNING_RATES = tuple(rate for rate in ALL_LEARNING_RATES if rate <= 1e-2)  # the clock form stops at 1e-2
 TRAIN_NOTE = ("On a CPU a clock CNN trains at a few hundred images per second at 150 px (about four times "
               "faster at 75 px): 18,000 clocks x 20 epochs takes 10-20 minutes there. A new rendered set is "
               "drawn once (a minute or two) and cached.")
