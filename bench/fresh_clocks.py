@@ -18,7 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.results_file import record_section  # noqa: E402
-from core.evaluation.saved import evaluate_saved_model  # noqa: E402
+from core.evaluation.on_data import evaluate_saved_model  # noqa: E402
 from core.runs.pretrain import RECIPES  # noqa: E402
 from core.storage.atomic import read_json  # noqa: E402
 from core.storage.paths import pretrained_dir  # noqa: E402

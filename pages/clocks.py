@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.lab import clock_lab
+from core.lab.clock_compare import is_clock_run
 from core.runs import store as runs
 from core.runs.store import ACTIVE_STATES
 from ui.clocks.compare_tab import draw_compare_tab
@@ -22,12 +22,12 @@ TABS = ["Data", "Encodings", "Compare", "Confusion & circle", "Inspector"]
 def user_clock_runs() -> list:
     """Finished clock runs in the runs folder (everyone's), newest first."""
     return [info for info in runs.list_runs(with_history=False)
-            if clock_lab.is_clock_run(info) and info.state == "done"]
+            if is_clock_run(info) and info.state == "done"]
 
 
 def clock_runs(mine_only: bool, current_id: str = "") -> list:
     """The pretrained clock models, then the finished user clock runs (this session's and the current one, if asked)."""
-    shipped = [info for info in pretrained_infos() if clock_lab.is_clock_run(info)]
+    shipped = [info for info in pretrained_infos() if is_clock_run(info)]
     owner = session_id()
     users = [info for info in user_clock_runs()
              if not mine_only or info.status.get("owner") == owner or info.run_id == current_id]

@@ -1,15 +1,35 @@
-"""Loading the assignment's clock files safely, the time-stratified split, and resizing."""
+"""Users' clock data (safe loading, uploads, summaries, paths, session folders), the time-stratified split,
+resizing, one rendered clock, and contact-sheet picks."""
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from core.clocks.dataset import balanced_times, split_by_time, write_assignment_files
-from core.clocks.userfiles import ClockDataError, load_clock_bytes, load_clock_files, load_clock_folder, resize_images
+from core.clocks.contact_sheet import contact_sheet_indices, contact_sheet_minutes, time_captions
+from core.clocks.dataset import balanced_times, random_time, render_one, split_by_time, write_assignment_files
+from core.clocks.time import to_minutes
+from core.clocks.userfiles import (
+    MAX_UPLOAD_BYTES,
+    ClockDataError,
+    ClockPathError,
+    UploadError,
+    data_summary,
+    load_clock_bytes,
+    load_clock_files,
+    load_clock_folder,
+    prepare_upload,
+    resize_images,
+    resolve_clock_paths,
+    save_user_files,
+    training_problem,
+    user_files_dir,
+)
 from tests import bad_files
+from tests.conftest import npy_bytes
 
 UPLOADABLE = [name for name in bad_files.CASES if not name.startswith("missing")]
 
@@ -34,7 +54,7 @@ def test_each_bad_upload_is_refused_with_its_own_message(case):
 
 def test_bad_file_messages_differ_between_cases(tmp_path):
     messages = set()
-    for case, (folder, _) in bad_files.write_all(tmp_path).items():
+    for folder, _ in bad_files.write_all(tmp_path).values():
         with pytest.raises(ClockDataError) as caught:
             load_clock_files(folder / "images.npy", folder / "labels.npy")
         messages.add(str(caught.value))
@@ -163,3 +183,138 @@ def test_a_set_with_each_time_once_still_splits_about_80_20():
     assert len(train) + len(test) == 720
     assert 100 <= len(test) <= 190
     assert not set(train.tolist()) & set(test.tolist())
+
+
+# ---- uploaded clock images -----------------------------------------------------------------------
+
+def test_an_uploaded_npy_image_is_resized_to_the_model_input():
+    image = np.random.default_rng(0).integers(0, 255, (150, 150), dtype=np.uint8)
+    assert prepare_upload(npy_bytes(image), "clock.npy", 150).tolist() == image.tolist()
+    assert prepare_upload(npy_bytes(image[None]), "clock.npy", 75).shape == (75, 75)
+
+
+def test_an_uploaded_npy_image_of_any_allowed_side_is_cropped_square_and_resized():
+    image = np.random.default_rng(1).integers(0, 255, (40, 60), dtype=np.uint8)
+    assert prepare_upload(npy_bytes(image), "clock.npy", 40).tolist() == image[:, 10:50].tolist()
+
+
+def test_an_uploaded_png_becomes_a_grayscale_square():
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 200), (255, 0, 0)).save(buffer, format="PNG")
+    image = prepare_upload(buffer.getvalue(), "clock.png", 150)
+    assert image.shape == (150, 150) and image.dtype == np.uint8 and int(image[0, 0]) == 76   # red in grayscale
+
+
+@pytest.mark.parametrize("data, name, message", [
+    (npy_bytes(np.zeros((150, 150), np.float32)), "x.npy", "uint8"),
+    (npy_bytes(np.zeros((4, 150, 150), np.uint8)), "x.npy", "one grayscale image"),
+    (npy_bytes(np.zeros((8, 8), np.uint8)), "x.npy", "between 16 and 4096"),
+    (b"not an array", "x.npy", "not a readable .npy"),
+    (b"\x80\x04\x95" + b"\x00" * 64, "x.npy", "not a readable .npy array .*Python pickle"),
+    (npy_bytes(np.zeros((150, 150), np.uint8))[:-10], "x.npy", "not a readable .npy array .*truncated"),
+    (b"not a picture", "x.png", "not a PNG or JPEG"),
+    (b"", "x.png", "empty"),
+    (b"\0" * (MAX_UPLOAD_BYTES + 1), "x.png", "the limit is 5 MB"),
+])
+def test_bad_uploads_raise_an_upload_error_naming_the_problem(data, name, message):
+    with pytest.raises(UploadError, match=message):
+        prepare_upload(data, name, 150)
+
+
+def test_an_upload_error_is_a_clock_data_error():
+    assert issubclass(UploadError, ClockDataError)
+
+
+# ---- what a user's files hold, where they live ---------------------------------------------------
+
+def test_data_summary_counts_coverage_and_images_per_hour():
+    labels = np.array([[0, 0], [0, 0], [12, 30], [5, 59]])   # hour 12 counts as 0
+    images = np.zeros((4, 20, 30), np.uint8)
+    summary = data_summary(images, labels)
+    assert (summary["count"], summary["height"], summary["width"]) == (4, 20, 30)
+    assert summary["distinct_times"] == 3
+    assert summary["per_time_max"] == 2 and summary["per_time_min"] == 0
+    assert summary["per_hour"].tolist() == [3, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
+    assert summary["times_seen_twice"] == 1
+
+
+def test_training_problem_refuses_too_few_images():
+    few = data_summary(np.zeros((3, 4, 4), np.uint8), np.array([[1, 0], [2, 0], [3, 0]]))
+    labels = np.stack([np.arange(60) % 12, np.arange(60)], axis=1)
+    enough = data_summary(np.zeros((60, 4, 4), np.uint8), labels)
+    assert "only 3 images" in training_problem(few)
+    assert "a test split (20%)" in training_problem(few)
+    assert training_problem(enough) == ""
+
+
+def test_save_user_files_writes_the_assignment_format_under_the_session_folder(tmp_path):
+    images, labels = np.full((3, 8, 8), 7, np.uint8), np.array([[1, 2], [3, 4], [5, 6]])
+    folder = save_user_files("abc123", images, labels, root=tmp_path)
+    assert folder == tmp_path / "uploads" / "abc123"
+    assert np.array_equal(np.load(folder / "images.npy", allow_pickle=False), images)
+    assert np.load(folder / "labels.npy", allow_pickle=False).dtype == np.int64
+
+
+def test_user_files_dir_refuses_a_session_id_that_could_escape_the_folder(tmp_path):
+    with pytest.raises(ValueError, match="session id"):
+        user_files_dir("../x", root=tmp_path)
+
+
+def test_resolve_clock_paths_accepts_a_folder_or_the_images_file(tmp_path):
+    (tmp_path / "images.npy").write_bytes(b"x")
+    (tmp_path / "labels.npy").write_bytes(b"y")
+    expected = (tmp_path / "images.npy", tmp_path / "labels.npy")
+    assert resolve_clock_paths(str(tmp_path)) == expected
+    assert resolve_clock_paths(str(tmp_path / "images.npy")) == expected
+
+
+@pytest.mark.parametrize("setup, message", [
+    ("nothing", "no such file or folder"),
+    ("no labels", "missing file"),
+    ("empty", "enter a folder"),
+])
+def test_resolve_clock_paths_names_the_problem(tmp_path: Path, setup, message):
+    if setup == "no labels":
+        (tmp_path / "images.npy").write_bytes(b"x")
+    text = {"nothing": str(tmp_path / "gone.npy"), "no labels": str(tmp_path), "empty": "  "}[setup]
+    with pytest.raises(ClockPathError, match=message):
+        resolve_clock_paths(text)
+
+
+# ---- one clock, contact sheets -------------------------------------------------------------------
+
+def test_render_one_draws_the_asked_time_at_the_asked_size():
+    image = render_one(210, size=48, difficulty="easy", seed=3)
+    assert image.shape == (48, 48) and image.dtype == np.uint8 and image.std() > 10
+
+
+def test_random_time_is_reproducible_and_on_the_dial():
+    assert random_time(5) == random_time(5)
+    assert all(0 <= random_time(seed) < 720 for seed in range(20))
+
+
+def test_contact_sheet_minutes_are_distinct_sorted_and_cover_the_dial():
+    minutes = contact_sheet_minutes(24, seed=3)
+    assert len(set(minutes.tolist())) == 24
+    assert np.all(np.diff(minutes) > 0)
+    assert np.bincount(minutes // 60, minlength=12).tolist() == [2] * 12
+    assert np.array_equal(minutes, contact_sheet_minutes(24, seed=3))
+
+
+def test_contact_sheet_indices_spread_over_the_times_in_order():
+    labels = np.stack([np.repeat(np.arange(12), 60), np.tile(np.arange(60), 12)], axis=1)
+    picks = contact_sheet_indices(labels, 12)
+    minutes = to_minutes(labels[picks])
+    assert len(picks) == 12 and np.all(np.diff(minutes) > 0)
+    assert minutes[0] < 60 and minutes[-1] >= 660
+
+
+def test_contact_sheet_indices_return_everything_when_there_are_few_images():
+    labels = np.array([[3, 0], [1, 0]])
+    assert contact_sheet_indices(labels, 24).tolist() == [1, 0]
+
+
+def test_time_captions_read_like_a_clock():
+    assert time_captions(np.array([0, 210, 719])) == ["12:00", "3:30", "11:59"]

@@ -1,13 +1,12 @@
 import gzip
-import importlib.util
 import socket
-import sys
-import types
 
 import numpy as np
 import pytest
 
-import core
+from core.clocks.dataset import make_clock_dataset, split_by_time, write_assignment_files
+from core.clocks.time import to_minutes
+from core.clocks.userfiles import resize_images
 from core.config import DataConfig
 from core.data import datasets
 from core.data.datasets import DatasetError, load_dataset, load_run_data, stratified_subset
@@ -16,11 +15,10 @@ from core.data.permutation import unpermute_images
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
-    """No Keras cache, no shared folder, an empty render cache: only what a test puts there."""
+    """No Keras cache and no shared folder: only what a test puts there (rendered clocks stay in the session cache)."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.delenv("KERAS_HOME", raising=False)
     monkeypatch.setenv("CLOCKWORK_DATA_DIR", str(tmp_path / "shared"))
-    monkeypatch.setenv("CLOCKWORK_CACHE", str(tmp_path / "cache"))
     datasets.clear_dataset_cache()
     yield
     datasets.clear_dataset_cache()
@@ -236,49 +234,30 @@ def test_run_data_limit_train_takes_a_stratified_subset_and_keeps_test_whole():
     assert "limited to 500" in run.description
 
 
-def fake_clock_modules(monkeypatch, calls):
-    def make_clock_dataset(n, size, difficulty, seed, cache=True):
-        calls.append(("render", n, size, difficulty, seed))
-        minutes = np.arange(n) * 7 % 720
-        return np.full((n, size, size), 9, np.uint8), np.stack([minutes // 60, minutes % 60], 1)
-
-    def split_by_time(labels, test_fraction=0.2, seed=0):
-        calls.append(("split", test_fraction, seed))
-        test = np.arange(len(labels)) % 5 == 0
-        return np.flatnonzero(~test), np.flatnonzero(test)
-
-    def load_clock_files(images_path, labels_path):
-        calls.append(("files", images_path.name, labels_path.name))
-        return make_clock_dataset(10, 150, "assignment", 0)
-
-    def resize_images(images, size):
-        calls.append(("resize", size))
-        return images[:, :size, :size]
-
-    clocks = types.SimpleNamespace(make_clock_dataset=make_clock_dataset)
-    clockdata = types.SimpleNamespace(split_by_time=split_by_time, load_clock_files=load_clock_files,
-                                      resize_images=resize_images)
-    for name, module in (("clocks", clocks), ("clockdata", clockdata)):
-        monkeypatch.setitem(sys.modules, f"core.{name}", module)
-        monkeypatch.setattr(core, name, module, raising=False)
-
-
-def test_clock_run_data_renders_and_splits_by_time(monkeypatch):
-    calls = []
-    fake_clock_modules(monkeypatch, calls)
-    run = load_run_data(DataConfig(dataset="clocks", source="render", clock_count=20, clock_size=75,
+def test_clock_run_data_renders_and_splits_by_time():
+    run = load_run_data(DataConfig(dataset="clocks", source="render", clock_count=1440, clock_size=75,
                                    clock_difficulty="easy", clock_seed=4))
-    assert calls == [("render", 20, 75, "easy", 4), ("split", 0.2, 4)]
-    assert run.x_train.shape == (16, 75, 75) and run.x_test.shape == (4, 75, 75)
-    assert run.y_train.shape == (16, 2) and run.class_names is None
+    images, labels = make_clock_dataset(n=1440, size=75, difficulty="easy", seed=4)
+    train, test = split_by_time(labels, 0.2, seed=4)
+    assert run.x_train.shape == (720, 75, 75) and run.x_test.shape == (720, 75, 75)
+    assert run.y_train.shape == (720, 2) and run.class_names is None
+    assert np.array_equal(run.x_train, images[train]) and np.array_equal(run.y_test, labels[test])
+    assert set(to_minutes(run.y_train).tolist()) == set(to_minutes(run.y_test).tolist()) == set(range(720))
+    assert run.description == ("rendered clocks: 1,440 images of 75x75 px, difficulty 'easy', seed 4; "
+                               "split by time into 720 train / 720 test")
 
 
-def test_clock_run_data_reads_a_folder_and_resizes_to_the_configured_size(monkeypatch, tmp_path):
-    calls = []
-    fake_clock_modules(monkeypatch, calls)
+def test_clock_run_data_reads_a_folder_and_resizes_to_the_configured_size(tmp_path):
+    rendered, times = make_clock_dataset(n=144, size=150, difficulty="easy", seed=0)
+    images, labels = np.repeat(rendered, 2, axis=0), np.repeat(times, 2, axis=0)   # 144 times, each twice
+    write_assignment_files(tmp_path, images, labels)
     run = load_run_data(DataConfig(dataset="clocks", source="path", path=str(tmp_path), clock_size=75))
-    assert ("files", "images.npy", "labels.npy") in calls and ("resize", 75) in calls
-    assert run.x_train.shape[1:] == (75, 75) and "resized from 150x150" in run.description
+    train, test = split_by_time(labels, 0.2, seed=0)
+    assert run.x_train.shape == (144, 75, 75) and run.x_test.shape == (144, 75, 75)
+    assert np.array_equal(run.x_test, resize_images(images, 75)[test]) and np.array_equal(run.y_train, labels[train])
+    assert set(to_minutes(run.y_train).tolist()) == set(to_minutes(run.y_test).tolist()) == set(to_minutes(times).tolist())
+    assert run.description == (f"your clock files in {tmp_path}: 288 images, resized from 150x150 to 75x75 px; "
+                               "split by time into 144 train / 144 test")
 
 
 def test_clock_source_path_needs_a_folder():
@@ -286,8 +265,7 @@ def test_clock_source_path_needs_a_folder():
         load_run_data(DataConfig(dataset="clocks", source="path"))
 
 
-@pytest.mark.skipif(importlib.util.find_spec("core.clocks.userfiles") is None, reason="core.clocks.userfiles not written yet")
-def test_clock_run_data_with_the_real_renderer_limits_and_permutes():
+def test_clock_run_data_limits_by_hour_and_permutes():
     config = DataConfig(dataset="clocks", source="render", clock_count=1440, clock_size=75, clock_seed=1,
                         limit_train=240, permuted=True)
     run = load_run_data(config)

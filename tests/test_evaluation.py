@@ -10,8 +10,10 @@ from core.evaluation.metrics import (
     confusion_matrix,
     evaluate_classifier,
     evaluate_clock,
+    evaluate_outputs,
     load_evaluation,
     predict_outputs,
+    report_summary,
     save_evaluation,
     summary,
 )
@@ -67,6 +69,20 @@ def test_classifier_summary_is_json_scalars_with_accuracy():
     assert scalars["accuracy"] == pytest.approx(1 / 3)
     assert scalars["n_misclassified"] == 2
     assert all(isinstance(value, (int, float, str)) for value in scalars.values())
+
+
+def test_evaluate_outputs_reads_a_clock_encoding_as_times_and_labels_as_classes():
+    labels = np.array([[11, 55], [3, 0]])
+    clock = evaluate_outputs(get_encoding("sincos"), sincos_outputs([5.0, 180.0]), labels)
+    assert clock.keys() == evaluate_clock(get_encoding("sincos"), sincos_outputs([5.0, 180.0]), labels).keys()
+    assert report_summary(clock) == summary(clock) and "worst_class" not in report_summary(clock)
+    probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+    classifier = evaluate_outputs(get_encoding("labels", n_labels=2), {"label": probabilities}, np.array([0, 0, 1]),
+                                  ["x", "y"])
+    assert classifier["accuracy"] == pytest.approx(1 / 3)
+    assert report_summary(classifier) == {**summary(classifier), **classifier_summary(classifier)}
+    with pytest.raises(ValueError, match="class names"):
+        evaluate_outputs(get_encoding("labels", n_labels=2), {"label": probabilities}, np.array([0, 0, 1]))
 
 
 def test_common_sense_errors_match_hand_worked_times():

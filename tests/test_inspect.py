@@ -1,6 +1,4 @@
-"""core.evaluation.readout: confusion cells against a brute-force loop, readouts of fake outputs, uploads, saliency wiring."""
-
-import io
+"""core.evaluation.readout: confusion cells against a brute-force loop, cell selection, readouts of fake outputs, saliency wiring."""
 
 import numpy as np
 import pytest
@@ -8,7 +6,6 @@ import pytest
 from core.evaluation import readout as inspect
 from core.evaluation.metrics import evaluate_clock
 from core.models.encodings import Classes, MultiHead, Regression, SinCos, get_encoding
-from tests.conftest import npy_bytes
 
 
 def fake_predictions(n: int = 500, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -58,6 +55,14 @@ def test_selected_cell_reads_the_customdata_of_a_clicked_marker():
     assert inspect.selected_cell([{"customdata": {"0": 364, "1": 358, "2": 1}}]) == (364, 358)   # as the browser sends it
     assert inspect.selected_cell([]) is None
     assert inspect.selected_cell([{"x": "3:30"}]) is None
+
+
+def test_selected_cell_reads_axis_labels_when_a_point_has_no_customdata():
+    labels = ["cat", "dog", "bird"]
+    assert inspect.selected_cell([{"customdata": [2, 1, 7, 30.0], "x": "dog", "y": "bird"}], labels) == (2, 1)
+    assert inspect.selected_cell([{"x": "cat", "y": "dog"}], labels) == (1, 0)      # y is the true class
+    assert inspect.selected_cell([{"x": "cow", "y": "dog"}], labels) is None
+    assert inspect.selected_cell([], labels) is None
 
 
 def test_cell_targets_mark_only_the_non_empty_cells():
@@ -139,42 +144,3 @@ def test_saliency_prediction_count_matches_the_patches():
 
     inspect.explain(predict, get_encoding("regression"), np.zeros((40, 40), np.uint8), patch=15, stride=8)
     assert sum(calls) == inspect.saliency_predictions(40, patch=15, stride=8)
-
-
-def test_an_uploaded_npy_image_is_resized_to_the_model_input():
-    image = np.random.default_rng(0).integers(0, 255, (150, 150), dtype=np.uint8)
-    assert inspect.prepare_upload(npy_bytes(image), "clock.npy", 150).tolist() == image.tolist()
-    assert inspect.prepare_upload(npy_bytes(image[None]), "clock.npy", 75).shape == (75, 75)
-
-
-def test_an_uploaded_png_becomes_a_grayscale_square():
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (300, 200), (255, 0, 0)).save(buffer, format="PNG")
-    image = inspect.prepare_upload(buffer.getvalue(), "clock.png", 150)
-    assert image.shape == (150, 150) and image.dtype == np.uint8 and int(image[0, 0]) == 76   # red in grayscale
-
-
-@pytest.mark.parametrize("data, name, message", [
-    (npy_bytes(np.zeros((150, 150), np.float32)), "x.npy", "uint8"),
-    (npy_bytes(np.zeros((4, 150, 150), np.uint8)), "x.npy", "one grayscale image"),
-    (npy_bytes(np.zeros((8, 8), np.uint8)), "x.npy", "between 16 and 4096"),
-    (b"not an array", "x.npy", "not a readable .npy"),
-    (b"not a picture", "x.png", "not a PNG or JPEG"),
-    (b"", "x.png", "empty"),
-    (b"\0" * (inspect.MAX_UPLOAD_BYTES + 1), "x.png", "the limit is 5 MB"),
-])
-def test_bad_uploads_raise_an_upload_error_naming_the_problem(data, name, message):
-    with pytest.raises(inspect.UploadError, match=message):
-        inspect.prepare_upload(data, name, 150)
-
-
-def test_render_one_draws_the_asked_time_at_the_asked_size():
-    image = inspect.render_one(210, size=48, difficulty="easy", seed=3)
-    assert image.shape == (48, 48) and image.dtype == np.uint8 and image.std() > 10
-
-
-def test_random_time_is_reproducible_and_on_the_dial():
-    assert inspect.random_time(5) == inspect.random_time(5)
-    assert all(0 <= inspect.random_time(seed) < 720 for seed in range(20))

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from core.clocks.dataset import balanced_times
 from core.clocks.time import to_labels, to_minutes
 from core.evaluation.metrics import evaluate_clock, save_evaluation, summary
-from core.lab import clock_lab
+from core.lab.clock_compare import PRETRAINED_CLOCKS
 from core.models.encodings import get_encoding
 from core.runs import jobs
 from core.runs import store as runs
@@ -46,10 +46,10 @@ def write_stand_in(folder: Path, name: str, noise_minutes: int, seed: int) -> No
 def pretrained_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real pretrained/ folder when it holds every clock model, else stand-ins in a session folder."""
     real = paths.pretrained_dir()
-    if all((real / name / "metrics.json").is_file() for name in clock_lab.PRETRAINED_CLOCKS):
+    if all((real / name / "metrics.json").is_file() for name in PRETRAINED_CLOCKS):
         return real
     root = tmp_path_factory.mktemp("pretrained-clocks")
-    for seed, name in enumerate(clock_lab.PRETRAINED_CLOCKS):
+    for seed, name in enumerate(PRETRAINED_CLOCKS):
         write_stand_in(root / name, name, noise_minutes=2 + 3 * seed, seed=seed)
     return root
 
@@ -102,7 +102,7 @@ def comparison_table(at: AppTest):
 def test_the_compare_tab_lists_every_pretrained_encoding_with_its_scores():
     at = open_page("Compare")
     table = comparison_table(at)
-    assert list(table["run"])[:7] == list(clock_lab.PRETRAINED_CLOCKS)
+    assert list(table["run"])[:7] == list(PRETRAINED_CLOCKS)
     assert table["mean error (min)"].notna().all()
     assert "course bar" in page_text(at)
 

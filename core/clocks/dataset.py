@@ -1,4 +1,4 @@
-"""Rendered clock datasets: balanced labels, the assignment's time-stratified split, a disk cache, its file format.
+"""Rendered clocks: balanced datasets, the assignment's time-stratified split, a disk cache, its file format, one clock.
 
 `make_clock_dataset` renders every one of the 720 times equally often and keeps the result in the cache folder
 (an atomic, uncompressed .npz keyed by every parameter), so the app and the CLI render a set once.
@@ -30,6 +30,16 @@ def balanced_times(n: int, seed: int) -> np.ndarray:
     minutes = np.concatenate([np.tile(np.arange(MINUTES), n // MINUTES), np.sort(extra)])
     minutes = rng.permutation(minutes)
     return np.stack([minutes // 60, minutes % 60], axis=1).astype(np.int64)
+
+
+def random_time(seed: int) -> int:
+    """A reproducible random time (minutes after 12:00) for 'random clock'."""
+    return int(np.random.default_rng([seed, 7]).integers(MINUTES))
+
+
+def render_one(minutes: float, size: int = 150, difficulty: str = "assignment", seed: int = 0) -> np.ndarray:
+    """One rendered clock showing `minutes` after 12:00, uint8 [size, size]."""
+    return render_clocks(np.array([minutes], np.float64), size=size, difficulty=difficulty, seed=seed, workers=1)[0]
 
 
 def make_clock_dataset(n: int = 18000, size: int = 150, difficulty: str | ClockStyle = "assignment",

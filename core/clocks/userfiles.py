@@ -1,42 +1,65 @@
-"""The assignment's clock files (images.npy, labels.npy): safe loading, the time-stratified split, resizing.
+"""Users' clock data, validated in one place: the assignment's files, uploaded clock pictures, what they hold.
 
 Files come from users, so every .npy header is read and checked before any data is: a pickle,
 an archive, a damaged or truncated file, an absurd shape or the wrong dtype each get their own
-one-line ClockDataError, and nothing is ever unpickled.
+one-line ClockDataError, and nothing is ever unpickled. The same reader takes an uploaded .npy
+clock (one image); PNG/JPEG uploads go through Pillow. Here too: what a set of files holds, whether
+it can be trained on, a typed local path resolved to its two files, and where a session keeps its files.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import tokenize
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
+
+from core.clocks.dataset import TEST_FRACTION, write_assignment_files
+from core.clocks.time import MINUTES, to_minutes
+from core.storage import paths
 
 IMAGE_SIZES = (150, 75)
 MAX_BYTES = 4 * 1024 ** 3           # no array claiming more than 4 GiB is read
 _HEADER_LIMIT = 10_000              # the longest .npy header accepted (NumPy's own default)
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # an uploaded image file, .npy or picture
+MAX_UPLOAD_SIDE = 4096              # pixels per side of an uploaded picture or array
+MIN_UPLOAD_SIDE = 16
+MIN_TRAINABLE_IMAGES = 50           # fewer cannot keep a test split and a validation split
+_SESSION_ID = re.compile(r"^[0-9a-zA-Z_-]{1,64}$")
+
+HeaderCheck = Callable[[tuple[int, ...], np.dtype, str], None]
 
 
 class ClockDataError(ValueError):
     """A clock images/labels file that cannot be used; the message names the problem."""
 
 
+class UploadError(ClockDataError):
+    """An uploaded clock image that cannot be used; the message names the problem."""
+
+
+class ClockPathError(ValueError):
+    """A local path to clock files that does not exist or is not a file."""
+
+
 def load_clock_files(images_path: str | Path, labels_path: str | Path,
                      max_bytes: int = MAX_BYTES) -> tuple[np.ndarray, np.ndarray]:
     """Load and validate images.npy and labels.npy: (uint8 [N, H, W], int64 [N, 2])."""
-    images = _load_path(Path(images_path), "images", max_bytes)
-    labels = _load_path(Path(labels_path), "labels", max_bytes)
+    images = _load_path(Path(images_path), "images", max_bytes, _check_image_header)
+    labels = _load_path(Path(labels_path), "labels", max_bytes, _check_label_header)
     return _check_pair(images, labels)
 
 
 def load_clock_bytes(images_bytes: bytes, labels_bytes: bytes,
                      max_bytes: int = MAX_BYTES) -> tuple[np.ndarray, np.ndarray]:
     """The same checks for uploaded file contents."""
-    images = _read_npy(io.BytesIO(images_bytes), len(images_bytes), "images", max_bytes)
-    labels = _read_npy(io.BytesIO(labels_bytes), len(labels_bytes), "labels", max_bytes)
+    images = _read_npy(io.BytesIO(images_bytes), len(images_bytes), "images", max_bytes, _check_image_header)
+    labels = _read_npy(io.BytesIO(labels_bytes), len(labels_bytes), "labels", max_bytes, _check_label_header)
     return _check_pair(images, labels)
 
 
@@ -46,6 +69,118 @@ def load_clock_folder(folder: str | Path, max_bytes: int = MAX_BYTES) -> tuple[n
     if not folder.is_dir():
         raise ClockDataError(f"clock data folder not found: {folder}")
     return load_clock_files(folder / "images.npy", folder / "labels.npy", max_bytes)
+
+
+def prepare_upload(data: bytes, name: str, size: int) -> np.ndarray:
+    """An uploaded .npy (one uint8 image) or PNG/JPEG as a grayscale uint8 [size, size] clock for the model."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadError(f"{name} is {len(data) / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB")
+    if not data:
+        raise UploadError(f"{name} is empty")
+    image = _npy_image(data, name) if name.lower().endswith(".npy") else _picture(data, name)
+    if image.shape[0] != image.shape[1]:
+        side = min(image.shape)
+        top, left = (image.shape[0] - side) // 2, (image.shape[1] - side) // 2
+        image = image[top:top + side, left:left + side]
+    if image.shape != (size, size):
+        image = resize_images(image[None], size)[0]
+    return np.ascontiguousarray(image, np.uint8)
+
+
+def _npy_image(data: bytes, name: str) -> np.ndarray:
+    """One uploaded .npy image through the clock files' reader (header checked first, never unpickled)."""
+    try:
+        array = _read_npy(io.BytesIO(data), len(data), name, MAX_UPLOAD_BYTES, _check_upload_header)
+    except UploadError:
+        raise
+    except ClockDataError as error:
+        raise UploadError(f"{name} is not a readable .npy array ({error})") from None
+    return np.squeeze(array)
+
+
+def _picture(data: bytes, name: str) -> np.ndarray:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            _checked_side(picture.height, picture.width, name)
+            grey = picture.convert("L")
+            side = min(grey.size)  # centre square: clocks are round
+            left, top = (grey.width - side) // 2, (grey.height - side) // 2
+            return np.asarray(grey.crop((left, top, left + side, top + side)), np.uint8)
+    except (UnidentifiedImageError, Image.DecompressionBombError):
+        raise UploadError(f"{name} is not a PNG or JPEG picture") from None
+    except OSError as error:
+        raise UploadError(f"{name} could not be read as a picture ({error})") from None
+
+
+def _checked_side(height: int, width: int, what: str) -> None:
+    if min(height, width) < MIN_UPLOAD_SIDE or max(height, width) > MAX_UPLOAD_SIDE:
+        raise UploadError(f"{what} is {height}x{width} pixels; sides must be between "
+                          f"{MIN_UPLOAD_SIDE} and {MAX_UPLOAD_SIDE}")
+
+
+def resolve_clock_paths(text: str) -> tuple[Path, Path]:
+    """(images.npy, labels.npy) from a folder holding both, or from the path of images.npy (labels.npy beside it)."""
+    raw = str(text).strip()
+    if not raw:
+        raise ClockPathError("enter a folder with images.npy and labels.npy, or the path of images.npy")
+    path = Path(raw).expanduser()
+    if path.is_dir():
+        images, labels = path / "images.npy", path / "labels.npy"
+    else:
+        if not path.exists():
+            raise ClockPathError(f"no such file or folder: {path}")
+        images, labels = path, path.with_name("labels.npy")
+    for file in (images, labels):
+        if not file.exists():
+            raise ClockPathError(f"missing file: {file}")
+        if not file.is_file():
+            raise ClockPathError(f"not a file: {file}")
+    if images.resolve() == labels.resolve():
+        raise ClockPathError(f"{images} is the labels file; give the path of images.npy or its folder")
+    return images, labels
+
+
+def data_summary(images: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+    """What a set of clock files holds: count, image size, label coverage of the 720 times, images per hour."""
+    minutes = to_minutes(labels)
+    per_time = np.bincount(minutes, minlength=MINUTES)
+    return {
+        "count": int(len(images)),
+        "height": int(images.shape[1]),
+        "width": int(images.shape[2]),
+        "distinct_times": int(np.count_nonzero(per_time)),
+        "coverage": float(np.count_nonzero(per_time) / MINUTES),
+        "per_time_min": int(per_time.min()),
+        "per_time_max": int(per_time.max()),
+        "times_seen_twice": int(np.count_nonzero(per_time >= 2)),
+        "per_hour": np.bincount(minutes // 60, minlength=12).astype(np.int64),
+        "pixel_mean": float(images.mean()) if images.size else float("nan"),
+    }
+
+
+def training_problem(summary: dict[str, Any]) -> str:
+    """Why a set of clock files cannot be trained on ('' when it can): too few images to keep a test split."""
+    if summary["count"] < MIN_TRAINABLE_IMAGES:
+        return (f"only {summary['count']} images: at least {MIN_TRAINABLE_IMAGES} are needed to keep "
+                f"a test split ({TEST_FRACTION:.0%}) and a validation split")
+    return ""
+
+
+def user_files_dir(session_id: str, root: str | Path | None = None) -> Path:
+    """Where a browser session's own clock files live: <runs root>/uploads/<session id>/."""
+    if not _SESSION_ID.fullmatch(str(session_id)):
+        raise ValueError(f"not a valid session id: {session_id!r}")
+    return Path(root or paths.runs_dir()) / "uploads" / session_id
+
+
+def save_user_files(session_id: str, images: np.ndarray, labels: np.ndarray,
+                    root: str | Path | None = None) -> Path:
+    """Write a session's clock files as images.npy/labels.npy for a run with data.source='path'; returns the folder."""
+    folder = user_files_dir(session_id, root)
+    write_assignment_files(folder, images, labels)
+    return folder
 
 
 def resize_images(images: np.ndarray, size: int) -> np.ndarray:
@@ -85,18 +220,17 @@ def _area_weights(source: int, target: int) -> np.ndarray:
 # Reading one .npy safely.
 
 
-def _load_path(path: Path, role: str, max_bytes: int) -> np.ndarray:
+def _load_path(path: Path, role: str, max_bytes: int, check: HeaderCheck) -> np.ndarray:
     if not path.exists():
         raise ClockDataError(f"{role} file not found: {path}")
     if not path.is_file():
         raise ClockDataError(f"{role} path is not a file: {path}")
     with open(path, "rb") as file:
-        return _read_npy(file, os.fstat(file.fileno()).st_size, f"{role} file {path.name}", max_bytes, role)
+        return _read_npy(file, os.fstat(file.fileno()).st_size, f"{role} file {path.name}", max_bytes, check)
 
 
-def _read_npy(file: BinaryIO, total_size: int, name: str, max_bytes: int, role: str | None = None) -> np.ndarray:
-    """Parse the header, check it against what a clock file may be, and only then read the data."""
-    role = role or name
+def _read_npy(file: BinaryIO, total_size: int, name: str, max_bytes: int, check: HeaderCheck) -> np.ndarray:
+    """Parse the header, `check` it against what this file may be, and only then read the data."""
     shape, fortran_order, dtype = _read_header(file, name)
     claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
     if claimed > max_bytes:
@@ -105,7 +239,7 @@ def _read_npy(file: BinaryIO, total_size: int, name: str, max_bytes: int, role: 
     if present < claimed:
         raise ClockDataError(f"{name} is truncated: the header promises {claimed:,} bytes of data but only "
                              f"{present:,} are there")
-    (_check_image_header if role == "images" else _check_label_header)(shape, dtype, name)
+    check(shape, dtype, name)
     flat = np.empty(int(np.prod(shape)), dtype=dtype)
     if file.readinto(memoryview(flat.view(np.uint8))) != claimed:
         raise ClockDataError(f"{name} is truncated: it ended before the {claimed:,} bytes of data its header promises")
@@ -170,6 +304,16 @@ def _check_label_header(shape: tuple[int, ...], dtype: np.dtype, name: str) -> N
         raise ClockDataError(f"{name} has shape {shape}; expected (N, 2) rows of [hour, minute]")
     if shape[0] == 0:
         raise ClockDataError(f"{name} holds no labels (shape {shape})")
+
+
+def _check_upload_header(shape: tuple[int, ...], dtype: np.dtype, name: str) -> None:
+    """One grayscale image: [H, W] or [1, H, W] (any axes of length 1), uint8, sides within the upload limits."""
+    sides = [dim for dim in shape if dim != 1]
+    if len(sides) != 2:
+        raise UploadError(f"{name} has shape {shape}; expected one grayscale image [H, W]")
+    if dtype != np.uint8:
+        raise UploadError(f"{name} holds {dtype} values; expected uint8 pixels 0..255")
+    _checked_side(*sides, name)
 
 
 def _check_pair(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,7 @@
 """Evaluation: metrics for classifiers and clock models, readouts of one prediction, saliency.
 
-`metrics` computes and stores what a trained model scores on its test data (and on any named data);
+`metrics` computes and stores what a model's outputs score (one report for a run's test split and for the CLI);
+`on_data` runs a saved model on the data a user names (clock files, fresh renders, a dataset);
 `readout` explains one clock prediction (top classes, circle outputs) and picks confusion cells;
 `saliency` is occlusion saliency that works on every Keras backend.
 """

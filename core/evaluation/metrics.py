@@ -1,12 +1,14 @@
 """Metrics for trained models: classifier reports for MNIST/Fashion and time-reading reports for clocks.
 
 Only `predict_outputs` touches the model; everything else is NumPy on its outputs, so figures and tests
-can build reports from any arrays. Reports are flat dicts of arrays and scalars that round-trip
+can build reports from any arrays. `evaluate_outputs` and `report_summary` are the one way a run's test
+split and the CLI's named data are scored. Reports are flat dicts of arrays and scalars that round-trip
 through `save_evaluation` / `load_evaluation` (a plain .npz, never pickled).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +145,24 @@ def _error_summary(errors: np.ndarray) -> dict[str, float]:
             "common_sense_error_max_min": float(np.max(errors)),
             "within_1_min": _share(errors <= 1.0), "within_5_min": _share(errors <= 5.0),
             "within_10_min": _share(errors <= 10.0)}
+
+
+def evaluate_outputs(encoding: Any, outputs: dict[str, np.ndarray], labels: np.ndarray,
+                     class_names: Sequence[str] | None = None) -> dict[str, Any]:
+    """The report of a model's outputs: a time-reading report for a clock encoding, else a classifier report."""
+    if encoding.is_clock:
+        return evaluate_clock(encoding, outputs, labels)
+    if class_names is None:
+        raise ValueError("a classifier report needs the class names")
+    return evaluate_classifier(encoding.class_probabilities(outputs), labels, list(class_names))
+
+
+def report_summary(report: dict[str, Any]) -> dict[str, Any]:
+    """The scalars a report is quoted by (metrics.json, the CLI): `summary`, plus `classifier_summary` for classifiers."""
+    scalars = summary(report)
+    if "class_names" in report:
+        scalars.update(classifier_summary(report))
+    return scalars
 
 
 def summary(report: dict[str, Any]) -> dict[str, Any]:

@@ -7,8 +7,7 @@ a model enters only as a `predict_fn(images) -> outputs dict` (see `model_predic
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,14 +19,7 @@ from core.evaluation.saliency import clock_target_fn, occlusion_saliency
 from core.models.encodings import Classes
 
 PredictFn = Callable[[np.ndarray], dict]
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024      # an uploaded image file, .npy or picture
-MAX_UPLOAD_SIDE = 4096                   # pixels per side of an uploaded picture or array
-MIN_UPLOAD_SIDE = 16
 SMALL_OUTPUT = 4                         # heads this narrow are listed value by value in the readout
-
-
-class UploadError(ValueError):
-    """An uploaded clock image that cannot be used; the message names the problem."""
 
 
 # ---- confusion cells ---------------------------------------------------------------------------
@@ -85,14 +77,20 @@ def add_cell_targets(fig: Any, confusion: np.ndarray, n_classes: int) -> Any:
     return fig
 
 
-def selected_cell(points: list[dict]) -> tuple[int, int] | None:
-    """(true class, predicted class) from a Plotly selection made on `add_cell_targets` markers, else None."""
+def selected_cell(points: Iterable[dict[str, Any]] | None,
+                  labels: Sequence[str] | None = None) -> tuple[int, int] | None:
+    """(true, predicted) of the first clicked confusion cell: its customdata [true, predicted, ...], else (given
+    the axis `labels`) its x = predicted and y = true labels; None when nothing is chosen."""
+    names = None if labels is None else [str(label) for label in labels]
     for point in points or []:
         data = point.get("customdata")
         if isinstance(data, dict):  # typed arrays reach Python as {"0": ..., "1": ...}
             data = [data.get("0"), data.get("1")]
         if isinstance(data, (list, tuple)) and len(data) >= 2 and None not in data[:2]:
             return int(data[0]), int(data[1])
+        x, y = str(point.get("x")), str(point.get("y"))
+        if names is not None and x in names and y in names:
+            return names.index(y), names.index(x)
     return None
 
 
@@ -185,73 +183,3 @@ def saliency_predictions(size: int, patch: int = 15, stride: int = 8) -> int:
     """How many predictions `explain` makes on a size x size image (for the button's promise)."""
     starts = len(range(0, size - patch + 1, stride)) + (1 if (size - patch) % stride else 0)
     return starts * starts + 2  # plus the unoccluded clock, read once for the target and once as reference
-
-
-def render_one(minutes: float, size: int = 150, difficulty: str = "assignment", seed: int = 0) -> np.ndarray:
-    """One rendered clock showing `minutes` after 12:00, uint8 [size, size]."""
-    from core.clocks.render import render_clocks
-
-    return render_clocks(np.array([minutes], np.float64), size=size, difficulty=difficulty, seed=seed, workers=1)[0]
-
-
-def random_time(seed: int) -> int:
-    """A reproducible random time (minutes after 12:00) for 'random clock'."""
-    return int(np.random.default_rng([seed, 7]).integers(MINUTES))
-
-
-# ---- uploads -----------------------------------------------------------------------------------
-
-def _checked_side(height: int, width: int, what: str) -> None:
-    if min(height, width) < MIN_UPLOAD_SIDE or max(height, width) > MAX_UPLOAD_SIDE:
-        raise UploadError(f"{what} is {height}x{width} pixels; sides must be between "
-                          f"{MIN_UPLOAD_SIDE} and {MAX_UPLOAD_SIDE}")
-
-
-def _npy_image(data: bytes, name: str) -> np.ndarray:
-    try:
-        array = np.load(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, OSError, EOFError) as error:
-        raise UploadError(f"{name} is not a readable .npy array ({str(error).splitlines()[0][:120]})") from None
-    if not isinstance(array, np.ndarray):
-        raise UploadError(f"{name} holds several arrays; upload one .npy image")
-    array = np.squeeze(array)
-    if array.ndim != 2:
-        raise UploadError(f"{name} has shape {array.shape}; expected one grayscale image [H, W]")
-    if array.dtype != np.uint8:
-        raise UploadError(f"{name} holds {array.dtype} values; expected uint8 pixels 0..255")
-    _checked_side(*array.shape, name)
-    return array
-
-
-def _picture(data: bytes, name: str) -> np.ndarray:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as picture:
-            _checked_side(picture.height, picture.width, name)
-            grey = picture.convert("L")
-            side = min(grey.size)  # centre square: clocks are round
-            left, top = (grey.width - side) // 2, (grey.height - side) // 2
-            return np.asarray(grey.crop((left, top, left + side, top + side)), np.uint8)
-    except (UnidentifiedImageError, Image.DecompressionBombError):
-        raise UploadError(f"{name} is not a PNG or JPEG picture") from None
-    except OSError as error:
-        raise UploadError(f"{name} could not be read as a picture ({error})") from None
-
-
-def prepare_upload(data: bytes, name: str, size: int) -> np.ndarray:
-    """An uploaded .npy (one uint8 image) or PNG/JPEG as a grayscale uint8 [size, size] clock for the model."""
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadError(f"{name} is {len(data) / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB")
-    if not data:
-        raise UploadError(f"{name} is empty")
-    image = _npy_image(data, name) if name.lower().endswith(".npy") else _picture(data, name)
-    if image.shape[0] != image.shape[1]:
-        side = min(image.shape)
-        top, left = (image.shape[0] - side) // 2, (image.shape[1] - side) // 2
-        image = image[top:top + side, left:left + side]
-    if image.shape != (size, size):
-        from core.clocks.userfiles import resize_images
-
-        image = resize_images(image[None], size)[0]
-    return np.ascontiguousarray(image, np.uint8)

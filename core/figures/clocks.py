@@ -1,4 +1,5 @@
-"""Figures about clock predictions: the sin/cos circle, error histograms, the 12:00 seam, a hands readout."""
+"""Figures about clock predictions: the sin/cos circle, error histograms, runs' mean errors, the 12:00 seam, a hands
+readout."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from core.figures.theme import (
     scatter_class,
     time_strings,
 )
+from core.figures.training import comparison_bar
 
 CIRCLE_LABELS = {"hour": [str(h or 12) for h in range(12)], "minute": [f":{m:02d}" for m in range(0, 60, 5)]}
 ERROR_EDGES = (0, 1, 2, 5, 10, 15, 30, 60, 120, 240, 360)
@@ -117,6 +119,23 @@ def error_histogram(errors_by_model: dict[str, np.ndarray], large_text: bool = F
                       xaxis=dict(title="common-sense error (minutes; bands widen to the right)", type="category"),
                       yaxis=dict(title="share of test images", tickformat=".0%"))
     return apply_theme(fig, large_text)
+
+
+def comparison_figure(rows: list[dict], course_bar: float, peers_best: float, large_text: bool = False) -> go.Figure:
+    """Mean common-sense error of each scored run on a log axis, with the course bar and the peers' best as lines."""
+    fig = comparison_bar(rows, x="run", y="mean error (min)", large_text=large_text)
+    values = [max(float(row["mean error (min)"]), 0.01) for row in rows] + [peers_best, course_bar]
+    # An explicit range: Plotly's log autorange leaves room for the outside labels up to 10^8 otherwise.
+    fig.update_yaxes(type="log", title_text="mean common-sense error (min, log scale)",
+                     range=[np.log10(min(values)) - 0.3, np.log10(max(values)) + 0.4])
+    for value, text, dash in ((course_bar, f"course bar: {course_bar:g} min", "dash"),
+                              (peers_best, f"peers' best: ~{peers_best:g} min", "dot")):
+        fig.add_hline(y=value, line=dict(color="#444444", dash=dash))
+        # Annotations on a log axis take log10 positions (add_hline's own label would land at 10^value).
+        fig.add_annotation(text=text, xref="paper", x=0.0, xanchor="left", y=float(np.log10(value)),
+                           yanchor="bottom", showarrow=False, bgcolor="rgba(255, 255, 255, 0.85)")
+    fig.update_layout(title="Mean common-sense error by run (lower is better)")
+    return fig
 
 
 def regression_wraparound_chart(true_minutes: np.ndarray, predicted_minutes: np.ndarray,

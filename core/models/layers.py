@@ -1,78 +1,15 @@
-"""Custom layers for reading rotated clocks: coordinate channels, spatial soft-argmax keypoints, and
-rotation-invariant relations between keypoints.
+"""The clock CNN's own layers: the dial unrolled onto a polar grid, and padding that wraps around it.
 
-A clock may be turned any way round, so the time is an angle *between* things (a hand and the 12
-marker), not an angle in the image. The clock CNN finds keypoints (soft-argmax of learned heat maps),
-takes them relative to a centre keypoint, and hands the head the cosine and sine of every angle
-between two keypoints. Registered for Keras' safe mode (no Lambda layers).
+A clock may be turned any way round. `PolarResample` samples the image on a (radius x angle) grid about
+its centre, so turning the clock becomes a circular shift along the angle axis; `CircularPad` pads that
+axis by wrapping it (12 o'clock sits next to 11:59), so a convolution after it sees every orientation
+alike. Both are registered for Keras' safe mode (no Lambda layers), which is how saved models load.
 """
 
 from __future__ import annotations
 
 import keras
 from keras import ops
-
-
-@keras.saving.register_keras_serializable(package="clockwork")
-class CoordinateChannels(keras.layers.Layer):
-    """Append x, y (in -1..1, y up) and radius channels, so convolutions know where they are."""
-
-    def call(self, inputs):
-        shape = ops.shape(inputs)
-        height, width = shape[1], shape[2]
-        ys = ops.linspace(1.0, -1.0, height)
-        xs = ops.linspace(-1.0, 1.0, width)
-        grid_y = ops.repeat(ops.expand_dims(ys, 1), width, axis=1)
-        grid_x = ops.repeat(ops.expand_dims(xs, 0), height, axis=0)
-        radius = ops.sqrt(grid_x**2 + grid_y**2)
-        coords = ops.cast(ops.stack([grid_x, grid_y, radius], axis=-1), inputs.dtype)
-        coords = ops.broadcast_to(ops.expand_dims(coords, 0), (shape[0], height, width, 3))
-        return ops.concatenate([inputs, coords], axis=-1)
-
-    def compute_output_shape(self, input_shape):
-        return (*input_shape[:-1], input_shape[-1] + 3)
-
-
-@keras.saving.register_keras_serializable(package="clockwork")
-class SpatialSoftArgmax(keras.layers.Layer):
-    """Heat maps [B, H, W, K] -> K expected (x, y) positions [B, K, 2] (softmax over each map)."""
-
-    def call(self, inputs):
-        shape = ops.shape(inputs)
-        height, width, keypoints = shape[1], shape[2], shape[3]
-        logits = ops.reshape(ops.transpose(inputs, (0, 3, 1, 2)), (shape[0], keypoints, height * width))
-        weights = ops.softmax(ops.cast(logits, "float32"), axis=-1)
-        ys = ops.linspace(1.0, -1.0, height)
-        xs = ops.linspace(-1.0, 1.0, width)
-        grid_x = ops.reshape(ops.repeat(ops.expand_dims(xs, 0), height, axis=0), (-1,))
-        grid_y = ops.reshape(ops.repeat(ops.expand_dims(ys, 1), width, axis=1), (-1,))
-        expected_x = ops.sum(weights * grid_x, axis=-1)
-        expected_y = ops.sum(weights * grid_y, axis=-1)
-        return ops.stack([expected_x, expected_y], axis=-1)
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], input_shape[-1], 2)
-
-
-@keras.saving.register_keras_serializable(package="clockwork")
-class KeypointAngles(keras.layers.Layer):
-    """Keypoints [B, K, 2] -> rotation-invariant features: for the K-1 vectors from keypoint 0 (the
-    centre), the cosine and sine of the angle between every pair, and each vector's length."""
-
-    def call(self, inputs):
-        vectors = inputs[:, 1:, :] - inputs[:, :1, :]
-        length = ops.sqrt(ops.sum(vectors**2, axis=-1) + 1e-6)
-        unit = vectors / ops.expand_dims(length, -1)
-        ux, uy = unit[..., 0], unit[..., 1]
-        cos = ops.expand_dims(ux, 2) * ops.expand_dims(ux, 1) + ops.expand_dims(uy, 2) * ops.expand_dims(uy, 1)
-        sin = ops.expand_dims(uy, 2) * ops.expand_dims(ux, 1) - ops.expand_dims(ux, 2) * ops.expand_dims(uy, 1)
-        count = inputs.shape[1] - 1
-        flat = (-1, count * count)
-        return ops.concatenate([ops.reshape(cos, flat), ops.reshape(sin, flat), length], axis=-1)
-
-    def compute_output_shape(self, input_shape):
-        count = input_shape[1] - 1
-        return (input_shape[0], 2 * count * count + count)
 
 
 def _polar_sampling(height: int, width: int, angles: int, radii: int, max_radius: float):

@@ -343,14 +343,9 @@ def _evaluate(model: Any, encoding: Any, data: Any, run_dir: Path) -> dict[str, 
     if not len(data.x_test):
         return {}
     outputs = evaluation.predict_outputs(model, data.x_test)
-    if encoding.is_clock:
-        report = evaluation.evaluate_clock(encoding, outputs, data.y_test)
-        scalars = evaluation.summary(report)
-    else:
-        report = evaluation.evaluate_classifier(encoding.class_probabilities(outputs), data.y_test, data.class_names)
-        scalars = {**evaluation.summary(report), **evaluation.classifier_summary(report)}
+    report = evaluation.evaluate_outputs(encoding, outputs, data.y_test, data.class_names)
     evaluation.save_evaluation(run_dir / "evaluation.npz", report)
-    return scalars
+    return evaluation.report_summary(report)
 
 
 def _split(data: Any, encoding: Any, config: RunConfig) -> tuple[tuple, tuple | None]:

@@ -6,10 +6,21 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core.clocks.contact_sheet import contact_sheet_indices, contact_sheet_minutes, time_captions
 from core.clocks.render import render_clocks
 from core.clocks.time import MINUTES, format_time, to_minutes
+from core.clocks.userfiles import (
+    ClockDataError,
+    ClockPathError,
+    data_summary,
+    load_clock_bytes,
+    load_clock_files,
+    resolve_clock_paths,
+    save_user_files,
+    training_problem,
+)
 from core.figures import image_grid
-from core.lab import clock_lab
+from core.lab.clock_encodings import hour_labels
 from ui.clocks.train_form import USER_PATH_KEY
 
 USER_DATA_KEY = "clocks_user_data"   # session_state: {"images", "labels", "origin", "token"}
@@ -23,7 +34,7 @@ DIFFICULTY_NOTES = {
 @st.cache_data(max_entries=16, show_spinner="Rendering clocks...")
 def rendered_sheet(count: int, size: int, difficulty: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The clocks of a contact sheet: `count` spread-out times and their rendered images."""
-    minutes = clock_lab.contact_sheet_minutes(count, seed)
+    minutes = contact_sheet_minutes(count, seed)
     return render_clocks(minutes, size, difficulty, seed), minutes
 
 
@@ -64,7 +75,7 @@ def draw_rendered(large: bool) -> None:
     st.caption(f"**{difficulty}**: {DIFFICULTY_NOTES[difficulty]}. The training set renders 720 times equally "
                "often (18,000 clocks = 25 per time); only the clocks shown here are rendered.")
     images, minutes = rendered_sheet(count, size, difficulty, seed)
-    st.plotly_chart(image_grid(images, clock_lab.time_captions(minutes), columns=8, large_text=large),
+    st.plotly_chart(image_grid(images, time_captions(minutes), columns=8, large_text=large),
                     width="stretch", key="clk_sheet_chart")
     st.subheader("One time, three difficulties")
     choice = st.select_slider("Time", list(range(MINUTES)), value=10 * 60 + 10, format_func=format_time,
@@ -77,8 +88,6 @@ def draw_rendered(large: bool) -> None:
 
 def _load_uploads(images_file, labels_file) -> None:
     """Validate two uploaded files and keep them in session_state; show the problem on bad input."""
-    from core.clocks.userfiles import ClockDataError, load_clock_bytes
-
     token = f"upload:{images_file.file_id}:{labels_file.file_id}"
     if st.session_state.get(USER_DATA_KEY, {}).get("token") == token:
         return
@@ -97,15 +106,13 @@ def _load_uploads(images_file, labels_file) -> None:
 
 def _load_path(text: str) -> None:
     """Validate a local path and load its files into session_state; show the problem on bad input."""
-    from core.clocks.userfiles import ClockDataError, load_clock_files
-
     try:
-        image_path, label_path = clock_lab.resolve_clock_paths(text)
+        image_path, label_path = resolve_clock_paths(text)
         token = f"path:{image_path.resolve()}:{image_path.stat().st_mtime}:{label_path.stat().st_mtime}"
         if st.session_state.get(USER_DATA_KEY, {}).get("token") == token:
             return
         images, labels = load_clock_files(image_path, label_path)
-    except (ClockDataError, clock_lab.ClockPathError) as error:
+    except (ClockDataError, ClockPathError) as error:
         st.error(f"These files cannot be used: {error}")
         return
     _keep(images, labels, f"{image_path} and {label_path}", token, folder=image_path.parent
@@ -144,7 +151,7 @@ def draw_user_data(large: bool) -> None:
         st.info("Give the assignment's images.npy and labels.npy to see what they hold and train on them.")
         return
     summary = draw_user_summary(kept, large)
-    problem = clock_lab.training_problem(summary)
+    problem = training_problem(summary)
     if problem:
         st.warning(f"These files cannot be trained on: {problem}.", icon=":material/warning:")
     else:
@@ -154,18 +161,18 @@ def draw_user_data(large: bool) -> None:
 def draw_user_summary(kept: dict, large: bool) -> dict:
     """Count, size, how many of the 720 times appear, images per hour, and a contact sheet; returns the summary."""
     images, labels = kept["images"], kept["labels"]
-    summary = clock_lab.data_summary(images, labels)
+    summary = data_summary(images, labels)
     st.success(f"Loaded {kept['origin']}.")
     cols = st.columns(4)
     cols[0].metric("Images", f"{summary['count']:,}")
     cols[1].metric("Image size", f"{summary['height']} x {summary['width']} px")
     cols[2].metric("Times covered", f"{summary['distinct_times']} of 720")
     cols[3].metric("Images per time", f"{summary['per_time_min']} to {summary['per_time_max']}")
-    per_hour = pd.DataFrame({"hour": clock_lab.hour_labels(), "images": summary["per_hour"]})
+    per_hour = pd.DataFrame({"hour": hour_labels(), "images": summary["per_hour"]})
     st.bar_chart(per_hour, x="hour", y="images", sort=False, height=220)
-    picks = clock_lab.contact_sheet_indices(labels, 24)
+    picks = contact_sheet_indices(labels, 24)
     minutes = to_minutes(labels[picks])
-    st.plotly_chart(image_grid(images[picks], clock_lab.time_captions(minutes), columns=8, large_text=large),
+    st.plotly_chart(image_grid(images[picks], time_captions(minutes), columns=8, large_text=large),
                     width="stretch", key="clk_user_sheet")
     return summary
 
@@ -184,6 +191,6 @@ def draw_train_on_files(kept: dict) -> None:
 def _use_files(kept: dict) -> None:
     """Button callback: write the files under this session's folder (unless they already sit in one) and select them."""
     folder = kept.get("folder") or str(
-        clock_lab.save_user_files(st.session_state["session_id"], kept["images"], kept["labels"]))
+        save_user_files(st.session_state["session_id"], kept["images"], kept["labels"]))
     st.session_state[USER_PATH_KEY] = folder
     st.session_state["clk_train_source"] = "path"

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.clocks.time import MINUTES, format_time
 from core.figures import encoding_output_chart, regression_wraparound_chart
-from core.lab import clock_lab
+from core.lab.clock_encodings import ENCODING_FAMILIES, class_budget, seam_example, target_description
 from core.models.encodings import get_encoding
 from ui.run_cache import pretrained_run, run_evaluation
 
@@ -23,7 +23,7 @@ def draw_encodings_tab(large: bool) -> None:
     st.markdown("The same clock can be taught with different **targets**. Pick a time and see what the network "
                 "is trained to output for it under each encoding.")
     minutes = time_ui()
-    for name in clock_lab.ENCODING_FAMILIES:
+    for name in ENCODING_FAMILIES:
         draw_family(name, minutes, large)
     st.divider()
     draw_seam(large)
@@ -36,14 +36,14 @@ def draw_family(name: str, minutes: int, large: bool) -> None:
     encoding = get_encoding(name)
     st.subheader(encoding.title, anchor=False)
     st.markdown(f"{encoding.summary}  \n**Target for {format_time(minutes)}:** "
-                f"{clock_lab.target_description(name, minutes)}")
+                f"{target_description(name, minutes)}")
     st.plotly_chart(encoding_output_chart(encoding, minutes, large_text=large), width="stretch",
                     key=f"clk_enc_{name}")
 
 
 def draw_seam(large: bool) -> None:
     """Why plain regression breaks at 12:00: a worked example, then the pretrained regression model's errors."""
-    seam = clock_lab.seam_example()
+    seam = seam_example()
     st.subheader("Why plain regression breaks at 12:00", anchor=False)
     st.markdown(
         f"**{seam['before']}** and **{seam['after']}** are {seam['true_gap_min']:.0f} minutes apart on the dial, "
@@ -64,7 +64,7 @@ def draw_seam(large: bool) -> None:
 def draw_many_classes(minutes: int, large: bool) -> None:
     """Why 720 classes is hard (few images per class) and how soft targets share them between neighbours."""
     st.subheader("Why 720 classes is hard, and how soft targets help", anchor=False)
-    budget = clock_lab.class_budget(18000)
+    budget = class_budget(18000)
     per_class = next(row for row in budget if row["classes"] == 720)
     st.markdown(
         f"18,000 images over 720 classes is **{per_class['images per class']:g} images per class**; after the "
@@ -76,6 +76,6 @@ def draw_many_classes(minutes: int, large: bool) -> None:
                       help="0 gives one-hot targets; larger values share each image with neighbouring minutes.")
     st.markdown("With a Gaussian over neighbouring minutes (wrapping at 12:00) every image also teaches the "
                 "classes next to its own, so each class sees many more examples and near misses cost little. "
-                f"**Target for {format_time(minutes)}:** {clock_lab.target_description('classes-720', minutes, sigma)}")
+                f"**Target for {format_time(minutes)}:** {target_description('classes-720', minutes, sigma)}")
     st.plotly_chart(encoding_output_chart(get_encoding("classes-720", soft_sigma=sigma), minutes, large_text=large),
                     width="stretch", key="clk_soft_chart")

@@ -11,8 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from core import figures
+from core.clocks.dataset import random_time, render_one
 from core.clocks.render import DIFFICULTIES
 from core.clocks.time import common_sense_error, format_time
+from core.clocks.userfiles import MAX_UPLOAD_BYTES, UploadError, prepare_upload
 from core.evaluation import readout as inspect
 from core.evaluation.metrics import predict_outputs
 from core.models.saved import model_encoding, model_image_size
@@ -27,7 +29,7 @@ SALIENCY_STATE = "insp_saliency"
 @st.cache_data(max_entries=64, show_spinner=False)
 def rendered_clock(minutes: int, size: int, difficulty: str, seed: int) -> np.ndarray:
     """One rendered clock (cached: moving a slider back is instant)."""
-    return inspect.render_one(minutes, size=size, difficulty=difficulty, seed=seed)
+    return render_one(minutes, size=size, difficulty=difficulty, seed=seed)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -68,7 +70,7 @@ def rendered_ui(run: RunInfo, size: int, random: bool) -> tuple[np.ndarray, int]
         seed = columns[0].number_input("Seed", 0, 9_999, 1, key="insp_seed", bind="query-params",
                                        help="Picks the time and the clock's look; the same seed gives the same clock.")
         columns[0].button("Another clock", icon=":material/casino:", on_click=_next_seed, key="insp_another")
-        minutes = inspect.random_time(int(seed))
+        minutes = random_time(int(seed))
     else:
         hour = columns[0].number_input("Hour", 1, 12, 3, key="insp_hour", bind="query-params")
         minute = columns[1].number_input("Minute", 0, 59, 30, key="insp_minute", bind="query-params")
@@ -86,12 +88,12 @@ def uploaded_ui(size: int) -> np.ndarray | None:
     """An uploaded clock as the model's input, or None (with a clear message when the file is unusable)."""
     upload = st.file_uploader(
         "A clock image: .npy of one uint8 [H, W] image (like one image of the assignment's images.npy), or PNG/JPEG",
-        type=["npy", "png", "jpg", "jpeg"], key="insp_upload", max_upload_size=inspect.MAX_UPLOAD_BYTES // 2**20)
+        type=["npy", "png", "jpg", "jpeg"], key="insp_upload", max_upload_size=MAX_UPLOAD_BYTES // 2**20)
     if upload is None:
         return None
     try:
-        image = inspect.prepare_upload(upload.getvalue(), upload.name, size)
-    except inspect.UploadError as error:
+        image = prepare_upload(upload.getvalue(), upload.name, size)
+    except UploadError as error:
         st.error(str(error))
         return None
     st.caption(f"Converted to grayscale {size}x{size} px (centre square) for this model.")

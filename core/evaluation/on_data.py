@@ -38,17 +38,16 @@ def evaluate_saved_model(model: str, *, images: str | None = None, labels: str |
         raise ValueError("name the data: --images and --labels, --render N, or --dataset mnist|fashion-mnist")
     keras_model = load_model_file(model)
     encoding = model_encoding(keras_model, model)
+    class_names = None
     if encoding.is_clock:
         if dataset is not None:
             raise ValueError("this is a clock model; evaluate it on clock images, not on a dataset")
-        data_images, data_labels, description = clock_test_data(images, labels, render, difficulty, seed)
+        test_images, test_labels, description = clock_test_data(images, labels, render, difficulty, seed)
         height, _ = model_image_size(keras_model)
-        if data_images.shape[1] != height:
+        if test_images.shape[1] != height:
             from core.clocks.userfiles import resize_images
 
-            data_images = resize_images(data_images, height)
-        outputs = evaluation.predict_outputs(keras_model, data_images)
-        report = evaluation.evaluate_clock(encoding, outputs, data_labels)
+            test_images = resize_images(test_images, height)
     else:
         if dataset is None:
             raise ValueError("this is an image classifier; evaluate it with --dataset mnist|fashion-mnist")
@@ -56,11 +55,11 @@ def evaluate_saved_model(model: str, *, images: str | None = None, labels: str |
         from core.data.permutation import permute_images, pixel_permutation
 
         data = load_dataset(dataset, source=source, path=path)
-        test_images = data.x_test
+        test_images, test_labels, class_names = data.x_test, data.y_test, data.class_names
         if permuted:
             test_images = permute_images(test_images, pixel_permutation(permutation_seed))
-        outputs = evaluation.predict_outputs(keras_model, test_images)
-        report = evaluation.evaluate_classifier(encoding.class_probabilities(outputs), data.y_test, data.class_names)
         description = data.description + (" (pixels permuted)" if permuted else "")
+    outputs = evaluation.predict_outputs(keras_model, test_images)
+    report = evaluation.evaluate_outputs(encoding, outputs, test_labels, class_names)
     return {"model": str(model), "encoding": encoding.name, "data": description,
-            "count": int(len(outputs[next(iter(outputs))])), **evaluation.summary(report)}
+            "count": int(len(outputs[next(iter(outputs))])), **evaluation.report_summary(report)}
