@@ -27,6 +27,7 @@ class UserClocks:
     labels: np.ndarray
     origin: str
     token: str
+    folder: str | None = None  # the folder already holding images.npy/labels.npy, when loaded from a path
 
 
 def init_state() -> None:

@@ -21,9 +21,8 @@ from core.clocks.userfiles import (
 )
 from core.figures import image_grid
 from core.lab.clock_encodings import hour_labels
-from ui.clocks.train_form import USER_PATH_KEY
+from ui.state import UserClocks, session_id, set_user_clocks, train_on_user_clocks, user_clock_folder, user_clocks
 
-USER_DATA_KEY = "clocks_user_data"   # session_state: {"images", "labels", "origin", "token"}
 DIFFICULTY_NOTES = {
     "easy": "upright, centred, flat background, no noise: the hands are all there is",
     "assignment": "rotated up to 180 degrees, tilted up to 30 degrees, glare, textured backgrounds, noise",
@@ -87,9 +86,9 @@ def draw_rendered(large: bool) -> None:
 
 
 def _load_uploads(images_file, labels_file) -> None:
-    """Validate two uploaded files and keep them in session_state; show the problem on bad input."""
+    """Validate two uploaded files and keep them for this session; show the problem on bad input."""
     token = f"upload:{images_file.file_id}:{labels_file.file_id}"
-    if st.session_state.get(USER_DATA_KEY, {}).get("token") == token:
+    if _kept_token() == token:
         return
     cap = upload_cap_mb() * 1024 * 1024
     too_big = [f.name for f in (images_file, labels_file) if f.size > cap]
@@ -105,11 +104,11 @@ def _load_uploads(images_file, labels_file) -> None:
 
 
 def _load_path(text: str) -> None:
-    """Validate a local path and load its files into session_state; show the problem on bad input."""
+    """Validate a local path and keep its files for this session; show the problem on bad input."""
     try:
         image_path, label_path = resolve_clock_paths(text)
         token = f"path:{image_path.resolve()}:{image_path.stat().st_mtime}:{label_path.stat().st_mtime}"
-        if st.session_state.get(USER_DATA_KEY, {}).get("token") == token:
+        if _kept_token() == token:
             return
         images, labels = load_clock_files(image_path, label_path)
     except (ClockDataError, ClockPathError) as error:
@@ -119,10 +118,13 @@ def _load_path(text: str) -> None:
           if image_path.name == "images.npy" and label_path.name == "labels.npy" else None)
 
 
+def _kept_token() -> str:
+    kept = user_clocks()
+    return kept.token if kept else ""
+
+
 def _keep(images: np.ndarray, labels: np.ndarray, origin: str, token: str, folder=None) -> None:
-    st.session_state[USER_DATA_KEY] = {"images": images, "labels": labels, "origin": origin, "token": token,
-                                       "folder": str(folder) if folder else None}
-    st.session_state.pop(USER_PATH_KEY, None)
+    set_user_clocks(UserClocks(images, labels, origin, token, str(folder) if folder else None))
 
 
 def _files_ui() -> None:
@@ -135,8 +137,8 @@ def _files_ui() -> None:
                    "about 405 MB). On a shared classroom server, prefer a local path for big files.")
         if images_file is not None and labels_file is not None:
             _load_uploads(images_file, labels_file)
-        elif str(st.session_state.get(USER_DATA_KEY, {}).get("token", "")).startswith("upload:"):
-            st.session_state.pop(USER_DATA_KEY)   # a file was removed: forget what it held
+        elif _kept_token().startswith("upload:"):
+            set_user_clocks(None)   # a file was removed: forget what it held
     else:
         text = st.text_input("Folder with images.npy and labels.npy, or the path of images.npy", key="clk_user_path")
         if text.strip() and st.button("Load", key="clk_user_load"):
@@ -146,7 +148,7 @@ def _files_ui() -> None:
 def draw_user_data(large: bool) -> None:
     """Load the assignment's files (upload or local path), then summarise them and offer them for training."""
     _files_ui()
-    kept = st.session_state.get(USER_DATA_KEY)
+    kept = user_clocks()
     if not kept:
         st.info("Give the assignment's images.npy and labels.npy to see what they hold and train on them.")
         return
@@ -158,11 +160,11 @@ def draw_user_data(large: bool) -> None:
         draw_train_on_files(kept)
 
 
-def draw_user_summary(kept: dict, large: bool) -> dict:
+def draw_user_summary(kept: UserClocks, large: bool) -> dict:
     """Count, size, how many of the 720 times appear, images per hour, and a contact sheet; returns the summary."""
-    images, labels = kept["images"], kept["labels"]
+    images, labels = kept.images, kept.labels
     summary = data_summary(images, labels)
-    st.success(f"Loaded {kept['origin']}.")
+    st.success(f"Loaded {kept.origin}.")
     cols = st.columns(4)
     cols[0].metric("Images", f"{summary['count']:,}")
     cols[1].metric("Image size", f"{summary['height']} x {summary['width']} px")
@@ -177,9 +179,9 @@ def draw_user_summary(kept: dict, large: bool) -> dict:
     return summary
 
 
-def draw_train_on_files(kept: dict) -> None:
+def draw_train_on_files(kept: UserClocks) -> None:
     """Make the loaded files the Train panel's data (written under this session's folder in the runs root)."""
-    folder = st.session_state.get(USER_PATH_KEY)
+    folder = user_clock_folder()
     if folder:
         st.caption(f"The Train panel can use these files (`{folder}`): choose **My files** there.")
         return
@@ -188,9 +190,6 @@ def draw_train_on_files(kept: dict) -> None:
               help="Makes these files the data of the Train panel in the sidebar.")
 
 
-def _use_files(kept: dict) -> None:
+def _use_files(kept: UserClocks) -> None:
     """Button callback: write the files under this session's folder (unless they already sit in one) and select them."""
-    folder = kept.get("folder") or str(
-        save_user_files(st.session_state["session_id"], kept["images"], kept["labels"]))
-    st.session_state[USER_PATH_KEY] = folder
-    st.session_state["clk_train_source"] = "path"
+    train_on_user_clocks(kept.folder or str(save_user_files(session_id(), kept.images, kept.labels)))

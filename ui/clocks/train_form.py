@@ -7,8 +7,8 @@ import streamlit as st
 from core.config import LEARNING_RATES as ALL_LEARNING_RATES
 from core.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig
 from core.models.encodings import CLOCK_ENCODINGS, get_encoding
+from ui.state import CLOCK_TRAIN_SOURCE, user_clock_folder
 
-USER_PATH_KEY = "clocks_user_path"   # session_state: folder with this session's images.npy/labels.npy
 LEARNING_RATES = tuple(rate for rate in ALL_LEARNING_RATES if rate <= 1e-2)  # the clock form stops at 1e-2
 TRAIN_NOTE = ("On a CPU a clock CNN trains at a few hundred images per second at 150 px (about four times "
               "faster at 75 px): 18,000 clocks x 20 epochs takes 10-20 minutes there. A new rendered set is "
@@ -21,10 +21,10 @@ def _encoding_title(name: str) -> str:
 
 def _data_ui() -> DataConfig:
     """Rendered clocks (size, difficulty, count) or this session's own files when it has some."""
-    user_path = st.session_state.get(USER_PATH_KEY)
+    user_path = user_clock_folder()
     source = "render"
     if user_path:
-        source = st.radio("Data", ["render", "path"], key="clk_train_source", horizontal=True,
+        source = st.radio("Data", ["render", "path"], key=CLOCK_TRAIN_SOURCE, horizontal=True,
                           format_func=lambda s: "Rendered clocks" if s == "render" else "My files")
     size = st.radio("Image size (px)", [150, 75], key="clk_train_size", horizontal=True,
                     help="75 px trains about four times faster; your files are resized to this size.")
