@@ -7,6 +7,10 @@
     python -m core pretrain [--only NAME] [--list]
 
 Errors a user can cause print one line on stderr and exit with status 2; no traceback.
+
+Fast and quiet: every command checks its arguments and the files it names (NumPy only) before Keras and
+TensorFlow are imported, so a mistake costs a fraction of a second, not TensorFlow's start-up. Keras is then
+imported by `import_keras_quietly`, which keeps TensorFlow's start-up lines off the terminal.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+# Before anything can import TensorFlow; a user's own setting wins (TF_CPP_MIN_LOG_LEVEL=0 shows everything).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 USAGE_ERROR = 2
@@ -150,11 +157,170 @@ def _apply_flags(raw: dict[str, Any], args: argparse.Namespace) -> dict[str, Any
     return raw
 
 
-def cmd_make_clocks(args: argparse.Namespace) -> int:
-    from core.clocks.dataset import make_clock_dataset, write_assignment_files
+# ---------------------------------------------------------------------------------------------
+# Importing Keras without TensorFlow's start-up lines.
 
+# An absl / TSL log line: "I0000 00:00:1796053705.912656    5963 port.cc:153] ..." (TensorFlow 2.21) or
+# "2025-09-17 14:44:05.157831: I external/.../cudart_stub.cc:32] ..." (older); the letter is the severity.
+_LOG_LINE = re.compile(r"^(?:([IWEF])\d{4} [\d:.]+\s+\d+ |\d{4}-\d\d-\d\d [\d:.]+: ([IWEF]) )[^\]\s]+:\d+\] ")
+_ABSL_PREAMBLE = "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
+_PYTHON_WARNING = re.compile(r"^\S.*:\d+: \w*Warning: ")
+_SEVERITY = {"I": 0, "W": 1, "E": 2, "F": 3}
+
+
+def tf_log_level() -> int:
+    """The TF_CPP_MIN_LOG_LEVEL in force: 0 shows everything, 3 hides info, warnings and errors."""
+    try:
+        return int(os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0"))
+    except ValueError:
+        return 0
+
+
+def filter_startup_lines(text: str, level: int) -> str:
+    """`text` without the absl/TSL log lines (and their continuation lines) below `level`; other lines stay."""
+    kept, keeping = [], True
+    for line in text.splitlines(keepends=True):
+        match = _LOG_LINE.match(line)
+        if match:
+            keeping = _SEVERITY[match.group(1) or match.group(2)] >= level
+        elif line.rstrip("\r\n") == _ABSL_PREAMBLE:
+            keeping = level < 1
+        elif _PYTHON_WARNING.match(line):
+            keeping = True
+        if keeping:
+            kept.append(line)
+    return "".join(kept)
+
+
+def import_keras_quietly() -> None:
+    """Import Keras and its backend with TensorFlow's start-up lines kept off stderr.
+
+    TensorFlow 2.19+ prints its import-time lines (absl's "All log messages before absl::InitializeLog()",
+    oneDNN, "Could not find cuda drivers") from C++ before TF_CPP_MIN_LOG_LEVEL is consulted, so file
+    descriptor 2 is sent to a temporary file during the import; afterwards every line TF_CPP_MIN_LOG_LEVEL
+    would have let through, and anything that is not a log line (a Python warning), is written back.
+    """
+    if "keras" in sys.modules:
+        return
+    level = tf_log_level()
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no file descriptor 2 at all: nothing reaches a terminal anyway
+        import keras  # noqa: F401
+
+        return
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            import keras  # noqa: F401
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            kept = filter_startup_lines(capture.read().decode("utf-8", errors="replace"), level)
+            if kept:
+                sys.stderr.write(kept)
+                sys.stderr.flush()
+    if level >= 2:  # TensorFlow's and absl's Python loggers: errors only, like the C++ side
+        import logging
+
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
+        try:
+            from absl import logging as absl_logging
+        except ImportError:
+            return
+        absl_logging.set_verbosity(absl_logging.ERROR)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks that run before Keras is imported (NumPy and the standard library only).
+
+
+def check_dataset(name: str, source: str, path: str | None) -> None:
+    """A dataset name, source and file a load would accept; user files are read now (and memoised)."""
+    from core.data.datasets import load_dataset, resolve_source
+
+    if resolve_source(name, source, path) in ("path", "shared"):
+        load_dataset(name, source, path)
+
+
+def check_clock_files(images: str | None, labels: str | None) -> None:
+    """Both clock files named, and loadable by the same checks the evaluation uses."""
+    from core.clocks.userfiles import load_clock_files
+
+    if not images or not labels:
+        raise CliError("clock evaluation needs both --images and --labels (or --render N)")
+    load_clock_files(Path(images), Path(labels))
+
+
+def saved_model_is_clock(model: str | Path) -> bool | None:
+    """Whether a saved model reads clocks, from the config.json beside it; None when that does not say."""
+    from core.models.encodings import get_encoding
+    from core.storage.atomic import read_json
+
+    folder = Path(model) if Path(model).is_dir() else Path(model).parent
+    config = read_json(folder / "config.json", default={}) or {}
+    if not isinstance(config, dict) or not isinstance(config.get("encoding"), str):
+        return None
+    try:
+        return get_encoding(config["encoding"]).is_clock
+    except (ValueError, TypeError):
+        return None
+
+
+def check_evaluate(args: argparse.Namespace) -> None:
+    """Everything `evaluate` can refuse without loading the model: the data named, the model file, the data."""
+    from core.models.saved import model_path
+
+    if args.dataset is None and args.images is None and args.labels is None and args.render is None:
+        raise CliError("name the data: --images and --labels, --render N, or --dataset mnist|fashion-mnist")
+    model_path(args.model)
+    is_clock = saved_model_is_clock(args.model)
+    if is_clock and args.dataset is not None:
+        raise CliError("this is a clock model; evaluate it on clock images, not on a dataset")
+    if is_clock is False and args.dataset is None:
+        raise CliError("this is an image classifier; evaluate it with --dataset mnist|fashion-mnist")
+    if args.dataset is not None:
+        check_dataset(args.dataset, args.source, args.path)
+    elif args.render is not None:
+        if args.render < 1:
+            raise CliError("--render needs a positive number of clocks")
+    else:
+        check_clock_files(args.images, args.labels)
+
+
+def check_train_data(config: Any) -> None:
+    """The data and the init_from model a run names, checked before a run folder is made."""
+    from core.models.saved import model_path
+    from core.storage.paths import REPO_ROOT
+
+    data = config.data
+    if data.dataset == "clocks":
+        if data.source not in ("render", "auto", "path"):
+            raise CliError(f"unknown clock source '{data.source}'; choose render or path")
+        if data.source == "path":
+            if not data.path:
+                raise CliError("clock source 'path' needs data.path: a folder with images.npy and labels.npy")
+            from core.clocks.userfiles import load_clock_folder
+
+            load_clock_folder(Path(data.path).expanduser())
+    else:
+        check_dataset(data.dataset, data.source, data.path or None)
+    if config.init_from:
+        model_path(Path(config.init_from) if Path(config.init_from).is_absolute() else REPO_ROOT / config.init_from)
+
+
+# ---------------------------------------------------------------------------------------------
+# The commands: check first, then import what the work needs.
+
+
+def cmd_make_clocks(args: argparse.Namespace) -> int:
     if args.n < 1:
         raise CliError("--n must be at least 1")
+    from core.clocks.dataset import make_clock_dataset, write_assignment_files
+
     images, labels = make_clock_dataset(n=args.n, size=args.size, difficulty=args.difficulty, seed=args.seed)
     image_path, label_path = write_assignment_files(Path(args.out), images, labels)
     print(json.dumps({"images": str(image_path), "labels": str(label_path), "count": int(len(images)),
@@ -163,11 +329,11 @@ def cmd_make_clocks(args: argparse.Namespace) -> int:
 
 
 def cmd_contact_sheet(args: argparse.Namespace) -> int:
+    if not 1 <= args.count <= 400:
+        raise CliError("--count must be between 1 and 400")
     from core.clocks.contact_sheet import contact_sheet_png
     from core.storage.atomic import write_bytes
 
-    if not 1 <= args.count <= 400:
-        raise CliError("--count must be between 1 and 400")
     path = write_bytes(args.out, contact_sheet_png(args.difficulty, args.count, args.size, args.seed))
     print(json.dumps({"png": str(path), "count": args.count, "difficulty": args.difficulty}))
     return 0
@@ -180,6 +346,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.config:
         raw = RunConfig.from_json_file(args.config).to_dict()
     config = RunConfig.from_dict(_apply_flags(raw, args))
+    check_train_data(config)
+    import_keras_quietly()
     from core.runs.training import run_config
 
     def report(event: Any) -> None:
@@ -194,6 +362,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    check_evaluate(args)
+    import_keras_quietly()
     from core.evaluation.on_data import evaluate_saved_model
 
     result = evaluate_saved_model(args.model, images=args.images, labels=args.labels, render=args.render,
@@ -220,6 +390,28 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+PRETRAIN_SOURCES = ("auto", "shared", "keras", "embedded")
+
+
+def check_pretrain(args: argparse.Namespace) -> None:
+    """Recipe names, data source, epochs and output folder, and the datasets the recipes will read."""
+    from core.config import MAX_EPOCHS
+    from core.runs import pretrain
+
+    unknown = [name for name in args.only or () if name not in pretrain.RECIPES]
+    if unknown:
+        raise CliError(f"unknown recipe '{unknown[0]}'; see `python -m core pretrain --list`")
+    if args.data_source not in PRETRAIN_SOURCES:
+        raise CliError(f"--data-source must be one of {', '.join(PRETRAIN_SOURCES)}, got '{args.data_source}'")
+    if args.epochs is not None and not 1 <= args.epochs <= MAX_EPOCHS:
+        raise CliError(f"--epochs must be between 1 and {MAX_EPOCHS}")
+    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise CliError(f"--out must be a folder: {args.out} is a file")
+    datasets = {pretrain.RECIPES[name].config.data.dataset for name in args.only or pretrain.RECIPES}
+    for dataset in sorted(datasets - {"clocks"}):
+        check_dataset(dataset, args.data_source, None)
+
+
 def cmd_pretrain(args: argparse.Namespace) -> int:
     from core.runs import pretrain
 
@@ -230,6 +422,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         for name, recipe in pretrain.RECIPES.items():
             print(f"{name:28} {recipe.describe()}")
         return 0
+    check_pretrain(args)
+    import_keras_quietly()
     results = pretrain.pretrain(args.only, out=Path(args.out) if args.out else None, data_source=args.data_source,
                                 epochs=args.epochs, quick=args.quick)
     for name, metrics in results.items():
@@ -238,7 +432,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from core.runs.jobs import worker_main
+    from core.runs.jobs import worker_main  # the worker itself never imports Keras: each run is a child process
     from core.storage.paths import runs_dir
 
     worker_main(Path(args.runs) if args.runs else runs_dir(), idle_exit=args.idle_exit)
@@ -246,9 +440,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_run_one(args: argparse.Namespace) -> int:
+    run_dir = Path(args.run_dir)
+    if not (run_dir / "config.json").is_file():
+        raise CliError(f"not a run folder (no config.json): {run_dir}")
+    os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")  # as run_one_main does, before Keras is imported
+    import_keras_quietly()
     from core.runs.jobs import run_one_main
 
-    return run_one_main(Path(args.run_dir))
+    return run_one_main(run_dir)
 
 
 COMMANDS = {"make-clocks": cmd_make_clocks, "contact-sheet": cmd_contact_sheet, "train": cmd_train, "evaluate": cmd_evaluate, "runs": cmd_runs,

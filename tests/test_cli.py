@@ -1,15 +1,18 @@
 """`python -m core`: each command works end to end, and bad input gives one line and exit status 2."""
 
 import json
+import os
+import pickle
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from core.cli import main
-from tests.bad_files import write_case
+from core.cli import filter_startup_lines, main
+from tests.bad_files import valid_arrays, write_case
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -100,3 +103,148 @@ def test_contact_sheet_writes_a_png_of_captioned_clocks(tmp_path, capsys):
     with Image.open(out) as image:
         assert image.format == "PNG" and image.width == 4 * 79
     assert last_json(capsys.readouterr().out)["count"] == 4
+
+
+# ---------------------------------------------------------------------------------------------
+# Fast and quiet: user errors are found before TensorFlow is imported; TensorFlow's start-up lines never show.
+
+# Runs core.cli.main in a fresh process for each argv in turn and reports, after each, its exit status, what it
+# printed, and whether TensorFlow or Keras had been imported by then (this process has imported them already).
+_CHILD = r"""
+import contextlib, io, json, sys
+from core.cli import main
+results = []
+for argv in json.loads(sys.argv[1]):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as stop:
+            code = stop.code
+    results.append({"argv": argv, "code": code, "out": out.getvalue(), "err": err.getvalue(),
+                    "tensorflow": "tensorflow" in sys.modules, "keras": "keras" in sys.modules})
+print(json.dumps(results))
+"""
+
+
+def user_env(**extra: str) -> dict[str, str]:
+    """The environment of a user who set none of TensorFlow's logging variables."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("TF_CPP_", "TF_ENABLE_ONEDNN"))}
+    return {**env, **extra}
+
+
+def run_main_in_child(argvs: list[list[str]]) -> list[dict]:
+    result = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(argvs)], cwd=REPO, env=user_env(),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def fake_clock_model(folder: Path) -> Path:
+    """A run-like folder whose model.keras is a zip archive (all the checks before loading look at) and
+    whose config.json names a clock encoding: enough for every refusal that comes before Keras."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(folder / "model.keras", "w") as archive:
+        archive.writestr("config.json", "{}")
+    (folder / "config.json").write_text(json.dumps({"encoding": "sincos"}))
+    return folder
+
+
+def bad_clock_folder(folder: Path, kind: str) -> Path:
+    """images.npy that is random bytes or a pickle, beside a valid labels.npy."""
+    folder.mkdir(parents=True, exist_ok=True)
+    images = os.urandom(4096) if kind == "random" else pickle.dumps({"images": [1, 2, 3]})
+    (folder / "images.npy").write_bytes(images)
+    np.save(folder / "labels.npy", valid_arrays()[1])
+    return folder
+
+
+@pytest.mark.parametrize(("kind", "message"), [("random", "is not an .npy file"), ("pickle", "is a Python pickle")])
+def test_a_bad_clock_file_gives_exactly_one_stderr_line_and_status_2(tmp_path, kind, message):
+    folder = bad_clock_folder(tmp_path, kind)
+    result = subprocess.run([sys.executable, "-m", "core", "evaluate", "--model", str(REPO / "pretrained/clock_sincos"),
+                             "--images", str(folder / "images.npy"), "--labels", str(folder / "labels.npy")],
+                            cwd=REPO, env=user_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("error: images file images.npy ") and message in result.stderr
+
+
+def test_every_command_refuses_bad_input_before_importing_tensorflow(tmp_path):
+    model = fake_clock_model(tmp_path / "model")
+    bad = bad_clock_folder(tmp_path / "bad", "random")
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    (tmp_path / "foreign.keras").write_bytes(b"not a zip either")
+    evaluate = ["evaluate", "--model", str(model)]
+    cases = {
+        "is not an .npy file": evaluate + ["--images", str(bad / "images.npy"), "--labels", str(bad / "labels.npy")],
+        "model file not found": ["evaluate", "--model", str(tmp_path / "none.keras"), "--dataset", "mnist"],
+        "not a Keras model archive": ["evaluate", "--model", str(tmp_path / "foreign.keras"), "--dataset", "mnist"],
+        "--render needs a positive number": evaluate + ["--render", "0"],
+        "this is a clock model": evaluate + ["--dataset", "mnist", "--source", "embedded"],
+        "name the data": evaluate,
+        "needs both --images and --labels": evaluate + ["--images", str(bad / "images.npy")],
+        "config file not found": ["train", "--config", str(tmp_path / "none.json")],
+        "config key 'epochs'": ["train", "--dataset", "mnist", "--epochs", "0"],
+        "images file images.npy is not an .npy file": ["train", "--dataset", "clocks", "--source", "path",
+                                                       "--path", str(bad)],
+        "bad.npz is not an .npz file": ["train", "--dataset", "mnist", "--source", "path",
+                                        "--path", str(tmp_path / "bad.npz")],
+        "--n must be at least 1": ["make-clocks", "--n", "0", "--out", str(tmp_path / "clocks")],
+        "--count must be between": ["contact-sheet", "--count", "0", "--out", str(tmp_path / "sheet.png")],
+        "unknown recipe 'nope'": ["pretrain", "--only", "nope"],
+        "--data-source must be one of": ["pretrain", "--data-source", "nowhere"],
+        "not a run folder": ["run-one", str(tmp_path / "no-run")],
+    }
+    results = run_main_in_child(list(cases.values()))
+    for fragment, result in zip(cases, results, strict=True):
+        assert result["code"] == 2, result
+        assert result["out"] == "" and len(result["err"].splitlines()) == 1, result
+        assert result["err"].startswith("error: ") and fragment in result["err"], result
+        assert not result["tensorflow"] and not result["keras"], result
+
+
+def test_listing_commands_never_import_tensorflow(tmp_path):
+    results = run_main_in_child([["runs", "--runs", str(tmp_path), "--json"], ["pretrain", "--list"]])
+    assert [result["code"] for result in results] == [0, 0]
+    assert not any(result["tensorflow"] or result["keras"] for result in results)
+    assert all(result["err"] == "" for result in results)
+
+
+# What `import tensorflow` printed with TensorFlow 2.21 on a machine without a GPU, TF_CPP_MIN_LOG_LEVEL=3 or not.
+STARTUP = """\
+WARNING: All log messages before absl::InitializeLog() is called are written to STDERR
+I0000 00:00:1796053705.912656    5963 port.cc:153] oneDNN custom operations are on. You may see slightly different \
+numerical results. To turn them off, set the environment variable `TF_ENABLE_ONEDNN_OPTS=0`.
+I0000 00:00:1796053705.912973    5963 cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU will not be used.
+I0000 00:00:1796053712.406031    6741 cpu_feature_guard.cc:227] This TensorFlow binary is optimized to use available \
+CPU instructions in performance-critical operations.
+To enable the following instructions: AVX2 AVX512F FMA, in other operations, rebuild TensorFlow with the appropriate \
+compiler flags.
+2025-09-17 14:44:05.157831: I external/local_xla/xla/tsl/cuda/cudart_stub.cc:32] Could not find cuda drivers on your \
+machine, GPU will not be used.
+"""
+
+
+def test_startup_lines_are_filtered_by_the_log_level():
+    warning = "/x/site-packages/google/protobuf/runtime_version.py:98: UserWarning: Protobuf gencode is older\n"
+    error = "E0000 00:00:1758131045.203198 3722035 cuda_dnn.cc:8579] Unable to register cuDNN factory\n"
+    assert filter_startup_lines(STARTUP, 3) == ""
+    assert filter_startup_lines(STARTUP, 1) == ""
+    assert filter_startup_lines(STARTUP, 0) == STARTUP                                # a user's TF_CPP_MIN_LOG_LEVEL=0
+    assert filter_startup_lines(STARTUP + warning + STARTUP, 3) == warning             # not TensorFlow's: kept
+    assert filter_startup_lines(STARTUP + error, 2) == error
+    assert filter_startup_lines(STARTUP + error, 3) == ""
+    assert filter_startup_lines("plain text\n", 3) == "plain text\n"
+
+
+@pytest.mark.slow
+def test_a_command_that_imports_tensorflow_prints_nothing_on_stderr(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "core", "train", "--dataset", "mnist", "--source", "embedded",
+                             "--model", "mlp", "--hidden", "8", "--epochs", "1", "--limit-train", "128",
+                             "--runs", str(tmp_path), "--quiet"],
+                            cwd=REPO, env=user_env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert last_json(result.stdout)["state"] == "done"

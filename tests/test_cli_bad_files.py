@@ -9,6 +9,7 @@ import pytest
 
 from core.cli import USAGE_ERROR, main
 from tests import bad_files
+from tests.test_cli import run_main_in_child
 
 
 @pytest.fixture(scope="session")
@@ -63,3 +64,12 @@ def test_a_missing_images_file_is_named(clock_model, tmp_path, capsys):
     assert main(evaluate(clock_model, tmp_path)) == USAGE_ERROR
     error = capsys.readouterr().err
     assert "images file not found" in error and str(tmp_path / "images.npy") in error
+
+
+def test_every_bad_file_is_refused_before_tensorflow_is_imported(clock_model, tmp_path):
+    cases = bad_files.write_all(tmp_path)
+    results = run_main_in_child([evaluate(clock_model, folder) for folder, _ in cases.values()])
+    for (_, fragment), result in zip(cases.values(), results, strict=True):
+        assert result["code"] == USAGE_ERROR and result["out"] == "", result
+        assert len(result["err"].splitlines()) == 1 and fragment in result["err"], result
+        assert not result["tensorflow"] and not result["keras"], result
