@@ -39,6 +39,6 @@ with st.expander(f"{TITLES[dataset]}: sample images", expanded=True):
 run = train_panel(PAGE, lambda: config_ui(dataset),
                   note=f"Trains on {TITLES[dataset]} (pick the dataset above). Runs queue in the background.")
 knobs = last_knobs(dataset)
-draw_results(dataset, knobs.kind, run)
+draw_results(dataset, knobs.model.kind, run)
 st.divider()
 draw_compare(knobs, PAGE)

@@ -11,10 +11,13 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
+from core.config import RunConfig
 from core.data.datasets import load_dataset
 from core.evaluation.metrics import evaluate_classifier, save_evaluation
 from core.lab import tables
-from core.lab.experiments import DATASET_SHORT, LabKnobs, config_from_knobs, confusion_cell_indices
+from core.lab.knobs import config_from_knobs, default_knobs, with_knobs
+from core.lab.permuted import DATASET_SHORT
+from core.lab.samples import confusion_cell_indices
 from core.runs import jobs
 from core.runs import store as runs
 from core.runs.pretrain import RECIPES
@@ -164,14 +167,14 @@ def test_compare_refuses_more_runs_than_may_wait(monkeypatch: pytest.MonkeyPatch
     assert any("pick fewer values" in warning.value for warning in at.warning)
 
 
-def inject_run(knobs: LabKnobs, name: str, seed: int) -> str:
+def inject_run(knobs: RunConfig, name: str, seed: int) -> str:
     run_dir = runs.create_run(config_from_knobs(knobs, name=name), state="running")
-    write_finished_run(run_dir, standin_evaluation(knobs.dataset, seed))
+    write_finished_run(run_dir, standin_evaluation(knobs.data.dataset, seed))
     return run_dir.name
 
 
 def test_a_finished_run_appears_beside_the_pretrained_model() -> None:
-    run_id = inject_run(LabKnobs(), "my mlp", seed=5)
+    run_id = inject_run(default_knobs(), "my mlp", seed=5)
     at = open_page(run=run_id)
     mine = next(m for m in at.metric if m.label.startswith("Your run: my mlp"))
     accuracy = float(runs.read_run(runs.run_path(None, run_id)).metrics["accuracy"])
@@ -204,7 +207,7 @@ def test_comparison_table_exports_csv_and_markdown(monkeypatch: pytest.MonkeyPat
         return original(self, label, data, *args, **kwargs)
 
     monkeypatch.setattr(DeltaGenerator, "download_button", recording)
-    ids = [inject_run(LabKnobs(optimizer=name), f"opt={name} lr=1e-3", seed=i)
+    ids = [inject_run(with_knobs(default_knobs(), {"optimizer.name": name}), f"opt={name} lr=1e-3", seed=i)
            for i, name in enumerate(["sgd", "adam"])]
     at = open_page(compare=",".join(ids))
     infos = [runs.read_run(runs.run_path(None, run_id), with_history=False) for run_id in ids]

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 # The stand-in pretrained folder is built once per session by the MLPs-and-CNNs page tests' fixture.
 from test_page_mlp_cnn import NAMES, standin_pretrained  # noqa: F401
 
-from core.lab.experiments import permutation_reading, permutation_rows
+from core.lab.permuted import permutation_reading, permutation_rows
 from core.runs import jobs
 from core.runs import store as runs
 from core.runs.pretrain import RECIPES

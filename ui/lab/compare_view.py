@@ -7,18 +7,18 @@ import math
 import pandas as pd
 import streamlit as st
 
+from core.config import RunConfig
 from core.figures import comparison_bar
 from core.lab import tables
-from core.lab.experiments import (
+from core.lab.compare import (
     COMPARE_AXES,
     CompareAxis,
-    LabKnobs,
     axes_for,
     comparison_bar_rows,
     comparison_configs,
     differing_knobs,
-    format_value,
 )
+from core.lab.knobs import format_value
 from core.runs import store as runs
 from core.runs.store import ACTIVE_STATES, RunInfo
 from ui.state import large_text
@@ -56,20 +56,21 @@ def group_runs(run_ids: list[str]) -> list[RunInfo]:
 def values_ui(axis: CompareAxis) -> list[list]:
     """One multiselect per knob of the axis (two for optimizer x learning rate)."""
     chosen = []
-    for field, options, defaults, name in zip(axis.fields, axis.options, axis.defaults, axis.table_knobs):
-        chosen.append(st.multiselect(f"{name[0].upper()}{name[1:]} values", options, default=list(defaults),
-                                     format_func=format_value, key=f"compare_{field}"))
+    for name, options, defaults, label in zip(axis.names, axis.options, axis.defaults, axis.table_knobs):
+        chosen.append(st.multiselect(f"{label[0].upper()}{label[1:]} values", options, default=list(defaults),
+                                     format_func=format_value, key=f"compare_{name}"))
     return chosen
 
 
-def queue_ui(base: LabKnobs, page: str) -> None:
+def queue_ui(base: RunConfig, page: str) -> None:
     """Choose the knob and its values, then queue one run per value (or combination)."""
-    label = st.selectbox("Knob to compare", axes_for(base.kind), key="compare_knob", bind="query-params")
+    label = st.selectbox("Knob to compare", axes_for(base.model.kind), key="compare_knob", bind="query-params")
     axis = COMPARE_AXES[label]
     values = values_ui(axis)
     count = math.prod(len(chosen) for chosen in values)
-    st.caption(f"{count} run(s): the sidebar's {base.kind.upper()} settings with only *{label}* changed, "
-               f"all with seed {base.seed} and {format_value(base.limit_train) if base.limit_train else 'all'} "
+    limit_train = base.data.limit_train
+    st.caption(f"{count} run(s): the sidebar's {base.model.kind.upper()} settings with only *{label}* changed, "
+               f"all with seed {base.seed} and {format_value(limit_train) if limit_train else 'all'} "
                "training images.")
     limit = max_waiting_runs()
     too_many = count > limit
@@ -109,7 +110,7 @@ def draw_group_now(run_ids: list[str], table_knobs: list[str]) -> None:
                            mime="text/markdown", icon=":material/download:", key="compare_md", width="stretch")
 
 
-def draw_compare(base: LabKnobs, page: str) -> None:
+def draw_compare(base: RunConfig, page: str) -> None:
     """The Compare runs section of the page."""
     st.subheader("Compare runs", anchor=False)
     st.caption("Change one knob, keep everything else (and the seed) equal, and see what it does. "
@@ -117,5 +118,5 @@ def draw_compare(base: LabKnobs, page: str) -> None:
     queue_ui(base, page)
     run_ids = group_ids()
     chosen = st.session_state.get("compare_knob")
-    fallback = COMPARE_AXES[chosen if chosen in COMPARE_AXES else axes_for(base.kind)[0]].table_knobs
+    fallback = COMPARE_AXES[chosen if chosen in COMPARE_AXES else axes_for(base.model.kind)[0]].table_knobs
     draw_group(run_ids, differing_knobs([info.config for info in group_runs(run_ids)], fallback))

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from core.data.datasets import DatasetError, load_dataset
-from core.lab.experiments import sample_indices
+from core.lab.samples import sample_indices
 
 
 @st.cache_data(max_entries=4, show_spinner="Loading images...")

@@ -10,14 +10,14 @@ from core.data.datasets import TITLES, load_dataset
 from core.data.permutation import permute_images, pixel_permutation, unpermute_images
 from core.figures import image_grid, permutation_accuracy_chart, permutation_picture
 from core.lab import tables
-from core.lab.experiments import (
+from core.lab.permuted import (
     DATASET_SHORT,
     permutation_reading,
     permutation_rows,
     permuted_retrain_configs,
     recipe_config,
-    sample_indices,
 )
+from core.lab.samples import sample_indices
 from core.runs import store as runs
 from core.runs.store import RunInfo
 from ui.run_cache import pretrained_infos

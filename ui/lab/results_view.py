@@ -5,15 +5,12 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from core.data.datasets import TITLES
+from core.evaluation.readout import selected_cell
 from core.figures import comparison_bar, confusion_heatmap, image_grid
-from core.lab.experiments import (
-    DATASET_SHORT,
-    DATASET_TITLES,
-    confusion_cell_indices,
-    mistake_captions,
-    per_class_rows,
-    selected_cell,
-)
+from core.lab.compare import per_class_rows
+from core.lab.permuted import DATASET_SHORT
+from core.lab.samples import confusion_cell_indices, mistake_captions
 from core.runs.store import RunInfo
 from ui.lab.data_view import run_test_images
 from ui.run_cache import pretrained_run, run_evaluation
@@ -39,7 +36,7 @@ def _what(info: RunInfo | None) -> str:
         return "not installed"
     config = info.config or {}
     dataset = config.get("data", {}).get("dataset", "?")
-    return f"a {config.get('model', {}).get('kind', '?').upper()} on {DATASET_TITLES.get(dataset, dataset)}"
+    return f"a {config.get('model', {}).get('kind', '?').upper()} on {TITLES.get(dataset, dataset)}"
 
 
 def _differs(run: RunInfo, pretrained: RunInfo | None) -> bool:
@@ -146,7 +143,7 @@ def draw_results(dataset: str, kind: str, run: RunInfo | None) -> None:
     """Metrics, curves, confusion matrix, mistakes and per-class accuracy for the pretrained model and yours."""
     name = pretrained_name(dataset, kind)
     pretrained = pretrained_run(name)
-    st.subheader(f"Results: {kind.upper()} on {DATASET_TITLES[dataset]}", anchor=False)
+    st.subheader(f"Results: {kind.upper()} on {TITLES[dataset]}", anchor=False)
     draw_metrics(pretrained, name, run)
     draw_curves(pretrained, name, run)
     shown = _evaluated(pretrained, run)
