@@ -7,7 +7,15 @@ import pytest
 
 from core.clocks import render as clocks
 from core.clocks.dataset import balanced_times, cache_path, make_clock_dataset, write_assignment_files
-from core.clocks.render import DIFFICULTIES, RENDER_VERSION, ClockStyle, render_clocks, with_knobs
+from core.clocks.render import (
+    DIFFICULTIES,
+    RENDER_VERSION,
+    ClockStyle,
+    dial_families,
+    families_of,
+    render_clocks,
+    with_knobs,
+)
 from core.clocks.userfiles import load_clock_files
 
 TIMES = np.array([0, 95, 190, 333, 500, 719])
@@ -82,11 +90,107 @@ def test_easy_and_assignment_clocks_differ():
     assert not np.array_equal(render_clocks(TIMES, 75, "easy"), render_clocks(TIMES, 75, "assignment"))
 
 
-def test_easy_clocks_are_upright_with_a_wide_triangle_at_twelve_only():
-    quarter_to_three = render_clocks([2 * 60 + 45], 300, "easy")[0]     # hands well away from 12 and 6
-    assert _darkness_at(quarter_to_three, 4.5, 0.9) > 150 and _darkness_at(quarter_to_three, -4.5, 0.9) > 150
-    assert _darkness_at(quarter_to_three, 184.5, 0.9) < 60 and _darkness_at(quarter_to_three, 175.5, 0.9) < 60
-    assert _darkness_at(quarter_to_three, 180, 0.9) > 150               # the plain bar at 6
+def _face_disc(size: int) -> np.ndarray:
+    """Pixels well inside the glass (0.9 face radii) of an upright easy clock."""
+    face_pixels = 0.9 / clocks.CASE_RADIUS * size / 2
+    grid = np.arange(size) + 0.5 - size / 2
+    return np.hypot(grid[None, :], grid[:, None]) < 0.9 * face_pixels
+
+
+def test_the_assignment_dial_has_no_mark_at_twelve_only_numerals():
+    """Without numerals and hands the assignment's dial looks the same turned by a quarter: nothing marks 12."""
+    style = with_knobs("easy", numerals=False, hands=False)
+    dial = render_clocks([0], 150, style)[0].astype(int)
+    inside = _face_disc(150)
+    assert np.abs(dial - np.rot90(dial))[inside].max() < 40 and np.abs(dial - np.rot90(dial))[inside].mean() < 0.5
+    assert dial[inside].min() < 60                                            # the minute dots and hour bars are drawn
+    station = render_clocks([0], 150, with_knobs(style, families=("station",)))[0].astype(int)
+    assert np.abs(station - np.rot90(station))[inside].mean() > 1             # a dial with a triangle at 12 is not
+
+
+def test_the_numerals_tell_a_turned_dial_apart():
+    dial = render_clocks([0], 150, with_knobs("easy", hands=False))[0].astype(int)
+    blank = render_clocks([0], 150, with_knobs("easy", hands=False, numerals=False))[0].astype(int)
+    inside = _face_disc(150)
+    assert np.abs(dial - np.rot90(dial))[inside].mean() > 2
+    assert (blank - dial)[inside].sum() > 255 * 40                            # twelve numerals' worth of ink
+    numeral_ink = (blank - dial) > 60
+    rows, cols = np.nonzero(numeral_ink)
+    radius = np.hypot(rows + 0.5 - 75, cols + 0.5 - 75) / (0.9 / clocks.CASE_RADIUS * 75)
+    assert radius.min() > 0.62 and radius.max() < 0.88                        # just inside the ring of marks
+
+
+def test_numerals_are_about_eight_pixels_tall_at_150_px():
+    dial = render_clocks([0], 150, with_knobs("easy", hands=False))[0].astype(int)
+    blank = render_clocks([0], 150, with_knobs("easy", hands=False, numerals=False))[0].astype(int)
+    rows, _ = np.nonzero((blank - dial)[:60, 65:85] > 60)                      # the 12 at the top
+    assert 7 <= rows.max() - rows.min() + 1 <= 10
+
+
+def test_hands_are_plain_bars_of_the_right_lengths():
+    three = render_clocks([180], 300, with_knobs("easy", numerals=False))[0]
+    assert _darkness_at(three, 90, 0.5) > 150 and _darkness_at(three, 90, 0.62) < 60     # hour hand ~0.55 R
+    assert _darkness_at(three, 0, 0.75) > 150 and _darkness_at(three, 0, 0.84) < 60      # minute hand ~0.8 R
+
+
+@pytest.mark.parametrize("difficulty", sorted(DIFFICULTIES))
+@pytest.mark.parametrize("size", [48, 75, 150])
+def test_every_difficulty_renders_uint8_images_of_any_size(difficulty, size):
+    images = render_clocks(TIMES[:3], size, difficulty, seed=1)
+    assert images.shape == (3, size, size) and images.dtype == np.uint8
+    assert images.astype(float).std(axis=(1, 2)).min() > 10
+
+
+def test_varied_images_do_not_depend_on_chunking():
+    minutes = np.arange(13) * 53
+    whole = render_clocks(minutes, 75, "varied", seed=5, workers=1)
+    for start, stop in ((0, 1), (3, 12), (12, 13)):
+        np.testing.assert_array_equal(whole[start:stop], render_clocks(minutes[start:stop], 75, "varied", seed=5,
+                                                                       first_index=start))
+
+
+def test_an_image_depends_on_its_own_time_only():
+    first = render_clocks([100, 200, 300], 75, "varied", seed=2)
+    second = render_clocks([100, 555, 300], 75, "varied", seed=2)
+    np.testing.assert_array_equal(first[[0, 2]], second[[0, 2]])
+    assert not np.array_equal(first[1], second[1])
+
+
+def test_varied_draws_every_family_and_the_families_knob_restricts_them():
+    assert set(families_of(300, "varied", seed=0)) == set(dial_families())
+    assert set(families_of(50, "assignment")) == {"assignment"}
+    only_roman = with_knobs("varied", families=("roman",))
+    assert set(families_of(50, only_roman, seed=3)) == {"roman"}
+    without = with_knobs("varied", families=tuple(name for name in dial_families() if name != "roman"))
+    assert "roman" not in families_of(300, without, seed=3)
+
+
+def test_a_roman_only_style_renders_roman_dials():
+    from core.clocks import faces
+
+    style = with_knobs("varied", families=("roman",))
+    dials = faces.design(np.arange(40), 3, style.families, np.random.default_rng(0).random(40), 1.0, 0.0)
+    assert {dial.family for dial in dials.dials} == {"roman"} and {dial.numerals for dial in dials.dials} == {"roman"}
+    with_numerals = render_clocks(TIMES, 75, style, seed=3)
+    without = render_clocks(TIMES, 75, with_knobs(style, numerals=False), seed=3)
+    assert all(np.abs(a.astype(int) - b).sum() > 255 * 10 for a, b in zip(with_numerals, without))
+
+
+def test_unknown_families_and_backgrounds_are_refused():
+    with pytest.raises(ValueError, match="dial families"):
+        render_clocks(TIMES, 75, with_knobs("varied", families=("cuckoo",)))
+    with pytest.raises(ValueError, match="dial families"):
+        render_clocks(TIMES, 75, with_knobs("varied", families=()))
+    with pytest.raises(ValueError, match="backgrounds"):
+        render_clocks(TIMES, 75, with_knobs("varied", backgrounds=("moon",)))
+
+
+def test_assignment_clocks_are_turned_tilted_and_sometimes_cut_by_the_frame():
+    images = render_clocks(np.arange(60) * 11, 75, "assignment", seed=0)
+    corners = np.concatenate([images[:, :4, :4].reshape(60, -1), images[:, -4:, -4:].reshape(60, -1)], axis=1)
+    assert corners.std(axis=1).mean() > 3                                      # a textured floor in the corners
+    dark_edges = (images[:, [0, -1], :] < 50).any(axis=(1, 2)) | (images[:, :, [0, -1]] < 50).any(axis=(1, 2))
+    assert 0.1 < dark_edges.mean() < 0.7                                       # the dark bezel touches the frame
 
 
 def test_a_custom_style_can_be_passed_instead_of_a_name():

@@ -1,9 +1,13 @@
 """The analog-clock renderer: photo-like grayscale clocks for the telling-the-time experiments.
 
-Every pixel is mapped back through the clock's pose (in-plane rotation, perspective tilt, scale,
-offset) into clock-face coordinates and shaded with anti-aliased signed-distance edges, in NumPy,
-a batch of images at a time. Image i depends only on (seed, i, minutes[i], style), so any chunking
-or process count gives the same pixels. Run `python bench/bench_render.py` to time it.
+Every pixel is mapped back through the clock's pose (in-plane rotation, perspective tilt, scale, offset)
+into clock-face coordinates and shaded with anti-aliased signed-distance edges, in NumPy, a batch of images
+at a time: the floor (whose plane is the clock's back, so it shares the perspective), the case's side and
+bezel, the face, numerals read from a glyph atlas drawn once with Pillow (core.clocks.glyphs), marks, hands,
+glare. The dial designs are named families (core.clocks.faces, `dial_families()`); a style's `families` knob
+picks which ones appear, so a family can be held out of training and used to test. Image i depends only on
+(seed, i, minutes[i], style), so any chunking or process count gives the same pixels.
+Run `python bench/bench_render.py` to time it (with `--pil` against a straightforward Pillow renderer).
 """
 
 from __future__ import annotations
@@ -17,67 +21,108 @@ from multiprocessing import get_context
 
 import numpy as np
 
-from core.clocks.time import MINUTES
+from core.clocks import faces, floors
+from core.clocks.faces import DialBatch, dial_families
 
-RENDER_VERSION = 1
+__all__ = ["DIFFICULTIES", "RENDER_VERSION", "ClockStyle", "dial_families", "families_of", "render_clocks", "style_of",
+           "with_knobs"]
+
+RENDER_VERSION = 2
 BATCH = 8                   # images shaded together: few Python calls per image, arrays still in the CPU cache
 PIECE = 500                 # images per task sent to a worker process
 PARALLEL_PIXELS = 30_000_000  # below this (~1,300 clocks at 150 px) starting processes costs more than it saves
-CASE_RADIUS = 1.12          # the case's outer radius; the face (glass) has radius 1
+CASE_RADIUS = faces.Dial("assignment").bezel   # the assignment clock's case radius; the face (glass) has radius 1
+BACKGROUNDS = ("wood", "carpet", "gradient", "photo")
 
 
 @dataclass(frozen=True)
 class ClockStyle:
-    """Knobs of one difficulty; distances are in clock radii, angles in degrees, tones in 0..1."""
+    """Knobs of one difficulty; distances are in clock radii, angles in degrees, tones in 0..1.
+
+    The defaults are the assignment's photos: its one wall clock lying on a wood or carpet floor, turned any way,
+    tilted, sometimes cut by the frame, a lamp's reflection on the glass in about a third of them.
+    """
 
     rotation_deg: float = 180.0                     # in-plane rotation drawn from +-this
-    max_tilt_deg: float = 30.0                      # out-of-plane tilt (perspective), 0..this
-    scale_range: tuple[float, float] = (0.72, 0.92)  # case radius as a fraction of half the image
-    max_offset: float = 0.06                        # centre offset, fraction of half the image
-    glare_strength: float = 0.8                     # peak brightness a glare blob adds (0..1)
-    glare_count: int = 2                            # up to this many glare blobs
-    streaks: int = 1                                # up to this many bright streaks across the glass
-    noise_sigma: float = 4.0                        # sensor noise, gray levels (0..255)
-    blur_px: float = 0.7                            # up to this defocus blur (Gaussian sigma), pixels at 150 px
+    max_tilt_deg: float = 52.0                      # out-of-plane tilt (perspective), 0..this, mostly large
+    scale_range: tuple[float, float] = (0.7, 1.06)  # the clock's width as photographed / the frame's width
+    max_offset: float = 0.1                         # centre offset, fraction of half the image (big clocks get cut)
+    glare_prob: float = 1 / 3                       # chance of reflections on the glass
+    glare_strength: float = 0.9                     # peak brightness a reflection adds (screen blend, 0..1)
+    glare_size: float = 0.13                        # a lamp reflection's radius, fraction of half the image
+    glare_count: int = 1                            # up to this many lamp reflections
+    streaks: int = 0                                # up to this many window-like streaks
+    bezel_highlight: float = 0.5                    # a small fixed highlight on the bezel (0..1)
+    noise_sigma: float = 1.5                        # sensor noise, gray levels (0..255)
+    blur_range: tuple[float, float] = (0.5, 1.0)    # defocus blur (Gaussian sigma), pixels at 150 px
     occlusion_prob: float = 0.0                     # chance of an object covering part of the dial
-    second_hand_prob: float = 0.0                   # chance of a thin second hand at a random angle
-    background_variation: float = 1.0               # 0 flat gray; 1 gradients, texture, edges, shadow
-    face_variation: float = 1.0                     # per-clock variation of tones and hand widths
-    contrast_range: tuple[float, float] = (0.6, 1.1)
-    brightness_range: tuple[float, float] = (-0.12, 0.12)
+    second_hand_prob: float = 0.0                   # chance of a thin second hand (families with random dials)
+    backgrounds: tuple[str, ...] = ("wood", "carpet")  # wood, carpet (floors), gradient, photo (walls, clutter)
+    background_variation: float = 1.0              # 0 flat gray; 1 full texture, gradients, shadow
+    face_variation: float = 1.0                     # per-clock variation of tones and sizes within a family
+    contrast_range: tuple[float, float] = (0.93, 1.05)
+    brightness_range: tuple[float, float] = (-0.04, 0.04)
+    families: tuple[str, ...] = ("assignment",)     # dial families to draw from (see dial_families())
+    numerals: bool = True                           # False: leave the numerals off (tests, demonstrations)
+    hands: bool = True                              # False: leave the hands off
 
+
+_VARIED = dict(max_tilt_deg=55.0, scale_range=(0.62, 1.06), glare_prob=0.45, glare_count=2, streaks=1,
+               noise_sigma=3.0, blur_range=(0.3, 1.1), occlusion_prob=0.1, second_hand_prob=0.25,
+               backgrounds=BACKGROUNDS, contrast_range=(0.7, 1.1), brightness_range=(-0.1, 0.1),
+               families=dial_families())
 
 DIFFICULTIES: dict[str, ClockStyle] = {
     "easy": ClockStyle(rotation_deg=0.0, max_tilt_deg=0.0, scale_range=(0.88, 0.92), max_offset=0.0,
-                       glare_strength=0.0, glare_count=0, streaks=0, noise_sigma=0.0, blur_px=0.0,
-                       background_variation=0.0, face_variation=0.0, contrast_range=(1.0, 1.0),
-                       brightness_range=(0.0, 0.0)),
+                       glare_prob=0.0, glare_strength=0.0, bezel_highlight=0.0, noise_sigma=0.0,
+                       blur_range=(0.0, 0.0), background_variation=0.0, face_variation=0.0,
+                       contrast_range=(1.0, 1.0), brightness_range=(0.0, 0.0)),
     "assignment": ClockStyle(),
-    "hard": ClockStyle(max_tilt_deg=50.0, scale_range=(0.62, 0.92), max_offset=0.1, glare_strength=0.95,
-                       glare_count=3, streaks=2, noise_sigma=7.0, blur_px=1.0, occlusion_prob=0.6,
-                       second_hand_prob=0.5, contrast_range=(0.45, 1.1), brightness_range=(-0.18, 0.15)),
+    "varied": ClockStyle(**_VARIED),
+    "hard": ClockStyle(**{**_VARIED, **dict(max_tilt_deg=62.0, scale_range=(0.6, 1.12), max_offset=0.16,
+                                            glare_prob=0.7, glare_strength=0.95, glare_count=3, streaks=2,
+                                            noise_sigma=6.0, blur_range=(0.3, 1.4), occlusion_prob=0.6,
+                                            second_hand_prob=0.5, contrast_range=(0.45, 1.1),
+                                            brightness_range=(-0.18, 0.15))}),
 }
 
 # Per-image uniforms, drawn first from each image's own generator: one column per scalar below,
-# then the blocks of _BLOCKS (background texture grid, glare blobs, streaks).
-_PARAMS = ("rotation", "tilt", "tilt_axis", "distance", "scale", "offset_r", "offset_a",
-           "face_tone", "ink_tone", "case_tone", "light_angle", "hand_width", "hand_length",
-           "bg_base", "bg_grad_x", "bg_grad_y", "bg_edge_pos", "bg_edge_angle", "bg_edge_step",
-           "shadow_angle", "shadow_strength", "vignette", "contrast", "brightness", "blur",
+# then the blocks of _BLOCKS (background texture grid, glare blobs, streaks, floor tables).
+_PARAMS = ("rotation", "tilt", "tilt_axis", "distance", "scale", "offset_r", "offset_a", "family",
+           "background", "bg_base", "bg_grad_x", "bg_grad_y", "bg_edge_pos", "bg_edge_angle", "bg_edge_step",
+           "floor_angle", "floor_scale", "floor_grain", "floor_contrast", "floor_wobble",
+           "shadow_angle", "shadow_strength", "vignette", "light_angle", "highlight",
+           "contrast", "brightness", "blur", "glare", "glare_n",
            "occluder", "occluder_angle", "occluder_radius", "occluder_gap", "occluder_length",
-           "occluder_tone", "second", "second_angle", "glare_n", "streak_n")
+           "occluder_tone", "second_angle", "streak_n")
 _BG_GRID = 5        # background texture: a 5x5 random grid, smoothly upsampled
 _MAX_BLOBS, _MAX_STREAKS = 3, 2
-_BLOCKS = {"texture": (_BG_GRID * _BG_GRID,), "blobs": (_MAX_BLOBS, 6), "streaks": (_MAX_STREAKS, 5)}
+_BLOCKS = {"texture": (_BG_GRID * _BG_GRID,), "blobs": (_MAX_BLOBS, 5), "streaks": (_MAX_STREAKS, 5),
+           "floor": (floors.RANDOMS,)}
 
 
 def style_of(difficulty: str | ClockStyle) -> ClockStyle:
-    """The ClockStyle for a difficulty name (easy, assignment, hard) or a ClockStyle itself."""
+    """The ClockStyle for a difficulty name (easy, assignment, varied, hard) or a ClockStyle itself."""
     if isinstance(difficulty, ClockStyle):
         return difficulty
     if difficulty not in DIFFICULTIES:
         raise ValueError(f"unknown clock difficulty '{difficulty}'; choose {', '.join(DIFFICULTIES)}")
     return DIFFICULTIES[difficulty]
+
+
+def with_knobs(difficulty: str | ClockStyle, **knobs: object) -> ClockStyle:
+    """A copy of a difficulty with some knobs changed, e.g. with_knobs('varied', families=('roman',))."""
+    return replace(style_of(difficulty), **knobs)
+
+
+def families_of(count: int, difficulty: str | ClockStyle = "assignment", seed: int = 0,
+                first_index: int = 0) -> list[str]:
+    """The dial family of images first_index .. first_index + count - 1 of a series, without rendering them
+    (to score a model per family, or to check which families a style draws)."""
+    style = style_of(difficulty)
+    faces.check_families(tuple(style.families))
+    p, _, _ = _image_uniforms(np.arange(first_index, first_index + count), seed)
+    return [faces.family_of(style.families, unit) for unit in p["family"]]
 
 
 def render_clocks(minutes: np.ndarray, size: int = 150, difficulty: str | ClockStyle = "assignment",
@@ -89,6 +134,10 @@ def render_clocks(minutes: np.ndarray, size: int = 150, difficulty: str | ClockS
     none for small ones, where starting processes would cost more than it saves).
     """
     style = style_of(difficulty)
+    faces.check_families(tuple(style.families))
+    unknown = [name for name in style.backgrounds if name not in BACKGROUNDS]
+    if unknown or not style.backgrounds:
+        raise ValueError(f"unknown or no backgrounds {unknown}; choose from {', '.join(BACKGROUNDS)}")
     minutes = np.asarray(minutes, dtype=np.float64).reshape(-1)
     if not 16 <= size <= 1024:
         raise ValueError(f"clock image size must be between 16 and 1024 pixels (got {size})")
@@ -142,49 +191,79 @@ def _available_cores() -> int:
         return max(1, min(os.cpu_count() or 1, 8))
 
 
-def with_knobs(difficulty: str | ClockStyle, **knobs: object) -> ClockStyle:
-    """A copy of a difficulty with some knobs changed, e.g. with_knobs('assignment', max_tilt_deg=0)."""
-    return replace(style_of(difficulty), **knobs)
-
-
 # ---------------------------------------------------------------------------------------------
 # Rendering one batch. Arrays are [B, H, W] float32; per-image values are [B, 1, 1]. Sharp things
-# (dial, hands) are shaded per pixel; smooth things (background, shadow, glare, occluder) are
+# (floor, case, dial, hands) are shaded per pixel; smooth things (lighting, shadow, glare, occluder) are
 # shaded on a coarse grid (every third pixel) and interpolated up, which costs a few array operations.
 
 
 def _render_batch(indices: np.ndarray, minutes: np.ndarray, size: int, style: ClockStyle,
                   seed: int) -> np.ndarray:
-    """Render images number `indices` of the series: pose, background, case, face, ink, glare, occluder, noise."""
+    """Render images number `indices` of the series: floor, case, face, ink, hands, glare, occluder, noise.
+
+    The background, the floor and the case's side are shaded on whole images; the clock itself (bezel, face,
+    everything printed, hands, glare on the glass) only on the pixels near it, gathered into flat arrays:
+    a tilted clock covers well under half of its photo.
+    """
     p, blocks, noise_rngs = _image_uniforms(indices, seed)
-    pose = _pose(p, style)
+    dials = faces.design(indices, seed, tuple(style.families), p["family"], style.face_variation,
+                         style.second_hand_prob)
+    pose = _pose(p, style, dials)
     x, y = _pixel_grid(size)
-    u, v, footprint = _face_coordinates(pose, x, y, size)
+    u, v, footprint = _plane_coordinates(pose["inverse"], pose["offset"], x, y, size)
+    back_u, back_v, _ = _plane_coordinates(pose["back"], pose["offset"], x, y, size)
     # Defocus: edges a Gaussian of sigma s pixels would blur get a linear ramp 3.2 s pixels wide
     # (the same 10-90% width) on top of the one-pixel anti-aliasing; everything else is smooth already.
-    blur = p["blur"] * style.blur_px * size / 150.0
-    aa = _col(footprint * np.sqrt(1.1 ** 2 + (3.2 * blur) ** 2))
+    blur = _between(p["blur"], *style.blur_range) * size / 150.0
+    aa = (footprint * np.sqrt(1.1 ** 2 + (3.2 * blur) ** 2)).astype(np.float32)
+
+    coarse = _coarse_grid(size)
+    kinds = np.array(style.backgrounds)[np.minimum((p["background"] * len(style.backgrounds)).astype(int),
+                                                   len(style.backgrounds) - 1)]
+    image = coarse.upsample(_lighting(p, style, kinds, pose, dials, coarse, blocks["texture"]))
+    _add_floor(image, p, style, kinds, blocks["floor"], back_u, back_v)
+    # The case's side: seen between its back (on the floor) and its rim when the clock is tilted.
+    back = _outline(dials, back_u, back_v, None, dials.col("bezel") * 0.97)
+    _lerp(image, _col(dials.case_tone * 0.55 + 0.03), _coverage(back, _col(aa)))
+
+    # The clock, on the pixels within its case (a square case reaches further, to its corners).
+    r2 = u * u
+    r2 += v * v
+    reach = dials.bezel * np.where([d.shape == "square" for d in dials.dials], 1.42, 1.0) + aa
+    near = np.flatnonzero(r2 < _col(reach * reach))
+    clock = dials.on_pixels((near // (size * size)).astype(np.int32))
+    u, v = u.reshape(-1).take(near), v.reshape(-1).take(near)
     r2 = u * u
     r2 += v * v
     r = np.sqrt(r2)
     theta = np.arctan2(u, v)                                                 # clockwise from 12
-
-    coarse = _coarse_grid(size)
-    tones = _tones(p, style)
-    image = coarse.upsample(_background(p, style, pose, coarse, blocks["texture"]))
-    _lerp(image, _case_tone(tones, pose, theta, r), _coverage(r - CASE_RADIUS, aa))
-    glass = _coverage(r - 1.0, aa)
-    face = tones["face_falloff"] * r2
-    np.subtract(tones["face"], face, out=face)
-    _lerp(image, face, glass)
-    ink = np.minimum(_dial_distance(u, v, r, theta), _hands_distance(minutes, p, style, u, v, r))
-    _lerp(image, tones["ink"], _coverage(ink, aa))      # one coverage for the union of everything printed
-    glare = _glare(p, style, coarse, blocks["blobs"], blocks["streaks"])
+    aa = clock.spread(aa)
+    part = image.reshape(-1).take(near)
+    _lerp(part, _case_tone(clock, p, pose, style, theta, r), _coverage(_outline(clock, u, v, r, clock.col("bezel")), aa))
+    glass = _coverage(_outline(clock, u, v, r, 1.0), aa)
+    face = clock.col("face_falloff") * r2
+    np.subtract(clock.col("face_tone"), face, out=face)
+    _lerp(part, face, glass)
+    ink = faces.printed_distance(clock, u, v, r, theta, size, style.numerals)
+    if style.hands:
+        np.minimum(ink, faces.hands_distance(clock, minutes, u, v, r), out=ink)
+    _lerp(part, clock.col("ink_tone"), _coverage(ink, aa))      # one coverage for everything printed and the hands
+    if style.hands and dials.second.any():
+        chosen = clock.select(dials.second)
+        distance = faces.second_hand_distance(clock, chosen, 2 * np.pi * p["second_angle"], u[chosen], v[chosen])
+        tone = clock.col("second_tone", chosen)
+        if isinstance(chosen, slice):
+            _lerp(part, tone, _coverage(distance, aa))
+        else:
+            piece = part[chosen]
+            part[chosen] = _lerp(piece, tone, _coverage(distance, aa[chosen]))
+    glare = _glare(p, style, pose, coarse, blocks["blobs"], blocks["streaks"])
     if glare is not None:
-        glare = coarse.upsample(glare)
+        glare = coarse.upsample(glare).reshape(-1).take(near)
         glare *= glass
-        glare *= 1.0 - image                      # screen blend: highlights wash the dial out
-        image += glare
+        glare *= 1.0 - part                       # screen blend: highlights wash the dial out
+        part += glare
+    image.reshape(-1)[near] = part
     if style.occlusion_prob > 0:
         cover = coarse.upsample(_occluder(p, style, pose, coarse))
         _lerp(image, _col(_occluder_tone(p)), cover)
@@ -261,6 +340,20 @@ def _texture_weights(n: int) -> np.ndarray:
     return (weights / weights.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
+@functools.lru_cache(maxsize=8)
+def _coarse_grid(size: int) -> _Coarse:
+    return _Coarse(size)
+
+
+@functools.lru_cache(maxsize=8)
+def _texture_weights(n: int) -> np.ndarray:
+    """[n, grid] cosine-interpolation weights from the texture grid to n samples."""
+    position = np.linspace(0, _BG_GRID - 1, n)
+    weights = np.maximum(0.0, 1.0 - np.abs(position[:, None] - np.arange(_BG_GRID)[None, :]))
+    weights = 0.5 - 0.5 * np.cos(np.pi * weights)
+    return (weights / weights.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
 def _col(values: np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=np.float32)[:, None, None]
 
@@ -269,11 +362,12 @@ def _between(unit: np.ndarray, low: float, high: float) -> np.ndarray:
     return low + (high - low) * unit
 
 
-def _pose(p: dict[str, np.ndarray], style: ClockStyle) -> dict[str, np.ndarray]:
-    """Face-to-image homographies [B, 3, 3] (image coords -1..1, y up) and their inverses.
+def _pose(p: dict[str, np.ndarray], style: ClockStyle, dials: DialBatch) -> dict[str, np.ndarray]:
+    """Image-to-plane homographies [B, 3, 3] (image coords -1..1, y up) for the face and for the case's back.
 
-    `scale` is the radius of the case's image: a tilted clock is shrunk until its perspective
-    image (bigger on the near side) fits that radius, so tilted clocks stay in the frame.
+    The back lies `depth` behind the glass, on the floor. `scale_range` is the radius of the clock's image:
+    a tilted clock is shrunk until its perspective image (bigger on the near side, the case's back included)
+    fits that radius; the offset may then push the rim out of the frame, as in the assignment's photos.
     """
     phi = np.radians(_between(p["rotation"], -style.rotation_deg, style.rotation_deg))
     tilt = np.radians(style.max_tilt_deg * np.sqrt(p["tilt"]))
@@ -281,23 +375,28 @@ def _pose(p: dict[str, np.ndarray], style: ClockStyle) -> dict[str, np.ndarray]:
     distance = _between(p["distance"], 3.5, 7.0)          # camera distance in face radii
     radius = _between(p["scale"], *style.scale_range)
     rotation = _axis_rotation(axis, tilt) @ _z_rotation(phi)
-    room = np.maximum(0.0, 0.98 - radius)
-    reach = np.minimum(style.max_offset, room) * np.sqrt(p["offset_r"])
+    reach = style.max_offset * np.sqrt(p["offset_r"])
     offset = reach[:, None] * np.stack([np.cos(2 * np.pi * p["offset_a"]), np.sin(2 * np.pi * p["offset_a"])], 1)
     model = np.zeros((len(phi), 3, 3))
     model[:, :, :2] = rotation[:, :, :2]
     model[:, 2, 2] = distance
-    rim = np.linspace(0, 2 * np.pi, 32, endpoint=False)
-    rim = np.stack([CASE_RADIUS * np.sin(rim), CASE_RADIUS * np.cos(rim), np.ones_like(rim)])     # [3, 32]
-    projected = model @ rim
-    extent = np.hypot(projected[:, 0], projected[:, 1]) / projected[:, 2] * distance[:, None]    # at unit scale
+    back = model.copy()
+    back[:, :, 2] += dials.depth[:, None] * rotation[:, :, 2]          # the face's +z points away from the camera
+    angles = np.linspace(0, 2 * np.pi, 48, endpoint=False)
+    ring = np.stack([np.sin(angles), np.cos(angles)])                                          # [2, 48]
+    square = ring / np.abs(ring).max(axis=0)
+    shape = np.array([dial.shape == "square" for dial in dials.dials])[:, None, None]
+    rim = np.where(shape, square[None], ring[None]) * dials.bezel[:, None, None].astype(np.float64)
+    rim = np.concatenate([rim, np.ones((len(phi), 1, rim.shape[2]))], axis=1)                  # [B, 3, 48]
+    extent = np.concatenate([np.hypot(projected[:, 0], projected[:, 1]) / projected[:, 2]
+                             for projected in (model @ rim, back @ rim)], axis=1) * distance[:, None]
     scale = radius / extent.max(axis=1)
     camera = np.zeros_like(model)
     camera[:, 0, 0] = camera[:, 1, 1] = scale * distance
     camera[:, :2, 2] = offset
     camera[:, 2, 2] = 1.0
-    forward = camera @ model
-    return {"inverse": np.linalg.inv(forward), "phi": phi, "scale": scale, "offset": offset}
+    return {"inverse": np.linalg.inv(camera @ model), "back": np.linalg.inv(camera @ back), "phi": phi,
+            "scale": scale, "offset": offset}
 
 
 def _z_rotation(angle: np.ndarray) -> np.ndarray:
@@ -318,20 +417,53 @@ def _axis_rotation(axis_angle: np.ndarray, tilt: np.ndarray) -> np.ndarray:
     return np.eye(3)[None] + s * cross + (1 - c) * (cross @ cross)
 
 
-def _face_coordinates(pose: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray,
-                      size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Face coordinates (u right, v towards 12) at every (x, y), and each image's pixel width in face units [B]."""
-    h = pose["inverse"].astype(np.float32)
+def _plane_coordinates(inverse: np.ndarray, offset: np.ndarray, x: np.ndarray, y: np.ndarray,
+                       size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Plane coordinates (u right, v towards 12) at every (x, y), and each image's pixel width in plane units [B]
+    at the clock's centre."""
+    h = inverse.astype(np.float32)
     rows = [(h[:, k, 0, None, None] * x + h[:, k, 2, None, None]) + h[:, k, 1, None, None] * y for k in range(3)]
     inv_w = np.reciprocal(rows[2], out=rows[2])
     u = np.multiply(rows[0], inv_w, out=rows[0])
     v = np.multiply(rows[1], inv_w, out=rows[1])
     # At the clock centre the face coordinates are 0, so the Jacobian there is the 2x2 block over w.
-    hi = pose["inverse"]
-    ox, oy = pose["offset"][:, 0], pose["offset"][:, 1]
-    w = hi[:, 2, 0] * ox + hi[:, 2, 1] * oy + hi[:, 2, 2]
-    footprint = np.sqrt(np.abs(np.linalg.det(hi[:, :2, :2] / w[:, None, None]))) * (2.0 / size)
+    ox, oy = offset[:, 0], offset[:, 1]
+    w = inverse[:, 2, 0] * ox + inverse[:, 2, 1] * oy + inverse[:, 2, 2]
+    footprint = np.sqrt(np.abs(np.linalg.det(inverse[:, :2, :2] / w[:, None, None]))) * (2.0 / size)
     return u, v, footprint
+
+
+def _outline(dials: DialBatch, u: np.ndarray, v: np.ndarray, r: np.ndarray | None,
+             radius: np.ndarray | float) -> np.ndarray:
+    """Signed distance to each clock's round or square (rounded-corner) outline of `radius`; a new array."""
+    groups = dials.groups("shape")
+    if len(groups) == 1 and groups[0][0] == "round":
+        return (np.sqrt(u * u + v * v) if r is None else r) - radius
+    out = np.empty_like(u)
+    for shape, chosen in groups:
+        size = radius[chosen] if isinstance(radius, np.ndarray) else radius
+        if shape == "round":
+            out[chosen] = (np.hypot(u[chosen], v[chosen]) if r is None else r[chosen]) - size
+        else:
+            out[chosen] = _rounded_square(u[chosen], v[chosen], size)
+    return out
+
+
+def _rounded_square(u: np.ndarray, v: np.ndarray, half: np.ndarray | float) -> np.ndarray:
+    """Distance to a square of half-width `half` whose corners are rounded with radius half - 0.75."""
+    inset = 0.75
+    qx = np.abs(u)
+    qx -= inset
+    qy = np.abs(v)
+    qy -= inset
+    inside = np.maximum(qx, qy)
+    np.minimum(inside, 0.0, out=inside)
+    np.maximum(qx, 0.0, out=qx)
+    np.maximum(qy, 0.0, out=qy)
+    outside = np.hypot(qx, qy, out=qx)
+    outside += inside
+    outside -= np.asarray(half, dtype=np.float32) - inset
+    return outside
 
 
 def _coverage(distance: np.ndarray, aa: np.ndarray) -> np.ndarray:
@@ -349,23 +481,32 @@ def _lerp(base: np.ndarray, top: np.ndarray, amount: np.ndarray) -> np.ndarray:
     return base
 
 
-def _tones(p: dict[str, np.ndarray], style: ClockStyle) -> dict[str, np.ndarray]:
-    var = style.face_variation
-    return {"face": _col(0.93 - var * 0.14 * p["face_tone"]),
-            "face_falloff": _col(0.02 + var * 0.08 * p["face_tone"]),
-            "ink": _col(0.07 + var * 0.13 * p["ink_tone"]),
-            "case": _col(0.3 + var * _between(p["case_tone"], -0.18, 0.35)),
-            "light": p["light_angle"]}
+def _light_angle(p: dict[str, np.ndarray], pose: dict[str, np.ndarray]) -> np.ndarray:
+    """The lamp's direction in face angles (clockwise from 12): from the upper left of the image, +-40 degrees."""
+    return np.radians(-45.0 + 80.0 * (p["light_angle"] - 0.5)) - pose["phi"]
 
 
-def _case_tone(tones: dict[str, np.ndarray], pose: dict[str, np.ndarray], theta: np.ndarray,
-               r: np.ndarray) -> np.ndarray:
-    """A rim lit from one side (the light stays put in the image as the clock turns) with a dark inner edge."""
-    light = _col(2 * np.pi * tones["light"] - pose["phi"])
-    shade = np.subtract(theta, light)
-    np.cos(shade, out=shade)
-    shade *= 0.16
-    shade += tones["case"]
+def _case_tone(clock: DialBatch, p: dict[str, np.ndarray], pose: dict[str, np.ndarray], style: ClockStyle,
+               theta: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """The bezel: lit from the lamp's side, a small highlight where the lamp reflects, a dark inner lip."""
+    light = np.subtract(theta, clock.spread(_light_angle(p, pose)))
+    facing = np.cos(light, out=light)
+    shade = facing * clock.col("case_shine")
+    shade += clock.col("case_tone")
+    if style.bezel_highlight > 0:
+        spot = np.subtract(facing, 0.9)
+        spot *= 1 / 0.1
+        np.clip(spot, 0.0, 1.0, out=spot)
+        spot *= spot
+        across = np.subtract(r, 1.0)                            # 0 at the glass, 1 at the case's edge
+        across *= clock.spread(1.0 / (clock.bezel - 1.0))
+        across -= 0.45
+        np.square(across, out=across)
+        np.subtract(1.0, across * (1 / 0.12), out=across)
+        np.maximum(across, 0.0, out=across)
+        spot *= across
+        spot *= clock.spread(style.bezel_highlight * (0.6 + 0.4 * p["highlight"]))
+        shade += spot
     inner_edge = r - 1.0
     inner_edge *= 25.0 * 0.45
     np.clip(inner_edge, 0.0, 0.45, out=inner_edge)
@@ -374,103 +515,53 @@ def _case_tone(tones: dict[str, np.ndarray], pose: dict[str, np.ndarray], theta:
     return shade
 
 
-def _tick_widths() -> np.ndarray:
-    """Half-width of the tick at each of the 61 slots -30..30 (slot 0 is 12 o'clock; -1 means no tick)."""
-    slot = np.arange(-30, 31)
-    width = np.where(slot % 15 == 0, 0.045, np.where(slot % 5 == 0, 0.028, 0.011))
-    width[np.abs(slot) <= 1] = -1.0                       # no ticks under the 12 o'clock triangle
-    return width.astype(np.float32)
-
-
-_TICK_WIDTH = _tick_widths()
-_TICK_INNER_SLOPE = (0.86 - 0.70) / (0.045 - 0.011)     # wider ticks reach further in: 0.86, 0.78, 0.70
-
-
-def _dial_distance(u: np.ndarray, v: np.ndarray, r: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    """Signed distance to the printed dial: 60 minute ticks, heavy hour ticks, bold bars at 3/6/9, a triangle at 12."""
-    step = 2 * np.pi / 60
-    slot = np.multiply(theta, 1 / step)
-    nearest = np.rint(slot)
-    slot -= nearest
-    np.abs(slot, out=slot)
-    across = np.multiply(r, step)
-    across *= slot                                        # arc distance to the nearest tick's centre line
-    nearest += 30.5
-    width = _TICK_WIDTH.take(nearest.astype(np.int32))
-    across -= width
-    inner = np.multiply(width, -_TICK_INNER_SLOPE, out=width)
-    inner += 0.86 + _TICK_INNER_SLOPE * 0.011
-    inner -= r
-    tick = np.maximum(across, inner, out=across)
-    np.maximum(tick, r - 0.93, out=tick)
-    # The 12 o'clock cue: a filled triangle pointing at the centre (plain floats keep the math in float32).
-    apex, base, half = 0.64, 0.93, 0.11
-    norm = float(np.hypot(base - apex, half))
-    side = np.abs(u)
-    side *= (base - apex) / norm
-    side -= v * (half / norm)
-    side += apex * half / norm
-    np.maximum(side, v - base, out=side)
-    return np.minimum(tick, side, out=tick)
-
-
-def _hands_distance(minutes: np.ndarray, p: dict[str, np.ndarray], style: ClockStyle, u: np.ndarray,
-                    v: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """Signed distance to the hour hand (it moves with the minutes), the minute hand, the cap, maybe a second hand."""
-    var = style.face_variation
-    widen = 1.0 + var * _between(p["hand_width"], -0.2, 0.35)
-    lengthen = 1.0 + var * _between(p["hand_length"], -0.05, 0.04)
-    hour_angle = 2 * np.pi * (minutes % MINUTES) / MINUTES
-    minute_angle = 2 * np.pi * (minutes % 60) / 60
-    hands = _hand(u, v, hour_angle, 0.50 * lengthen, 0.12, 0.055 * widen, 0.025 * widen)
-    np.minimum(hands, _hand(u, v, minute_angle, 0.80 * lengthen, 0.15, 0.036 * widen, 0.012 * widen), out=hands)
-    if style.second_hand_prob > 0:
-        second = _hand(u, v, 2 * np.pi * p["second_angle"], 0.86, 0.2, 0.009, 0.006)
-        second += _col(10.0 * (p["second"] >= style.second_hand_prob))        # far away: no second hand
-        np.minimum(hands, second, out=hands)
-    return np.minimum(hands, r - _col(0.065 * widen), out=hands)               # the centre cap
-
-
-def _hand(u: np.ndarray, v: np.ndarray, angle: np.ndarray, length: np.ndarray | float, tail: float,
-          root_width: np.ndarray | float, tip_width: np.ndarray | float) -> np.ndarray:
-    """Distance to a bar tapering from `root_width` at the centre to `tip_width` at `length`, `angle` clockwise from 12."""
-    s, c = _col(np.sin(angle)), _col(np.cos(angle))
-    length, root_width, tip_width = (_col(np.broadcast_to(value, angle.shape))
-                                     for value in (length, root_width, tip_width))
-    along = u * s
-    along += v * c
-    across = u * c
-    across -= v * s
-    np.abs(across, out=across)
-    across += along * ((root_width - tip_width) / length)
-    across -= root_width
-    along -= (length - tail) / 2                       # centre the bar's extent on 0
-    np.abs(along, out=along)
-    along -= (length + tail) / 2
-    return np.maximum(across, along, out=across)
-
-
-def _background(p: dict[str, np.ndarray], style: ClockStyle, pose: dict[str, np.ndarray], coarse: _Coarse,
-                texture: np.ndarray) -> np.ndarray:
-    """A wall or table on the coarse grid: base tone, gradient, texture, a soft edge, a vignette, the clock's shadow."""
+def _lighting(p: dict[str, np.ndarray], style: ClockStyle, kinds: np.ndarray, pose: dict[str, np.ndarray],
+              dials: DialBatch, coarse: _Coarse, texture: np.ndarray) -> np.ndarray:
+    """The smooth part of the background on the coarse grid: base tone, the lamp's gradient, a vignette, the
+    clock's soft shadow on the floor; walls (gradient) and clutter (photo) also get texture and an edge."""
     var = style.background_variation
     x, y = coarse.x.astype(np.float64), coarse.y.astype(np.float64)
-    image = (_col(0.5 - var * 0.5 * p["bg_base"]) + _col(var * _between(p["bg_grad_x"], -0.25, 0.25)) * x
-             + _col(var * _between(p["bg_grad_y"], -0.25, 0.25)) * y)
+    floor = np.isin(kinds, floors.KINDS)
+    base = np.where(floor, _between(p["bg_base"], 0.4, 0.72), _between(p["bg_base"], 0.1, 0.9))
+    slope = np.where(floor, 0.1, 0.3) * var
+    image = (_col(0.5 + var * (base - 0.5)) + _col(slope * _between(p["bg_grad_x"], -1, 1)) * x
+             + _col(slope * _between(p["bg_grad_y"], -1, 1)) * y)
     if var <= 0:
         return image
-    image = image + _smooth_texture(texture, coarse.n) * (0.22 * var)
-    edge_angle = 2 * np.pi * p["bg_edge_angle"]
-    edge = _col(np.cos(edge_angle)) * x + _col(np.sin(edge_angle)) * y - _col(_between(p["bg_edge_pos"], -1, 1))
-    has_edge = p["bg_edge_step"] > 0.4
-    image += np.clip(edge / 0.05, 0.0, 1.0) * _col(var * has_edge * _between((p["bg_edge_step"] - 0.4) / 0.6, -0.3, 0.3))
-    u, v, _ = _face_coordinates(pose, coarse.x, coarse.y, coarse.n)
-    angle = 2 * np.pi * p["shadow_angle"]
-    shadow = np.sqrt((u - _col(0.12 * np.cos(angle))) ** 2 + (v - _col(0.12 * np.sin(angle))) ** 2)
-    shadow = np.clip((CASE_RADIUS + 0.1 - shadow) / 0.2, 0.0, 1.0) * _col(var * 0.4 * p["shadow_strength"])
+    photo = kinds == "photo"
+    if photo.any():
+        image = image + _smooth_texture(texture, coarse.n) * _col(0.3 * var * photo)
+        edge_angle = 2 * np.pi * p["bg_edge_angle"]
+        edge = _col(np.cos(edge_angle)) * x + _col(np.sin(edge_angle)) * y - _col(_between(p["bg_edge_pos"], -1, 1))
+        step = var * photo * _between(p["bg_edge_step"], -0.35, 0.35)
+        image += np.clip(edge / 0.05, 0.0, 1.0) * _col(step)
+    u, v, _ = _plane_coordinates(pose["back"], pose["offset"], coarse.x, coarse.y, coarse.n)
+    away = _light_angle(p, pose) + np.pi + (p["shadow_angle"] - 0.5)           # the shadow falls away from the lamp
+    shift = 0.08 + 0.1 * p["shadow_strength"]
+    shadow = np.sqrt((u - _col(shift * np.sin(away))) ** 2 + (v - _col(shift * np.cos(away))) ** 2)
+    shadow = np.clip((_col(dials.bezel + 0.06) - shadow) / 0.2, 0.0, 1.0) * _col(var * 0.35 * p["shadow_strength"])
     image *= 1.0 - shadow
-    image *= 1.0 - _col(var * 0.3 * p["vignette"]) * (x * x + y * y)
+    image *= 1.0 - _col(var * 0.25 * p["vignette"]) * (x * x + y * y)
     return image
+
+
+def _add_floor(image: np.ndarray, p: dict[str, np.ndarray], style: ClockStyle, kinds: np.ndarray,
+               randoms: np.ndarray, u: np.ndarray, v: np.ndarray) -> None:
+    """Add the wood or carpet texture (in place) to the images whose background is a floor."""
+    is_floor = np.isin(kinds, floors.KINDS)
+    if style.background_variation <= 0 or not is_floor.any():
+        return
+    chosen = np.flatnonzero(is_floor)
+    params = {name: values[chosen] for name, values in p.items()}
+    tables = floors.floor_tables(kinds[chosen] == "wood", params, randoms[chosen])
+    if len(chosen) == len(kinds):
+        texture = floors.floor_texture(tables, params, u, v)
+        texture *= style.background_variation
+        image += texture
+    else:
+        texture = floors.floor_texture(tables, params, u[chosen], v[chosen])
+        texture *= style.background_variation
+        image[chosen] += texture
 
 
 def _smooth_texture(grid_values: np.ndarray, n: int) -> np.ndarray:
@@ -484,31 +575,39 @@ def _smooth_texture(grid_values: np.ndarray, n: int) -> np.ndarray:
     return texture
 
 
-def _glare(p: dict[str, np.ndarray], style: ClockStyle, coarse: _Coarse, blobs: np.ndarray,
-           streaks: np.ndarray) -> np.ndarray | None:
-    """Reflections on the glass, on the coarse grid: soft elliptical blobs and window-like bright streaks."""
-    if style.glare_strength <= 0 or style.glare_count + style.streaks <= 0:
+def _glare(p: dict[str, np.ndarray], style: ClockStyle, pose: dict[str, np.ndarray], coarse: _Coarse,
+           blobs: np.ndarray, streaks: np.ndarray) -> np.ndarray | None:
+    """Reflections on the glass, on the coarse grid: round lamp reflections (mostly on the upper left, as the
+    lamp stays put while the clock turns) and window-like streaks, in a `glare_prob` share of the images."""
+    if style.glare_strength <= 0 or style.glare_prob <= 0 or style.glare_count + style.streaks <= 0:
+        return None
+    shown = p["glare"] < style.glare_prob
+    if not shown.any():
         return None
     x, y = coarse.x, coarse.y
     glare = np.zeros((len(blobs), coarse.n, coarse.n), dtype=np.float32)
-    blob_count = np.ceil(p["glare_n"] * min(style.glare_count, _MAX_BLOBS))         # 1..glare_count
-    for k in range(min(style.glare_count, _MAX_BLOBS)):
-        cx, cy, width, aspect, angle, power = blobs[:, k].T
-        c, s = _col(np.cos(np.pi * angle)), _col(np.sin(np.pi * angle))
-        dx, dy = x - _col(_between(cx, -0.75, 0.75)), y - _col(_between(cy, -0.75, 0.75))
-        width = _col(_between(width, 0.1, 0.4))
-        height = width * _col(_between(aspect, 0.25, 1.0))
-        q = np.square((dx * c + dy * s) / width) + np.square((dy * c - dx * s) / height)
-        glare += np.exp(-np.minimum(q, 40.0)) * _col(style.glare_strength * _between(power, 0.4, 1.0) * (k < blob_count))
+    blob_slots = min(style.glare_count, _MAX_BLOBS)
+    blob_count = 1 + np.floor(p["glare_n"] * blob_slots)                             # 1..glare_count
+    for k in range(blob_slots):
+        place, spread, side, size, power = blobs[:, k].T
+        angle = np.where(side < 0.7, 0.75 * np.pi + 1.6 * (spread - 0.5), 2 * np.pi * spread)
+        reach = pose["scale"] * _between(np.sqrt(place), 0.1, 0.85)
+        cx = _col(pose["offset"][:, 0] + reach * np.cos(angle))
+        cy = _col(pose["offset"][:, 1] + reach * np.sin(angle))
+        radius = _col(style.glare_size * _between(size, 0.7, 1.3))
+        spot = np.sqrt(np.square(x - cx) + np.square(y - cy))
+        spot = np.clip((radius - spot) / (0.5 * radius), 0.0, 1.0)
+        spot *= spot * (3.0 - 2.0 * spot)                                            # smoothstep: a soft-edged disc
+        glare += spot * _col(style.glare_strength * _between(power, 0.6, 1.0) * (k < blob_count) * shown)
     streak_count = np.floor(p["streak_n"] * (min(style.streaks, _MAX_STREAKS) + 1))  # 0..streaks
     for k in range(min(style.streaks, _MAX_STREAKS)):
         angle, offset, along_offset, width, power = streaks[:, k].T
         c, s = _col(np.cos(np.pi * angle)), _col(np.sin(np.pi * angle))
         across = np.square((x * c + y * s - _col(_between(offset, -0.7, 0.7))) / _col(_between(width, 0.03, 0.12)))
         along = np.square((y * c - x * s - _col(_between(along_offset, -0.4, 0.4))) / 0.8)
-        strength = style.glare_strength * _between(power, 0.35, 0.8) * (k < streak_count)
+        strength = style.glare_strength * _between(power, 0.35, 0.8) * (k < streak_count) * shown
         glare += np.exp(-np.minimum(across * across + along, 40.0)) * _col(strength)
-    return np.minimum(glare, 0.85 * style.glare_strength, out=glare)     # hands stay faintly visible under glare
+    return np.minimum(glare, 0.97, out=glare)
 
 
 def _occluder(p: dict[str, np.ndarray], style: ClockStyle, pose: dict[str, np.ndarray],

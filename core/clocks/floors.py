@@ -1,0 +1,97 @@
+"""Floors under the clock (wood planks, striped carpet) as 1-D profiles laid out in the floor's own plane.
+
+The clock lies on the floor, so the floor shares the clock's pose: each pixel's floor coordinates come from
+the same inverse warp as the face (for the plane of the clock's back), which gives the floor the photo's
+perspective for free. Across the planks or stripes (`a`) and along them (`b`) the floor is a few per-image
+1-D tables, built once per image from its own random numbers and read with one gather per pixel each:
+
+- `base`, read at `a`: each plank's tone and the dark seams between planks, or the carpet's stripes;
+- `grain`, read at `a` plus a slow wave along `b`: thin sharp grain lines that wander along the plank;
+- `weave`, read at `b`: the carpet's fine ribs across its stripes (flat for wood).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LENGTH = 512                 # entries per table: a power of two, so positions wrap with a bit mask
+DENSITY = 48.0               # table entries per face radius
+RANDOMS = 16 + 16 + 16       # per image: plank tones, grain-rate knots, carpet stripes
+KINDS = ("wood", "carpet")
+
+
+def floor_tables(wood: np.ndarray, p: dict[str, np.ndarray], randoms: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The base, grain and weave tables [B, LENGTH] (float32, around 0) for wood (`wood` True) or carpet images."""
+    batch = len(wood)
+    k = np.arange(LENGTH, dtype=np.float64)[None, :]
+    wood = wood[:, None]
+    plank_tones, knots, stripes = randoms[:, :16], randoms[:, 16:32], randoms[:, 32:]
+    # Wood: planks 0.45-0.95 face radii wide with their own tones, a dark seam between two planks, and grain:
+    # lines every 3-8 entries whose spacing wanders slowly (they bunch up and spread out as in real wood), a few
+    # of them broad and dark, on a soft wave of lighter and darker wood.
+    width = (0.45 + 0.5 * p["floor_scale"][:, None]) * DENSITY
+    board = np.floor(k / width).astype(np.int64)
+    base = 0.22 * (np.take_along_axis(plank_tones, board % 16, axis=1) - 0.5)
+    base -= 0.22 * (k - board * width < 1.3)
+    weights = np.maximum(0.0, 1.0 - np.abs(k.T / (LENGTH / 15.0) - np.arange(16)[None, :]))   # [LENGTH, 16]
+    wander = (knots[:, None, :] * weights[None]).sum(axis=2)                                 # smooth, 0..1
+    rate = (0.12 + 0.14 * p["floor_grain"][:, None]) * (0.4 + wander)
+    phase = np.cumsum(rate, axis=1) + 0.37 * board
+    distance = np.abs(phase - np.rint(phase))
+    lines = np.clip(2.0 - 8.0 * distance, 0.0, 1.0)
+    broad = np.clip(3.0 * np.cos(np.pi * phase / 3.7 + 2 * np.pi * knots[:, :1]) - 2.0, 0.0, 1.0)
+    grain = -(0.05 + 0.1 * p["floor_contrast"][:, None]) * (lines * (0.5 + wander) + 1.2 * broad * lines)
+    grain -= 0.06 * np.cos(2 * np.pi * phase / 11.0)
+    # Carpet: a repeating pattern of two to four stripes, 3-12 entries each, in tones close together; fine ribs.
+    period = 2 + (stripes[:, :1] * 3).astype(np.int64)                                     # stripes per repeat
+    widths = 3.0 + 9.0 * stripes[:, 1:5]
+    cycle = np.take_along_axis(widths, np.arange(4)[None, :] % period, axis=1) * (np.arange(4)[None, :] < period)
+    where = k % cycle.sum(axis=1, keepdims=True)
+    band = (np.cumsum(cycle, axis=1)[:, None, :] <= where[:, :, None]).sum(axis=2)        # stripe within the repeat
+    tones = stripes[:, 5:9] - 0.5
+    carpet = (0.1 + 0.2 * p["floor_contrast"][:, None]) * np.take_along_axis(tones, np.minimum(band, 3), axis=1)
+    weave = np.where(wood, 0.0, 0.025 * np.cos(2 * np.pi * k / (2.5 + p["floor_grain"][:, None]))).astype(np.float32)
+    base = np.where(wood, base, carpet).astype(np.float32)
+    grain = np.where(wood, grain, 0.0).astype(np.float32)
+    return (_smooth(base, batch), _smooth(grain, batch), weave)
+
+
+def _smooth(table: np.ndarray, batch: int) -> np.ndarray:
+    """A [1, 2, 1] / 4 blur along each (wrapping) table: edges a little softer than one entry."""
+    out = table * 0.5
+    out += 0.25 * np.roll(table, 1, axis=1)
+    out += 0.25 * np.roll(table, -1, axis=1)
+    return out.reshape(batch, LENGTH)
+
+
+def floor_texture(tables: tuple[np.ndarray, np.ndarray, np.ndarray], p: dict[str, np.ndarray], u: np.ndarray,
+                  v: np.ndarray) -> np.ndarray:
+    """The floor's texture [B, H, W] at floor coordinates (u, v) in face radii."""
+    base, grain, weave = tables
+    angle = np.pi * p["floor_angle"]
+    c = np.cos(angle).astype(np.float32)[:, None, None] * DENSITY
+    s = np.sin(angle).astype(np.float32)[:, None, None] * DENSITY
+    a = u * c
+    a += v * s
+    b = v * c
+    b -= u * s
+    offsets = (np.arange(len(base), dtype=np.int32) * LENGTH)[:, None, None]
+    texture = base.reshape(-1).take(_wrap(a, offsets))
+    wobble = np.multiply(b, (0.01 + 0.03 * p["floor_wobble"]).astype(np.float32)[:, None, None])
+    wobble += (2 * np.pi * p["floor_wobble"]).astype(np.float32)[:, None, None]
+    np.sin(wobble, out=wobble)
+    wobble *= (1.0 + 4.0 * p["floor_wobble"]).astype(np.float32)[:, None, None]
+    wobble += a
+    texture += grain.reshape(-1).take(_wrap(wobble, offsets))
+    if np.any(weave):
+        texture += weave.reshape(-1).take(_wrap(b, offsets))
+    return texture
+
+
+def _wrap(position: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Table indices for positions (in entries): rounded down, wrapped into the table, plus each image's offset."""
+    index = position.astype(np.int32)
+    index &= LENGTH - 1
+    index += offsets
+    return index
