@@ -1,5 +1,8 @@
-"""The MLPs-and-CNNs page's knobs as plain data: a RunConfig with the page's defaults, layer sizes typed as text,
-what a preset decides, and the short labels knob values get in names and captions."""
+"""The MLPs-and-CNNs page's knobs as plain data: layer sizes typed as text, what a preset decides, short labels.
+
+The knobs are a RunConfig with the page's defaults (its preset '' is the page's 'custom'), so every config
+field is a knob the page can set; build_config names it and config_from_knobs validates it.
+"""
 
 from __future__ import annotations
 
@@ -18,10 +21,7 @@ class KnobError(ValueError):
 
 
 def default_knobs(dataset: str = "mnist") -> RunConfig:
-    """The page's starting knobs: the reference MLP on 3,000 training images of the dataset.
-
-    The knobs are a RunConfig (its preset '' is the page's 'custom'), so every config field is a knob the
-    page can set; build_config names it and config_from_knobs validates it."""
+    """The page's starting knobs: the reference MLP on 3,000 training images of the dataset."""
     return RunConfig(data=DataConfig(dataset=dataset, limit_train=3000), model=ModelConfig(preset="reference"))
 
 
