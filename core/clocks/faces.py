@@ -148,7 +148,8 @@ def _random_dial(family: str, rng: np.random.Generator, var: float, numerals: st
         marker = ("small_triangle", "double_bar", "dot")[int(u[11] * 3)] if u[12] < marker_prob else ""
     else:
         marker = ("small_triangle", "double_bar", "dot", "triangle")[int(u[11] * 4)]
-    height = 0.11 + 0.09 * u[13] if numerals != "roman" else 0.1 + 0.05 * u[13]
+    low, high = {"arabic": (0.1, 0.16), "arabic_quarters": (0.12, 0.21), "roman": (0.09, 0.14)}.get(numerals, (0, 0))
+    height = low + (high - low) * u[13]
     radial = bool(u[14] < radial_prob)
     half_width = atlas(numerals, 24).half_width if numerals else 0.5
     reach = height / 2 if radial else height * max(0.5, half_width)

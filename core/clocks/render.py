@@ -40,13 +40,14 @@ class ClockStyle:
     """Knobs of one difficulty; distances are in clock radii, angles in degrees, tones in 0..1.
 
     The defaults are the assignment's photos: its one wall clock lying on a wood or carpet floor, turned any way,
-    tilted, sometimes cut by the frame, a lamp's reflection on the glass in about a third of them.
+    tilted (the face an ellipse with axes 0.62-1 apart), 0.7-1.07 of the frame wide (its longest axis), cut by the
+    frame in about a third of them, a lamp's reflection on the glass in another third.
     """
 
     rotation_deg: float = 180.0                     # in-plane rotation drawn from +-this
     max_tilt_deg: float = 52.0                      # out-of-plane tilt (perspective), 0..this, mostly large
-    scale_range: tuple[float, float] = (0.7, 1.06)  # the clock's width as photographed / the frame's width
-    max_offset: float = 0.1                         # centre offset, fraction of half the image (big clocks get cut)
+    scale_range: tuple[float, float] = (0.75, 1.1)  # the clock's reach from its centre / half the frame's width
+    max_offset: float = 0.16                        # centre offset, fraction of half the image (big clocks get cut)
     glare_prob: float = 1 / 3                       # chance of reflections on the glass
     glare_strength: float = 0.9                     # peak brightness a reflection adds (screen blend, 0..1)
     glare_size: float = 0.13                        # a lamp reflection's radius, fraction of half the image
@@ -67,7 +68,7 @@ class ClockStyle:
     hands: bool = True                              # False: leave the hands off
 
 
-_VARIED = dict(max_tilt_deg=55.0, scale_range=(0.62, 1.06), glare_prob=0.45, glare_count=2, streaks=1,
+_VARIED = dict(max_tilt_deg=55.0, scale_range=(0.62, 1.08), max_offset=0.14, glare_prob=0.45, glare_count=2, streaks=1,
                noise_sigma=3.0, blur_range=(0.3, 1.1), occlusion_prob=0.1, second_hand_prob=0.25,
                backgrounds=BACKGROUNDS, contrast_range=(0.7, 1.1), brightness_range=(-0.1, 0.1),
                families=dial_families())
@@ -596,7 +597,7 @@ def _glare(p: dict[str, np.ndarray], style: ClockStyle, pose: dict[str, np.ndarr
         cy = _col(pose["offset"][:, 1] + reach * np.sin(angle))
         radius = _col(style.glare_size * _between(size, 0.7, 1.3))
         spot = np.sqrt(np.square(x - cx) + np.square(y - cy))
-        spot = np.clip((radius - spot) / (0.5 * radius), 0.0, 1.0)
+        spot = np.clip((radius - spot) / (0.35 * radius), 0.0, 1.0)
         spot *= spot * (3.0 - 2.0 * spot)                                            # smoothstep: a soft-edged disc
         glare += spot * _col(style.glare_strength * _between(power, 0.6, 1.0) * (k < blob_count) * shown)
     streak_count = np.floor(p["streak_n"] * (min(style.streaks, _MAX_STREAKS) + 1))  # 0..streaks
