@@ -59,8 +59,9 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
 
 @pytest.fixture(scope="module")
 def browser(app_server: AppServer) -> Iterator[Browser]:
-    """Debian's Chromium through Playwright, warmed on the home page (a cold server's first deep link shows a
-    'Page not found' modal: streamlit/streamlit#9992)."""
+    """Debian's Chromium through Playwright, warmed on the home page: until a session has run streamlit_app.py
+    (st.navigation), Streamlit treats the app as a legacy pages/ app, so a cold /clocks runs pages/clocks.py alone
+    under the auto-discovered sidebar and a cold /mlp-cnn shows 'Page not found' (tests/test_navigation.py)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
