@@ -10,9 +10,12 @@ from ui.clocks.data_tab import draw_data_tab
 from ui.clocks.encodings_tab import draw_encodings_tab
 from ui.clocks.train_form import TRAIN_NOTE, clock_config_ui
 from ui.live import live_curves
+from ui.navigation import run_inside_app_navigation
 from ui.run_cache import pretrained_infos
 from ui.state import large_text, session_id
 from ui.train_panel import train_panel
+
+run_inside_app_navigation()
 
 PAGE = "clocks"
 TABS = ["Data", "Encodings", "Compare", "Confusion & circle", "Inspector"]

@@ -2,7 +2,10 @@
 
 import streamlit as st
 
+from ui.navigation import run_inside_app_navigation
 from ui.run_cache import pretrained_table
+
+run_inside_app_navigation()
 
 st.title("Clockwork")
 st.markdown(

@@ -8,8 +8,11 @@ from ui.lab.compare_view import draw_compare
 from ui.lab.data_view import dataset_samples
 from ui.lab.knobs import config_ui, last_knobs
 from ui.lab.results_view import draw_results
+from ui.navigation import run_inside_app_navigation
 from ui.state import large_text
 from ui.train_panel import train_panel
+
+run_inside_app_navigation()
 
 PAGE = "mlp-cnn"
 

@@ -4,7 +4,10 @@ import streamlit as st
 
 from core.data.datasets import TITLES
 from ui.lab.permuted_views import draw_accuracy_chart, draw_my_run, draw_retrain, draw_shuffle, retrain_config_ui
+from ui.navigation import run_inside_app_navigation
 from ui.train_panel import train_panel
+
+run_inside_app_navigation()
 
 PAGE = "permuted"
 

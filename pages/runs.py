@@ -16,9 +16,12 @@ from core.runs import jobs
 from core.runs import store as runs
 from core.runs.store import ACTIVE_STATES, STATES, RunError
 from ui.live import draw_run_status, live_curves, queue_rows
+from ui.navigation import run_inside_app_navigation
 from ui.run_cache import all_runs, full_run
 from ui.state import large_text, session_id
 from ui.teacher import draw_teacher_section
+
+run_inside_app_navigation()
 
 SOURCES = ("pretrained", "yours")
 RUN_FILES = (("Model", "model.keras", "application/octet-stream"), ("Metrics", "metrics.json", "application/json"),

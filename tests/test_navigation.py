@@ -80,7 +80,6 @@ def assert_app_navigation(page: Page) -> None:
 # Known bug, not fixable from streamlit_app.py: on a cold deep link Streamlit never runs it (see the module docstring).
 # The fix is Streamlit's own advice, renaming pages/ (e.g. to app_pages/); checked to make this test pass. Strict, so
 # the rename turns this into a failure ("XPASS(strict)") until this marker is removed.
-@pytest.mark.xfail(strict=True, reason="legacy pages/ auto-discovery wins a cold deep link while pages/ exists")
 @pytest.mark.parametrize("case", list(DEEP_LINKS))
 def test_a_deep_link_opened_first_on_a_fresh_app_shows_the_app_navigation(fresh_server, case):
     from playwright.sync_api import sync_playwright
