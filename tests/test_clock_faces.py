@@ -103,11 +103,16 @@ def test_blank_hours_and_atlas_lookups():
 
 def test_floor_tables_are_small_and_centred():
     p = {name: np.full(2, 0.5) for name in ("floor_scale", "floor_grain", "floor_contrast")}
-    base, grain, weave = floors.floor_tables(np.array([True, False]), p, np.random.default_rng(0).random((2, floors.RANDOMS)))
-    for table in (base, grain, weave):
-        assert table.shape == (2, floors.LENGTH) and table.dtype == np.float32 and np.abs(table).max() < 0.4
-    assert base[0].std() > 0.02 and base[1].std() > 0.02                       # planks and stripes
-    assert (weave[0] == 0).all() and weave[1].std() > 0
+    wood = np.array([True, False])
+    tables = floors.floor_tables(wood, p, np.random.default_rng(0).random((2, floors.RANDOMS)))
+    assert tables.shape == (2, floors.LENGTH) and tables.dtype == np.float32 and np.abs(tables).max() < 0.4
+    assert tables[0].std() > 0.02 and tables[1].std() > 0.02                   # planks and grain, stripes
+    p["floor_angle"] = p["floor_wobble"] = np.zeros(2)
+    grid = np.linspace(-1, 1, 64, dtype=np.float32)
+    u, v = np.broadcast_to(grid[None, None, :], (2, 64, 64)), np.broadcast_to(grid[None, :, None], (2, 64, 64))
+    texture = floors.floor_texture(tables, wood, p, u, v)
+    assert texture.shape == (2, 64, 64) and texture.dtype == np.float32
+    assert texture[0].std(axis=0).mean() < 0.2 * texture[0].std(axis=1).mean()  # wood lines run along v here
 
 
 def test_light_on_dark_and_square_dials_render():

@@ -2,12 +2,10 @@
 
 The clock lies on the floor, so the floor shares the clock's pose: each pixel's floor coordinates come from
 the same inverse warp as the face (for the plane of the clock's back), which gives the floor the photo's
-perspective for free. Across the planks or stripes (`a`) and along them (`b`) the floor is a few per-image
-1-D tables, built once per image from its own random numbers and read with one gather per pixel each:
-
-- `base`, read at `a`: each plank's tone and the dark seams between planks, or the carpet's stripes;
-- `grain`, read at `a` plus a slow wave along `b`: thin sharp grain lines that wander along the plank;
-- `weave`, read at `b`: the carpet's fine ribs across its stripes (flat for wood).
+perspective for free. Across the planks or stripes (`a`) the floor is a per-image 1-D table, built once per
+image from its own random numbers and read with one gather per pixel: each plank's tone, the dark seams
+between planks and thin sharp grain lines, or the carpet's stripes. Along the planks (`b`) a slow wave bends
+the wood's lines a little, and a carpet gets fine ribs across its stripes.
 """
 
 from __future__ import annotations
@@ -20,10 +18,8 @@ RANDOMS = 16 + 16 + 16       # per image: plank tones, grain-rate knots, carpet 
 KINDS = ("wood", "carpet")
 
 
-def floor_tables(wood: np.ndarray, p: dict[str, np.ndarray], randoms: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The base, grain and weave tables [B, LENGTH] (float32, around 0) for wood (`wood` True) or carpet images."""
-    batch = len(wood)
+def floor_tables(wood: np.ndarray, p: dict[str, np.ndarray], randoms: np.ndarray) -> np.ndarray:
+    """The floor tables [B, LENGTH] (float32, around 0) for wood (`wood` True) or carpet images."""
     k = np.arange(LENGTH, dtype=np.float64)[None, :]
     wood = wood[:, None]
     plank_tones, knots, stripes = randoms[:, :16], randoms[:, 16:32], randoms[:, 32:]
@@ -51,47 +47,44 @@ def floor_tables(wood: np.ndarray, p: dict[str, np.ndarray], randoms: np.ndarray
     band = (np.cumsum(cycle, axis=1)[:, None, :] <= where[:, :, None]).sum(axis=2)        # stripe within the repeat
     tones = stripes[:, 5:9] - 0.5
     carpet = (0.1 + 0.2 * p["floor_contrast"][:, None]) * np.take_along_axis(tones, np.minimum(band, 3), axis=1)
-    weave = np.where(wood, 0.0, 0.025 * np.cos(2 * np.pi * k / (2.5 + p["floor_grain"][:, None]))).astype(np.float32)
-    base = np.where(wood, base, carpet).astype(np.float32)
-    grain = np.where(wood, grain, 0.0).astype(np.float32)
-    return (_smooth(base, batch), _smooth(grain, batch), weave)
+    return _smooth(np.where(wood, base + grain, carpet).astype(np.float32))
 
 
-def _smooth(table: np.ndarray, batch: int) -> np.ndarray:
+def _smooth(table: np.ndarray) -> np.ndarray:
     """A [1, 2, 1] / 4 blur along each (wrapping) table: edges a little softer than one entry."""
     out = table * 0.5
     out += 0.25 * np.roll(table, 1, axis=1)
     out += 0.25 * np.roll(table, -1, axis=1)
-    return out.reshape(batch, LENGTH)
+    return out
 
 
-def floor_texture(tables: tuple[np.ndarray, np.ndarray, np.ndarray], p: dict[str, np.ndarray], u: np.ndarray,
+def floor_texture(tables: np.ndarray, wood: np.ndarray, p: dict[str, np.ndarray], u: np.ndarray,
                   v: np.ndarray) -> np.ndarray:
     """The floor's texture [B, H, W] at floor coordinates (u, v) in face radii."""
-    base, grain, weave = tables
     angle = np.pi * p["floor_angle"]
-    c = np.cos(angle).astype(np.float32)[:, None, None] * DENSITY
-    s = np.sin(angle).astype(np.float32)[:, None, None] * DENSITY
+    c = _col(np.cos(angle) * DENSITY)
+    s = _col(np.sin(angle) * DENSITY)
     a = u * c
     a += v * s
     b = v * c
     b -= u * s
-    offsets = (np.arange(len(base), dtype=np.int32) * LENGTH)[:, None, None]
-    texture = base.reshape(-1).take(_wrap(a, offsets))
-    wobble = np.multiply(b, (0.01 + 0.03 * p["floor_wobble"]).astype(np.float32)[:, None, None])
-    wobble += (2 * np.pi * p["floor_wobble"]).astype(np.float32)[:, None, None]
-    np.sin(wobble, out=wobble)
-    wobble *= (1.0 + 4.0 * p["floor_wobble"]).astype(np.float32)[:, None, None]
-    wobble += a
-    texture += grain.reshape(-1).take(_wrap(wobble, offsets))
-    if np.any(weave):
-        texture += weave.reshape(-1).take(_wrap(b, offsets))
+    # Along the planks a slow wave (a period of 3-12 face radii) shifts the wood's lines by up to 1.5 entries.
+    wave = np.multiply(b, _col(0.01 + 0.03 * p["floor_wobble"]))
+    wave += _col(2 * np.pi * p["floor_wobble"])
+    np.sin(wave, out=wave)
+    wave *= _col(wood * (0.4 + 1.1 * p["floor_wobble"]))
+    wave += a
+    index = wave.astype(np.int32)
+    index &= LENGTH - 1
+    index += (np.arange(len(tables), dtype=np.int32) * LENGTH)[:, None, None]
+    texture = tables.reshape(-1).take(index)
+    if not wood.all():                                       # a carpet's fine ribs, every 2.5-3.5 entries
+        b *= _col(2 * np.pi / (2.5 + p["floor_grain"]))
+        np.cos(b, out=b)
+        b *= _col(0.025 * ~wood)
+        texture += b
     return texture
 
 
-def _wrap(position: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Table indices for positions (in entries): rounded down, wrapped into the table, plus each image's offset."""
-    index = position.astype(np.int32)
-    index &= LENGTH - 1
-    index += offsets
-    return index
+def _col(values: np.ndarray) -> np.ndarray:
+    return np.asarray(values, dtype=np.float32)[:, None, None]

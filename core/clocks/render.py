@@ -554,13 +554,14 @@ def _add_floor(image: np.ndarray, p: dict[str, np.ndarray], style: ClockStyle, k
         return
     chosen = np.flatnonzero(is_floor)
     params = {name: values[chosen] for name, values in p.items()}
-    tables = floors.floor_tables(kinds[chosen] == "wood", params, randoms[chosen])
+    wood = kinds[chosen] == "wood"
+    tables = floors.floor_tables(wood, params, randoms[chosen])
     if len(chosen) == len(kinds):
-        texture = floors.floor_texture(tables, params, u, v)
+        texture = floors.floor_texture(tables, wood, params, u, v)
         texture *= style.background_variation
         image += texture
     else:
-        texture = floors.floor_texture(tables, params, u[chosen], v[chosen])
+        texture = floors.floor_texture(tables, wood, params, u[chosen], v[chosen])
         texture *= style.background_variation
         image[chosen] += texture
 
