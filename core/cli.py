@@ -105,7 +105,7 @@ _TRAIN_FLAGS: list[tuple[str, Callable[[str], Any], str]] = [
     ("--source", str, "data source (auto, embedded, shared, keras, path, render)"),
     ("--path", str, "data path (npz, or folder with images.npy and labels.npy)"),
     ("--model", str, "mlp | cnn | clock_cnn"),
-    ("--preset", str, "reference | compact"),
+    ("--preset", str, "mlp/cnn: reference | compact; clock_cnn: compact (polar) | plain"),
     ("--hidden", str, "dense layer sizes, e.g. 300,100"),
     ("--activation", str, "relu, elu, selu, ..."),
     ("--initializer", str, "glorot_uniform, he_normal, ..."),

@@ -13,7 +13,7 @@ from core.models.build import (
     learning_rate_schedule,
     resolve_model_config,
 )
-from core.models.encodings import CLOCK_ENCODINGS, encoding_for
+from core.models.encodings import CLOCK_ENCODINGS, encoding_for, get_encoding
 
 RNG = np.random.default_rng(0)
 
@@ -50,7 +50,7 @@ def test_clock_cnn_trains_a_step_with_every_clock_encoding(encoding):
     assert set(model.output_names) == set(encoding_for(clock_config(encoding)).encode(np.zeros((1, 2), int)))
 
 
-@pytest.mark.parametrize("preset", ["reference", ""])
+@pytest.mark.parametrize("preset", ["plain", ""])
 def test_other_clock_cnn_presets_train_a_step(preset):
     model, loss = train_one_step(clock_config("classes-72", preset=preset, conv_filters=[8, 16], hidden=[16]))
     assert np.isfinite(loss)
@@ -180,3 +180,11 @@ def test_models_save_and_load_as_keras_files_in_safe_mode(tmp_path):
     images = RNG.integers(0, 256, size=(2, 75, 75, 1)).astype(np.float32)
     np.testing.assert_allclose(np.asarray(loaded(images, training=False)["minute"]),
                                np.asarray(model(images, training=False)["minute"]), atol=1e-5)
+
+
+def test_plain_clock_cnn_is_conv_blocks_with_pooling_and_a_dense_head():
+    model = build_model(clock_config("sincos", preset="plain"), (75, 75), get_encoding("sincos"))
+    names = [layer.name for layer in model.layers]
+    assert [n for n in names if n.startswith("pool_")] == ["pool_0", "pool_1", "pool_2", "pool_3"]
+    assert "flatten" in names and "dense_0" in names
+    assert not any(n.startswith("polar") for n in names)

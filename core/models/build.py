@@ -123,8 +123,8 @@ def _cnn_backbone(x: Any, model: ModelConfig) -> Any:
 
 
 def _clock_backbone(x: Any, model: ModelConfig) -> Any:
-    """The clock CNN: on a polar grid (rotation-aware) or on the image itself."""
-    return _polar_backbone(x, model) if model.polar else _image_backbone(x, model)
+    """The clock CNN: on a polar grid (built for turned clocks) or the plain CNN on the image itself."""
+    return _polar_backbone(x, model) if model.polar else _cnn_backbone(x, model)
 
 
 POLAR_GRID = (32, 120)  # radii x angles: 3 degrees (half a minute of the minute hand) per column
@@ -166,26 +166,6 @@ def _polar_backbone(x: Any, model: ModelConfig) -> Any:
     x = layers.Reshape((1, width, height * channels), name="stack_radii")(x)  # row-major: rows interleave
     x = _circular_conv(x, model, relation, (1, width + 1 - width % 2), "whole_circle")
     features = layers.GlobalAveragePooling2D(name="global_pool")(x)
-    return _dense_stack(features, model, "head_")
-
-
-def _image_backbone(x: Any, model: ModelConfig) -> Any:
-    """Strided conv blocks on a downsampled clock, read out both globally and by position.
-
-    Global average pooling alone forgets where a feature sits, but a hand's angle is mostly where it
-    points from the centre; a 1x1 conv squeezed to a few channels and flattened keeps that layout.
-    """
-    import keras
-
-    layers = keras.layers
-    for block, filters in enumerate(model.conv_filters):
-        for index in range(model.convs_per_block):
-            kernel = model.first_kernel_size if block == index == 0 else model.kernel_size
-            x = _conv(x, model, filters, kernel, f"conv_{block}_{index}", strides=2 if index == 0 else 1)
-    pooled = layers.GlobalAveragePooling2D(name="global_pool")(x)
-    where = _conv(x, model, 8, 1, "where")
-    where = layers.Flatten(name="where_flatten")(where)
-    features = layers.Concatenate(name="features")([pooled, where])
     return _dense_stack(features, model, "head_")
 
 
