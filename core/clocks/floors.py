@@ -18,8 +18,10 @@ RANDOMS = 16 + 16 + 16       # per image: plank tones, grain-rate knots, carpet 
 KINDS = ("wood", "carpet")
 
 
-def floor_tables(wood: np.ndarray, p: dict[str, np.ndarray], randoms: np.ndarray) -> np.ndarray:
-    """The floor tables [B, LENGTH] (float32, around 0) for wood (`wood` True) or carpet images."""
+def floor_tables(wood: np.ndarray, p: dict[str, np.ndarray], randoms: np.ndarray,
+                 per_pixel: np.ndarray | float = 1.0) -> np.ndarray:
+    """The floor tables [B, LENGTH] (float32, around 0) for wood (`wood` True) or carpet images, blurred for
+    `per_pixel` table entries per image pixel so that small images show the floor without aliasing."""
     k = np.arange(LENGTH, dtype=np.float64)[None, :]
     wood = wood[:, None]
     plank_tones, knots, stripes = randoms[:, :16], randoms[:, 16:32], randoms[:, 32:]
@@ -47,20 +49,21 @@ def floor_tables(wood: np.ndarray, p: dict[str, np.ndarray], randoms: np.ndarray
     band = (np.cumsum(cycle, axis=1)[:, None, :] <= where[:, :, None]).sum(axis=2)        # stripe within the repeat
     tones = stripes[:, 5:9] - 0.5
     carpet = (0.1 + 0.2 * p["floor_contrast"][:, None]) * np.take_along_axis(tones, np.minimum(band, 3), axis=1)
-    return _smooth(np.where(wood, base + grain, carpet).astype(np.float32))
+    return _blur(np.where(wood, base + grain, carpet), np.maximum(0.7, 0.5 * np.asarray(per_pixel)))
 
 
-def _smooth(table: np.ndarray) -> np.ndarray:
-    """A [1, 2, 1] / 4 blur along each (wrapping) table: edges a little softer than one entry."""
-    out = table * 0.5
-    out += 0.25 * np.roll(table, 1, axis=1)
-    out += 0.25 * np.roll(table, -1, axis=1)
-    return out
+def _blur(tables: np.ndarray, sigma: np.ndarray | float) -> np.ndarray:
+    """A Gaussian blur of `sigma` entries (per table) along each wrapping table, through its spectrum."""
+    frequency = np.fft.rfftfreq(LENGTH)[None, :]
+    sigma = np.broadcast_to(np.asarray(sigma, dtype=np.float64), (len(tables),))[:, None]
+    spectrum = np.fft.rfft(tables, axis=1) * np.exp(-2 * (np.pi * sigma * frequency) ** 2)
+    return np.fft.irfft(spectrum, n=LENGTH, axis=1).astype(np.float32)
 
 
 def floor_texture(tables: np.ndarray, wood: np.ndarray, p: dict[str, np.ndarray], u: np.ndarray,
-                  v: np.ndarray) -> np.ndarray:
-    """The floor's texture [B, H, W] at floor coordinates (u, v) in face radii."""
+                  v: np.ndarray, per_pixel: np.ndarray | float = 1.0) -> np.ndarray:
+    """The floor's texture [B, H, W] at floor coordinates (u, v) in face radii (`per_pixel`: table entries per
+    image pixel, to fade out a carpet's ribs where the pixels are too coarse to show them)."""
     angle = np.pi * p["floor_angle"]
     c = _col(np.cos(angle) * DENSITY)
     s = _col(np.sin(angle) * DENSITY)
@@ -78,10 +81,12 @@ def floor_texture(tables: np.ndarray, wood: np.ndarray, p: dict[str, np.ndarray]
     index &= LENGTH - 1
     index += (np.arange(len(tables), dtype=np.int32) * LENGTH)[:, None, None]
     texture = tables.reshape(-1).take(index)
-    if not wood.all():                                       # a carpet's fine ribs, every 2.5-3.5 entries
-        b *= _col(2 * np.pi / (2.5 + p["floor_grain"]))
+    period = 2.5 + p["floor_grain"]                          # a carpet's fine ribs, every 2.5-3.5 entries
+    shown = ~wood * np.clip(period / np.asarray(per_pixel) / 2 - 1, 0.0, 1.0)     # gone below 2 pixels a rib
+    if shown.any():
+        b *= _col(2 * np.pi / period)
         np.cos(b, out=b)
-        b *= _col(0.025 * ~wood)
+        b *= _col(0.025 * shown)
         texture += b
     return texture
 

@@ -222,7 +222,7 @@ def _render_batch(indices: np.ndarray, minutes: np.ndarray, size: int, style: Cl
     kinds = np.array(style.backgrounds)[np.minimum((p["background"] * len(style.backgrounds)).astype(int),
                                                    len(style.backgrounds) - 1)]
     image = coarse.upsample(_lighting(p, style, kinds, pose, dials, coarse, blocks["texture"]))
-    _add_floor(image, p, style, kinds, blocks["floor"], back_u, back_v)
+    _add_floor(image, p, style, kinds, blocks["floor"], back_u, back_v, floors.DENSITY * footprint)
     # The case's side: seen between its back (on the floor) and its rim when the clock is tilted.
     back = _outline(dials, back_u, back_v, None, dials.col("bezel") * 0.97)
     _lerp(image, _col(dials.case_tone * 0.55 + 0.03), _coverage(back, _col(aa)))
@@ -547,21 +547,22 @@ def _lighting(p: dict[str, np.ndarray], style: ClockStyle, kinds: np.ndarray, po
 
 
 def _add_floor(image: np.ndarray, p: dict[str, np.ndarray], style: ClockStyle, kinds: np.ndarray,
-               randoms: np.ndarray, u: np.ndarray, v: np.ndarray) -> None:
-    """Add the wood or carpet texture (in place) to the images whose background is a floor."""
+               randoms: np.ndarray, u: np.ndarray, v: np.ndarray, per_pixel: np.ndarray) -> None:
+    """Add the wood or carpet texture (in place) to the images whose background is a floor; `per_pixel` is
+    the floor tables' entries per pixel at each clock's centre."""
     is_floor = np.isin(kinds, floors.KINDS)
     if style.background_variation <= 0 or not is_floor.any():
         return
     chosen = np.flatnonzero(is_floor)
     params = {name: values[chosen] for name, values in p.items()}
     wood = kinds[chosen] == "wood"
-    tables = floors.floor_tables(wood, params, randoms[chosen])
+    tables = floors.floor_tables(wood, params, randoms[chosen], per_pixel[chosen])
     if len(chosen) == len(kinds):
-        texture = floors.floor_texture(tables, wood, params, u, v)
+        texture = floors.floor_texture(tables, wood, params, u, v, per_pixel)
         texture *= style.background_variation
         image += texture
     else:
-        texture = floors.floor_texture(tables, wood, params, u[chosen], v[chosen])
+        texture = floors.floor_texture(tables, wood, params, u[chosen], v[chosen], per_pixel[chosen])
         texture *= style.background_variation
         image[chosen] += texture
 
