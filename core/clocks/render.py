@@ -193,9 +193,10 @@ def _available_cores() -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# Rendering one batch. Arrays are [B, H, W] float32; per-image values are [B, 1, 1]. Sharp things
-# (floor, case, dial, hands) are shaded per pixel; smooth things (lighting, shadow, glare, occluder) are
-# shaded on a coarse grid (every third pixel) and interpolated up, which costs a few array operations.
+# Rendering one batch. Whole-image arrays are [B, H, W] float32 with per-image values as [B, 1, 1]; the clock
+# itself is shaded on a flat list of the pixels near it, per-image values repeated over each image's pixels
+# (faces.DialBatch). Sharp things (floor, case, dial, hands) are shaded per pixel; smooth things (lighting,
+# shadow, glare, occluder) on a coarse grid (every third pixel) and interpolated up.
 
 
 def _render_batch(indices: np.ndarray, minutes: np.ndarray, size: int, style: ClockStyle,
