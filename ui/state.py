@@ -79,3 +79,37 @@ def train_on_user_clocks(folder: str) -> None:
     """Remember where the session's clock files were saved and point the Train panel at them."""
     st.session_state[USER_CLOCK_FOLDER] = folder
     st.session_state[CLOCK_TRAIN_SOURCE] = "path"
+
+
+USER_SCORES = "clocks_user_scores"      # UserScores: models scored on this session's clock files
+
+
+@dataclass
+class UserScores:
+    """Models scored on the session's clock files: which files (their token), a report or a note per run id."""
+
+    token: str
+    reports: dict[str, dict]
+    notes: dict[str, str]
+
+
+def user_scores() -> UserScores:
+    """The models scored on the session's current clock files (empty when none are, or the files changed)."""
+    files = user_clocks()
+    kept = st.session_state.get(USER_SCORES)
+    if files is None or kept is None or kept.token != files.token:
+        return UserScores(files.token if files else "", {}, {})
+    return kept
+
+
+def keep_user_score(token: str, run_id: str, report: dict | None, note: str = "") -> None:
+    """Remember one model's report on the session's clock files (None with a note when it could not be scored)."""
+    kept = st.session_state.get(USER_SCORES)
+    if kept is None or kept.token != token:
+        kept = st.session_state[USER_SCORES] = UserScores(token, {}, {})
+    kept.reports.pop(run_id, None)
+    kept.notes.pop(run_id, None)
+    if report is not None:
+        kept.reports[run_id] = report
+    if note:
+        kept.notes[run_id] = note

@@ -1,4 +1,5 @@
-"""Evaluate a saved model on the data a user names: clock files, freshly rendered clocks, or a dataset."""
+"""Evaluate a saved model on the data a user names: clock files, freshly rendered clocks, or a dataset (the CLI;
+the app scores models on a session's clock files with `core.evaluation.user_data`)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def evaluate_saved_model(model: str, *, images: str | None = None, labels: str |
                          permuted: bool = False, permutation_seed: int = 0) -> dict[str, Any]:
     """Load a model safely, run it on the named data, return JSON-able summary metrics."""
     from core.evaluation import metrics as evaluation
-    from core.models.saved import load_model_file, model_encoding, model_image_size
+    from core.models.saved import load_model_file, model_encoding
 
     if dataset is None and images is None and labels is None and render is None:
         raise ValueError("name the data: --images and --labels, --render N, or --dataset mnist|fashion-mnist")
@@ -42,12 +43,10 @@ def evaluate_saved_model(model: str, *, images: str | None = None, labels: str |
     if encoding.is_clock:
         if dataset is not None:
             raise ValueError("this is a clock model; evaluate it on clock images, not on a dataset")
-        test_images, test_labels, description = clock_test_data(images, labels, render, difficulty, seed)
-        height, _ = model_image_size(keras_model)
-        if test_images.shape[1] != height:
-            from core.clocks.userfiles import resize_images
+        from core.evaluation.user_data import evaluate_model_on_clocks
 
-            test_images = resize_images(test_images, height)
+        test_images, test_labels, description = clock_test_data(images, labels, render, difficulty, seed)
+        report = evaluate_model_on_clocks(keras_model, encoding, test_images, test_labels)
     else:
         if dataset is None:
             raise ValueError("this is an image classifier; evaluate it with --dataset mnist|fashion-mnist")
@@ -59,7 +58,7 @@ def evaluate_saved_model(model: str, *, images: str | None = None, labels: str |
         if permuted:
             test_images = permute_images(test_images, pixel_permutation(permutation_seed))
         description = data.description + (" (pixels permuted)" if permuted else "")
-    outputs = evaluation.predict_outputs(keras_model, test_images)
-    report = evaluation.evaluate_outputs(encoding, outputs, test_labels, class_names)
+        outputs = evaluation.predict_outputs(keras_model, test_images)
+        report = evaluation.evaluate_outputs(encoding, outputs, test_labels, class_names)
     return {"model": str(model), "encoding": encoding.name, "data": description,
-            "count": int(len(outputs[next(iter(outputs))])), **evaluation.report_summary(report)}
+            "count": int(len(test_labels)), **evaluation.report_summary(report)}

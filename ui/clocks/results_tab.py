@@ -1,5 +1,6 @@
 """The "Confusion & circle" tab: confusion heatmaps at 24/72/720 classes with the clocks behind a cell,
-predictions on the sin/cos circles, and an error histogram comparing runs."""
+predictions on the sin/cos circles, and an error histogram comparing runs; on each run's own test split or,
+once scored, on the user's own clock files."""
 
 from __future__ import annotations
 
@@ -14,10 +15,14 @@ from core.clocks.time import format_time, to_minutes
 from core.config import RunConfig
 from core.evaluation import readout as inspect
 from core.evaluation.metrics import CLOCK_CONFUSION_SIZES
+from core.lab.clock_compare import LOAD_FILES_HINT
 from core.runs.store import RunInfo
+from ui.clocks.compare_tab import score_button, scored_sample_note
 from ui.run_cache import run_evaluation
+from ui.state import UserClocks, user_clocks, user_scores
 
 DEFAULT_RUN = "clock_sincos"
+OWN_SPLIT, YOUR_FILES = "Its own test split", "Your files"
 MAX_CELL_IMAGES = 32
 CELL_STATE = "res_cell"
 READING_NOTES = {
@@ -48,15 +53,29 @@ def run_ui(runs: list[RunInfo], key: str, label: str = "Run") -> RunInfo:
     return by_id.get(chosen, runs[default])
 
 
-def draw_numbers(evaluation: dict) -> None:
-    """The chosen run's headline numbers on its test clocks."""
+def data_ui() -> bool:
+    """Which data the views show, kept in the URL; True for the user's files."""
+    choice = st.segmented_control("Data", [OWN_SPLIT, YOUR_FILES], default=OWN_SPLIT, key="res_data",
+                                  bind="query-params", help="Each model's own held-out test clocks, or your "
+                                  "images.npy / labels.npy (loaded on the Data tab) scored by every model.")
+    return choice == YOUR_FILES
+
+
+def clocks_noun(files: UserClocks | None) -> str:
+    """What the scored clocks are called on the page."""
+    return "of your clocks" if files is not None else "test clocks"
+
+
+def draw_numbers(evaluation: dict, files: UserClocks | None = None) -> None:
+    """The chosen run's headline numbers on its test clocks (or on the user's files)."""
     cells = st.columns(4)
     cells[0].metric("Mean error", f"{evaluation['common_sense_error_mean_min']:.1f} min",
                     help="Common-sense error: minutes between predicted and true time, the short way round.")
     cells[1].metric("Median error", f"{evaluation['common_sense_error_median_min']:.1f} min")
     cells[2].metric("Within 5 min", f"{100 * evaluation['within_5_min']:.0f}%")
     cells[3].metric("Hour right", f"{100 * evaluation['hour_accuracy']:.0f}%",
-                    help="Share of test clocks whose shown hour (12, 1, ... 11) is right.")
+                    help=f"Share {'of your scored clocks' if files is not None else 'of test clocks'} whose "
+                         "shown hour (12, 1, ... 11) is right.")
 
 
 @st.cache_data(max_entries=2, show_spinner=False)
@@ -76,6 +95,11 @@ def cell_images(data_json: str, indices: tuple[int, ...]) -> tuple[np.ndarray, n
     images, labels = held_out_clocks(data_json)
     picked = np.asarray(indices, np.int64)
     return images[picked], labels[picked]
+
+
+def cell_tag(run: RunInfo, files: UserClocks | None) -> str:
+    """Which run and data a remembered confusion cell belongs to."""
+    return run.run_id if files is None else f"{run.run_id}|files:{files.token}"
 
 
 def _remember_chart_cell(chart_key: str, run_id: str, n_classes: int) -> None:
@@ -104,46 +128,53 @@ def confusion_ui() -> tuple[int, bool]:
     return int(n), bool(log)
 
 
-def draw_confusion(run: RunInfo, evaluation: dict, large: bool) -> None:
+def draw_confusion(run: RunInfo, evaluation: dict, large: bool, files: UserClocks | None = None) -> None:
     """The confusion heatmap; clicking a cell (or picking a frequent mistake) shows the clocks behind it."""
     n, log = confusion_ui()
     matrix = np.asarray(evaluation[f"confusion_{n}"])
     st.caption(READING_NOTES[n] + " Rows are the true time, columns the predicted time; click a cell to see "
-               "its test clocks.")
-    chart_key = f"res_chart_{n}"
+               f"its {'clocks' if files is not None else 'test clocks'}.")
+    suffix = "" if files is None else "_files"
+    tag = cell_tag(run, files)
+    chart_key = f"res_chart_{n}{suffix}"
     fig = inspect.add_cell_targets(figures.clock_confusion_heatmap(matrix, n, log_scale=log, large_text=large),
                                    matrix, n)
     st.plotly_chart(fig, width="stretch", key=chart_key, selection_mode="points",
-                    on_select=functools.partial(_remember_chart_cell, chart_key, run.run_id, n))
+                    on_select=functools.partial(_remember_chart_cell, chart_key, tag, n))
     labels = {(true, predicted): _mistake_label(n, true, predicted, count)
               for true, predicted, count in inspect.top_mistakes(matrix, 10)}
-    list_key = f"res_mistake_{n}"
+    list_key = f"res_mistake_{n}{suffix}"
     st.selectbox("Or pick one of the most frequent mistakes", list(labels), index=None, format_func=labels.__getitem__,
                  key=list_key, placeholder="A mistake and how often it happened", on_change=_remember_listed_cell,
-                 args=(list_key, run.run_id, n))
+                 args=(list_key, tag, n))
     chosen = st.session_state.get(CELL_STATE) or {}
-    if chosen.get("run") == run.run_id and chosen.get("n") == n and chosen.get("cell"):
-        draw_cell(run, evaluation, n, *chosen["cell"], large)
+    if chosen.get("run") == tag and chosen.get("n") == n and chosen.get("cell"):
+        draw_cell(run, evaluation, n, *chosen["cell"], large, files)
 
 
-def draw_cell(run: RunInfo, evaluation: dict, n: int, true_class: int, predicted_class: int, large: bool) -> None:
-    """The test clocks counted in one confusion cell, with their true and predicted times."""
+def draw_cell(run: RunInfo, evaluation: dict, n: int, true_class: int, predicted_class: int, large: bool,
+              files: UserClocks | None = None) -> None:
+    """The clocks counted in one confusion cell (test clocks, or the user's), with their true and predicted times."""
     indices = inspect.cell_indices(evaluation["true_minutes"], evaluation["predicted_minutes"], n,
                                    true_class, predicted_class)
     st.markdown(f"**True {inspect.class_range(n, true_class)}, predicted "
-                f"{inspect.class_range(n, predicted_class)}: {len(indices)} test clocks**")
+                f"{inspect.class_range(n, predicted_class)}: {len(indices)} {clocks_noun(files)}**")
     if not len(indices):
-        st.info("No test clock landed in this cell.")
+        st.info("No clock landed in this cell.")
         return
     shown = tuple(int(i) for i in indices[:MAX_CELL_IMAGES])
-    data_json = json.dumps(run.config.get("data", {}), sort_keys=True)
-    try:
-        with st.spinner("Loading this run's test clocks (rendering 18,000 clocks takes about 20 s the first "
-                        "time; they are cached on disk after that)..."):
-            images, labels = cell_images(data_json, shown)
-    except (ValueError, OSError) as error:  # a moved data folder, a bad config
-        st.warning(f"The test clocks of this run cannot be loaded: {error}")
-        return
+    if files is not None:
+        picked = np.asarray(evaluation["data_indices"], np.int64)[list(shown)]
+        images, labels = files.images[picked], files.labels[picked]
+    else:
+        data_json = json.dumps(run.config.get("data", {}), sort_keys=True)
+        try:
+            with st.spinner("Loading this run's test clocks (rendering 18,000 clocks takes about 20 s the first "
+                            "time; they are cached on disk after that)..."):
+                images, labels = cell_images(data_json, shown)
+        except (ValueError, OSError) as error:  # a moved data folder, a bad config
+            st.warning(f"The test clocks of this run cannot be loaded: {error}")
+            return
     true = np.asarray(evaluation["true_minutes"])[list(shown)]
     if not np.array_equal(to_minutes(labels), true):
         st.warning("These test clocks do not match the run's evaluation (the data changed since it was trained).")
@@ -176,20 +207,26 @@ def draw_circles(run: RunInfo, evaluation: dict, large: bool) -> None:
         column.plotly_chart(fig, width="stretch", key=f"res_circle_{circle}")
 
 
-def draw_error_comparison(runs: list[RunInfo], large: bool) -> None:
-    """How far off each selected run is: an error histogram and mean/median per run."""
+def draw_error_comparison(runs: list[RunInfo], large: bool, files: UserClocks | None = None) -> None:
+    """How far off each selected run is (on its test split or the user's files): a histogram and mean/median per run."""
     st.subheader("Error histogram")
-    scored = {info.run_id: info for info in runs if run_evaluation(info).get("errors") is not None}
+    reports = user_scores().reports if files is not None else {}
+    evaluations = ({info.run_id: reports.get(info.run_id, {}) for info in runs} if files is not None
+                   else {info.run_id: run_evaluation(info) for info in runs})
+    scored = {info.run_id: info for info in runs if evaluations[info.run_id].get("errors") is not None}
     if not scored:
+        if files is not None:
+            st.info("No model is scored on your files yet: press the button above.")
         return
     ids = list(scored)
-    chosen = st.multiselect("Runs to compare", ids, default=ids[:5], key="res_compare", bind="query-params",
+    key = "res_compare" if files is None else "res_compare_files"
+    chosen = st.multiselect("Runs to compare", ids, default=ids[:5], key=key, bind="query-params",
                             format_func=lambda run_id: run_label(scored[run_id]))
     chosen = [run_id for run_id in chosen if run_id in scored]
     if not chosen:
         st.info("Pick one or more runs.")
         return
-    errors = {scored[run_id].name: run_evaluation(scored[run_id])["errors"] for run_id in chosen}
+    errors = {scored[run_id].name: evaluations[run_id]["errors"] for run_id in chosen}
     st.plotly_chart(figures.error_histogram(errors, large_text=large), width="stretch", key="res_histogram")
     for start in range(0, len(chosen), 4):
         for column, name in zip(st.columns(4), list(errors)[start:start + 4]):
@@ -197,18 +234,42 @@ def draw_error_comparison(runs: list[RunInfo], large: bool) -> None:
             column.metric(f"{name}: median", f"{float(np.median(errors[name])):.1f} min")
 
 
+def files_evaluation(runs: list[RunInfo], run: RunInfo, files: UserClocks) -> dict:
+    """The chosen run's report on the user's files (scored behind the button, kept in the session), or {}."""
+    score_button(runs, files, key="res_score_files")
+    scores = user_scores()
+    note = scores.notes.get(run.run_id, "")
+    report = scores.reports.get(run.run_id, {})
+    if report:
+        st.caption(f"Your files: {files.origin}. {scored_sample_note(scores.reports)}"
+                   + (f" **{run.name}** was {note}." if note else ""))
+    elif note:
+        st.warning(f"**{run.name}** {note}.")
+    else:
+        st.info(f"**{run.name}** is not scored on your files yet: press the button to score every model on them.")
+    return report
+
+
 def draw_results(runs: list[RunInfo], large: bool) -> None:
-    """The whole tab: run picker, numbers, confusion heatmap with cell clocks, circles, error histogram."""
+    """The whole tab: run picker, data choice, numbers, confusion heatmap with cell clocks, circles, error histogram."""
     if not runs:
         st.info("No clock models yet: the pretrained clock models are not installed and you have no finished "
                 "clock runs. Train one in the sidebar, or rebuild the models with `python -m core pretrain`.")
         return
     run = run_ui(runs, key="res_run")
-    evaluation = run_evaluation(run)
-    if "confusion_720" not in evaluation:
-        st.info(f"**{run.name}** has no clock evaluation yet (it is written when training finishes).")
+    on_files = data_ui()
+    files = user_clocks() if on_files else None
+    if on_files and files is None:
+        st.info(LOAD_FILES_HINT)
+        return
+    if files is not None:
+        evaluation = files_evaluation(runs, run, files)
     else:
-        draw_numbers(evaluation)
-        draw_confusion(run, evaluation, large)
+        evaluation = run_evaluation(run)
+        if "confusion_720" not in evaluation:
+            st.info(f"**{run.name}** has no clock evaluation yet (it is written when training finishes).")
+    if "confusion_720" in evaluation:
+        draw_numbers(evaluation, files)
+        draw_confusion(run, evaluation, large, files)
         draw_circles(run, evaluation, large)
-    draw_error_comparison(runs, large)
+    draw_error_comparison(runs, large, files)
