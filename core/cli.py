@@ -25,6 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from core.clocks.render import DIFFICULTIES
+
 # Before anything can import TensorFlow; a user's own setting wins (TF_CPP_MIN_LOG_LEVEL=0 shows everything).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -42,12 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     clocks = sub.add_parser("make-clocks", help="render a clock dataset as images.npy / labels.npy")
     clocks.add_argument("--n", type=int, default=18000, help="number of images (720 = each time once)")
     clocks.add_argument("--size", type=int, default=150, choices=(75, 150))
-    clocks.add_argument("--difficulty", default="assignment", choices=("easy", "assignment", "hard"))
+    clocks.add_argument("--difficulty", default="assignment", choices=tuple(DIFFICULTIES))
     clocks.add_argument("--seed", type=int, default=0)
     clocks.add_argument("--out", required=True, help="output folder")
 
     sheet = sub.add_parser("contact-sheet", help="save a PNG grid of rendered clocks with their times")
-    sheet.add_argument("--difficulty", default="assignment", choices=("easy", "assignment", "hard"))
+    sheet.add_argument("--difficulty", default="assignment", choices=tuple(DIFFICULTIES))
     sheet.add_argument("--count", type=int, default=36)
     sheet.add_argument("--size", type=int, default=150, choices=(75, 150))
     sheet.add_argument("--seed", type=int, default=0)
@@ -67,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--images", help="clock images.npy")
     evaluate.add_argument("--labels", help="clock labels.npy")
     evaluate.add_argument("--render", type=int, metavar="N", help="render N fresh clocks instead of files")
-    evaluate.add_argument("--difficulty", default="assignment", choices=("easy", "assignment", "hard"))
+    evaluate.add_argument("--difficulty", default="assignment", choices=tuple(DIFFICULTIES))
     evaluate.add_argument("--seed", type=int, default=1, help="seed of rendered clocks (--render)")
     evaluate.add_argument("--dataset", choices=("mnist", "fashion-mnist"))
     evaluate.add_argument("--source", default="auto", choices=("auto", "embedded", "shared", "keras", "path"))
@@ -121,7 +123,7 @@ _TRAIN_FLAGS: list[tuple[str, Callable[[str], Any], str]] = [
     ("--limit-train", int, "use only this many training images"),
     ("--clock-count", int, "rendered clocks"),
     ("--clock-size", int, "75 or 150"),
-    ("--difficulty", str, "easy | assignment | hard"),
+    ("--difficulty", str, " | ".join(DIFFICULTIES)),
 ]
 
 _FLAG_KEYS = {

@@ -85,7 +85,7 @@ PRESETS: dict[tuple[str, str], dict[str, Any]] = {
                              "first_block_convs": 1, "kernel_size": 3, "first_kernel_size": 5, "activation": "relu",
                              "initializer": "he_normal", "dropout": 0.3, "conv_dropout": False, "batch_norm": True,
                              "polar": False},
-    ("clock_cnn", "compact"): {"hidden": [256], "conv_filters": [32, 32, 64, 64, 128, 128, 256], "convs_per_block": 1,
+    ("clock_cnn", "compact"): {"hidden": [256], "conv_filters": [32, 32, 64, 64, 128, 128, 128], "convs_per_block": 1,
                                "kernel_size": 3, "first_kernel_size": 5, "activation": "relu",
                                "initializer": "he_normal", "dropout": 0.2, "batch_norm": True, "polar": True},
 }

@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core.clocks.dataset import balanced_times
+from core.clocks.render import DIFFICULTY_NOTES
 from core.clocks.time import to_labels, to_minutes
 from core.evaluation.metrics import evaluate_clock, save_evaluation, summary
 from core.lab.clock_compare import PRETRAINED_CLOCKS
@@ -133,11 +134,12 @@ def test_the_data_tab_follows_the_chosen_difficulty():
     at.selectbox(key="clk_difficulty").set_value("hard").run()
     at.select_slider(key="clk_side_time").set_value(125).run()
     assert not at.exception
-    assert "**hard**: steeper tilt" in page_text(at)
+    assert f"**hard**: {DIFFICULTY_NOTES['hard']}" in page_text(at)
 
 
 def test_one_time_is_rendered_once_per_difficulty_side_by_side():
-    from ui.clocks.data_tab import DIFFICULTY_NOTES, difficulty_row
+
+    from ui.clocks.data_tab import difficulty_row
 
     row = difficulty_row(125, 75, 0)
     assert row.shape == (len(DIFFICULTY_NOTES), 75, 75) and row.dtype == np.uint8

@@ -73,6 +73,21 @@ _VARIED = dict(max_tilt_deg=55.0, scale_range=(0.62, 1.08), max_offset=0.14, gla
                backgrounds=BACKGROUNDS, contrast_range=(0.7, 1.1), brightness_range=(-0.1, 0.1),
                families=dial_families())
 
+DIFFICULTY_NOTES = {
+    "easy": "the assignment's clock upright and frontal on a plain background: the hands are all there is",
+    "assignment": "the assignment's wall clock: numerals 1-12 and no mark at 12, turned any way, tilted up to "
+                  "about 50 degrees, sometimes cut by the frame, on wood or carpet, sometimes a lamp's glare",
+    "varied": "many dial designs (Arabic, Roman or no numerals, 12 o'clock marks, hand styles, dark faces, "
+              "square cases, second hands) on many backgrounds",
+    "mixed": "what the pretrained models learned from: the assignment's clock half the time, every other "
+             "dial design but Roman numerals the other half",
+    "unseen": "Roman-numeral dials only: the design held out of all pretrained training",
+    "hard": "the varied designs at their strongest: steeper tilt, more glare and noise, objects covering the dial",
+}
+HELD_OUT_FAMILY = "roman"  # never in "mixed": the pretrained models' test on a dial design they never saw
+# the pretrained clock models' training set: the assignment's clock half the time, every other family but one
+_MIXED_FAMILIES = ("assignment",) * 4 + tuple(f for f in dial_families() if f not in ("assignment", HELD_OUT_FAMILY))
+
 DIFFICULTIES: dict[str, ClockStyle] = {
     "easy": ClockStyle(rotation_deg=0.0, max_tilt_deg=0.0, scale_range=(0.88, 0.92), max_offset=0.0,
                        glare_prob=0.0, glare_strength=0.0, bezel_highlight=0.0, noise_sigma=0.0,
@@ -80,6 +95,8 @@ DIFFICULTIES: dict[str, ClockStyle] = {
                        contrast_range=(1.0, 1.0), brightness_range=(0.0, 0.0)),
     "assignment": ClockStyle(),
     "varied": ClockStyle(**_VARIED),
+    "mixed": ClockStyle(**{**_VARIED, "families": _MIXED_FAMILIES}),
+    "unseen": ClockStyle(**{**_VARIED, "families": (HELD_OUT_FAMILY,)}),
     "hard": ClockStyle(**{**_VARIED, **dict(max_tilt_deg=62.0, scale_range=(0.6, 1.12), max_offset=0.16,
                                             glare_prob=0.7, glare_strength=0.95, glare_count=3, streaks=2,
                                             noise_sigma=6.0, blur_range=(0.3, 1.4), occlusion_prob=0.6,

@@ -144,11 +144,11 @@ def _circular_conv(x: Any, model: ModelConfig, filters: int, kernel: tuple[int, 
 def _polar_backbone(x: Any, model: ModelConfig) -> Any:
     """Unroll the dial onto a (radius x angle) grid; a turned clock is then a circular shift.
 
-    Circular convolutions keep that symmetry while the radius shrinks to two rows; the last map is
-    reshaped row-major into one sequence of 30 positions (this interleaves the two rows, so the
-    network is only roughly turn-invariant — it is the layout the shipped models were trained with),
-    a last convolution as wide as the whole sequence relates the hands to the 12 o'clock triangle,
-    and global pooling forgets where things were. conv_filters = [polar conv filters..., relation filters].
+    Circular convolutions keep that symmetry while the radius shrinks to two rows; a 1x1 convolution
+    squeezes the channels, the rows are stacked per angle into one ring of 30 positions, a last
+    convolution as wide as the whole ring relates the hands to the numerals (or a 12 o'clock mark),
+    and global pooling forgets where things were, so a turned clock gives the same features.
+    conv_filters = [polar conv filters..., relation filters]; the squeeze keeps half the relation filters.
     """
     import keras
 
@@ -162,8 +162,10 @@ def _polar_backbone(x: Any, model: ModelConfig) -> Any:
         kernel = model.first_kernel_size if index == 0 else model.kernel_size
         strides = POLAR_STRIDES[index] if index < len(POLAR_STRIDES) else (1, 1)
         x = _circular_conv(x, model, filters, (kernel, kernel), f"polar_conv_{index}", strides)
+    x = _conv(x, model, max(1, relation // 2), 1, "squeeze")
     height, width, channels = x.shape[1], x.shape[2], x.shape[3]
-    x = layers.Reshape((1, width, height * channels), name="stack_radii")(x)  # row-major: rows interleave
+    x = layers.Permute((2, 1, 3), name="angles_first")(x)
+    x = layers.Reshape((1, width, height * channels), name="stack_radii")(x)  # one column per angle
     x = _circular_conv(x, model, relation, (1, width + 1 - width % 2), "whole_circle")
     features = layers.GlobalAveragePooling2D(name="global_pool")(x)
     return _dense_stack(features, model, "head_")

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core.clocks.contact_sheet import contact_sheet_indices, contact_sheet_minutes, time_captions
-from core.clocks.render import render_clocks
+from core.clocks.render import DIFFICULTY_NOTES, render_clocks
 from core.clocks.time import MINUTES, format_time, to_minutes
 from core.clocks.userfiles import (
     ClockDataError,
@@ -22,12 +22,6 @@ from core.clocks.userfiles import (
 from core.figures import image_grid
 from core.lab.clock_encodings import hour_labels
 from ui.state import UserClocks, session_id, set_user_clocks, train_on_user_clocks, user_clock_folder, user_clocks
-
-DIFFICULTY_NOTES = {
-    "easy": "upright, centred, flat background, no noise: the hands are all there is",
-    "assignment": "rotated up to 180 degrees, tilted up to 30 degrees, glare, textured backgrounds, noise",
-    "hard": "steeper tilt, more glare and noise, objects covering the dial, a second hand",
-}
 
 
 @st.cache_data(max_entries=16, show_spinner="Rendering clocks...")
@@ -76,13 +70,13 @@ def draw_rendered(large: bool) -> None:
     images, minutes = rendered_sheet(count, size, difficulty, seed)
     st.plotly_chart(image_grid(images, time_captions(minutes), columns=8, large_text=large),
                     width="stretch", key="clk_sheet_chart")
-    st.subheader("One time, three difficulties")
+    st.subheader("One time, every difficulty")
     choice = st.select_slider("Time", list(range(MINUTES)), value=10 * 60 + 10, format_func=format_time,
                               key="clk_side_time", bind="query-params")
     row = difficulty_row(int(choice), size, seed)
     captions = [f"{level}: {format_time(choice)}" for level in DIFFICULTY_NOTES]
-    st.plotly_chart(image_grid(row, captions, columns=3, large_text=large), width="stretch",
-                    key="clk_side_chart")
+    st.plotly_chart(image_grid(row, captions, columns=len(DIFFICULTY_NOTES), large_text=large),
+                    width="stretch", key="clk_side_chart")
 
 
 def _load_uploads(images_file, labels_file) -> None:

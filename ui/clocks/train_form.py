@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.clocks.render import DIFFICULTIES
 from core.config import LEARNING_RATES as ALL_LEARNING_RATES
 from core.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig
 from core.models.encodings import CLOCK_ENCODINGS, get_encoding
@@ -31,7 +32,7 @@ def _data_ui() -> DataConfig:
     if source == "path":
         st.caption(f"Training on your files in `{user_path}`, split by time into train and test.")
         return DataConfig(dataset="clocks", source="path", path=str(user_path), clock_size=size, augment=False)
-    difficulty = st.radio("Difficulty", ["easy", "assignment", "hard"], index=1, key="clk_train_difficulty",
+    difficulty = st.radio("Difficulty", list(DIFFICULTIES), index=1, key="clk_train_difficulty",
                           horizontal=True)
     count = st.slider("Number of clocks", 720, 18000, 7200, step=720, key="clk_train_count",
                       help="A multiple of 720 shows every time equally often; 20% are held out for testing.")
