@@ -109,3 +109,20 @@ def test_durations_read_like_people_say_them() -> None:
     assert device.format_duration(42) == "42 s"
     assert device.format_duration(600) == "10 min"
     assert device.format_duration(4800) == "1 h 20 min"
+
+
+def test_rendering_counts_only_until_the_clocks_are_cached() -> None:
+    from core.clocks.dataset import make_clock_dataset
+
+    config = RunConfig(data=DataConfig(dataset="clocks", source="render", clock_size=48, clock_count=720, clock_seed=5),
+                       model=ModelConfig(kind="clock_cnn", preset="compact"), encoding="sincos", epochs=1)
+    assert device.render_seconds(config, CPU) > 0
+    make_clock_dataset(n=720, size=48, seed=5)
+    assert device.render_seconds(config, CPU) == 0.0
+
+
+def test_both_clock_networks_have_a_speed() -> None:
+    for preset in ("compact", "plain"):
+        config = RunConfig(data=DataConfig(dataset="clocks"), model=ModelConfig(kind="clock_cnn", preset=preset),
+                           encoding="sincos")
+        assert device.images_per_second(config, CPU) > 0

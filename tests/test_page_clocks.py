@@ -247,6 +247,24 @@ def test_start_queues_a_clock_run_with_the_chosen_encoding(page_env):
     assert any(e.label.startswith("Your run: clock classes-72") for e in at.expander)
 
 
+def test_the_default_clock_run_is_short_and_starts_from_the_pretrained_backbone(page_env):
+    at = open_page()
+    at.button(key="train_start_clocks").click().run()
+    config = runs.list_runs()[0].config
+    assert config["init_from"] == "pretrained/clock_sincos" and config["model"]["preset"] == "compact"
+    assert (config["data"]["clock_size"], config["data"]["clock_count"], config["epochs"]) == (75, 2880, 3)
+    assert "pretrained/clock_sincos" in page_text(at)
+
+
+def test_the_plain_cnn_starts_from_random_weights(page_env):
+    at = open_page()
+    at.radio(key="clk_train_network").set_value("plain").run()
+    assert not [t for t in at.toggle if t.key == "clk_train_warm"]
+    at.button(key="train_start_clocks").click().run()
+    config = runs.list_runs()[0].config
+    assert config["model"]["preset"] == "plain" and config["init_from"] == ""
+
+
 def test_a_finished_run_of_another_session_joins_the_comparison_when_asked(pretrained_root):
     at = open_page("Compare")
     folder = paths.runs_dir()

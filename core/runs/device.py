@@ -23,8 +23,10 @@ CPU_IMAGES_PER_S = {
     "mlp": 20_000.0,
     "cnn_compact": 2_500.0,      # the compact 28x28 CNN, and custom CNNs
     "cnn_reference": 600.0,      # the reference 28x28 CNN (64-128-256 filters, two convs per block)
-    "clock_cnn": 500.0,          # a clock CNN on 150-px images
+    "clock_polar": 150.0,        # the polar clock CNN (it works at 75 px inside, whatever the input size)
+    "clock_plain": 150.0,        # the plain clock CNN (also 75 px inside)
 }
+RENDER_S_PER_IMAGE = 0.0015      # rendering one 150-px clock on one core (bench/RESULTS.md); scales with pixels
 GPU_SPEEDUP = 10.0
 STARTUP_S = 8.0                  # worker child start: importing TensorFlow, loading data, building the model
 EVALUATION_SHARE = 0.15          # validation and test passes, as a share of one epoch's training time
@@ -59,23 +61,38 @@ def _model_family(config: RunConfig) -> str:
     kind = config.model.kind
     if kind == "cnn":
         return "cnn_reference" if config.model.preset == "reference" else "cnn_compact"
+    if kind == "clock_cnn":
+        from core.models.build import resolve_model_config
+
+        return "clock_polar" if resolve_model_config(config.model, config.data.clock_size).polar else "clock_plain"
     return kind
 
 
 def images_per_second(config: RunConfig, device: dict[str, Any]) -> float:
     """Rough training speed of this config's model on `device` (images per second)."""
     rate = CPU_IMAGES_PER_S[_model_family(config)]
-    if config.model.kind == "clock_cnn":
-        rate *= (150.0 / config.data.clock_size) ** 2  # cost grows with the pixel count
     if str(device.get("device", "CPU")).upper() != "CPU":
         rate *= GPU_SPEEDUP
     return rate
 
 
 def estimate_seconds(config: RunConfig, n_train: int, device: dict[str, Any]) -> float:
-    """Rough wall time of a run: start-up plus epochs x (training images / speed) plus evaluation."""
+    """Rough wall time of a run: start-up, rendering clocks not yet cached, epochs x (images / speed), evaluation."""
     epoch_s = max(0, n_train) / images_per_second(config, device)
-    return STARTUP_S + config.epochs * epoch_s * (1.0 + EVALUATION_SHARE)
+    return STARTUP_S + render_seconds(config, device) + config.epochs * epoch_s * (1.0 + EVALUATION_SHARE)
+
+
+def render_seconds(config: RunConfig, device: dict[str, Any]) -> float:
+    """Time to render the run's clocks, or 0 when they are not rendered or already in the cache."""
+    data = config.data
+    if data.dataset != "clocks" or data.source == "path":
+        return 0.0
+    from core.clocks.dataset import cache_path
+
+    if cache_path(data.clock_count, data.clock_size, data.clock_difficulty, data.clock_seed).exists():
+        return 0.0
+    cores = max(1, min(int(device.get("cpu_count", 1)), 8))
+    return data.clock_count * RENDER_S_PER_IMAGE * (data.clock_size / 150.0) ** 2 / cores
 
 
 def is_long(seconds: float) -> bool:
