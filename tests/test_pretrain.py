@@ -51,3 +51,30 @@ def test_report_lists_every_recipe_and_judges_installed_ones(tmp_path):
     assert table.count("\n") == len(RECIPES) + 2
     assert "| `mnist_mlp` | MLP on mnist |" in table and ">= 96 %: missed" in table
     assert "| `clock_sincos` |" in table and "not trained yet" in table
+
+
+def test_clock_models_learn_the_assignment_clock_first_then_the_mixed_set():
+    recipe = RECIPES["clock_sincos"]
+    assert recipe.warm_up.data.clock_difficulty == "assignment" and recipe.config.data.clock_difficulty == "mixed"
+    assert all(RECIPES[n].config.data.clock_difficulty == "mixed" for n in RECIPES if n.startswith("clock_"))
+
+
+def test_a_warm_up_trains_first_and_the_recipe_starts_from_its_weights(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from core.runs import training
+
+    trained = []
+
+    def fake_run(config, root):
+        folder = root / f"run{len(trained)}"
+        folder.mkdir()
+        trained.append(config)
+        return SimpleNamespace(path=folder, status={"state": "done"}, metrics={"epochs_run": config.epochs})
+
+    monkeypatch.setattr(training, "run_config", fake_run)
+    pretrain(["clock_plain_sincos"], out=tmp_path)
+    warm_up, main = trained
+    assert warm_up.encoding == "multihead-sincos" and warm_up.model.preset == "plain"
+    assert main.encoding == "sincos" and main.init_from.endswith("run0")
+    assert (tmp_path / "clock_plain_sincos").is_dir()
