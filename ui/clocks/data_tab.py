@@ -52,6 +52,16 @@ def draw_data_tab(large: bool) -> None:
         draw_rendered(large)
 
 
+ORIENTATION_NOTE = (
+    "The assignment's clock has **no mark at 12**: turned any way, the only way to know which end is up is the "
+    "numerals, above all the three two-digit numbers **10, 11, 12** in a row. A network must find them, work out "
+    "where 12 is, and read each hand's angle from there. A **plain CNN** has to learn that separately for every "
+    "way the clock can be turned. The **polar CNN** first unrolls the dial into rings (radius x angle): turning "
+    "the clock only slides that picture sideways, its convolutions wrap around the ring, and a last convolution "
+    "as wide as the whole ring compares where the hands point with where the numerals are. One learned pattern "
+    "then serves every turn, so it needs far fewer examples; the Compare tab shows both networks' sin/cos models.")
+
+
 def _sheet_ui() -> tuple[str, int, int, int]:
     left, middle, right, far = st.columns(4)
     difficulty = left.selectbox("Difficulty", list(DIFFICULTY_NOTES), index=1, key="clk_difficulty",
@@ -67,6 +77,8 @@ def draw_rendered(large: bool) -> None:
     difficulty, size, seed, count = _sheet_ui()
     st.caption(f"**{difficulty}**: {DIFFICULTY_NOTES[difficulty]}. The training set renders 720 times equally "
                "often (18,000 clocks = 25 per time); only the clocks shown here are rendered.")
+    with st.expander("Where is 12 o'clock? Why the polar CNN learns turned clocks faster"):
+        st.markdown(ORIENTATION_NOTE)
     images, minutes = rendered_sheet(count, size, difficulty, seed)
     st.plotly_chart(image_grid(images, time_captions(minutes), columns=8, large_text=large),
                     width="stretch", key="clk_sheet_chart")
