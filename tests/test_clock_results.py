@@ -213,6 +213,70 @@ def test_uploading_a_bad_image_gives_a_clear_message(model_standin):
     assert not any(m.label == "Predicted time" for m in at.metric)
 
 
+def test_the_inspector_says_how_sure_the_model_is_and_what_that_measures(model_standin):
+    at = started(inspector_script)
+    assert metric_value(at, "How sure") == "Sure"              # unit circles, agreeing hands, every turn reads 3:30
+    notes = " ".join(c.value for c in at.caption)
+    assert "length 1" in notes and "turned 0/90/180/270°" in notes
+
+
+def photo_png() -> bytes:
+    """A 300x400 'photo': a small rendered clock near the top-right corner of a plain wall."""
+    from PIL import Image
+
+    from core.clocks.dataset import render_one
+
+    picture = np.full((300, 400), 200, np.uint8)
+    picture[40:140, 250:350] = render_one(200, 100, "easy", 1)
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class RecordingModel(ThreeThirtyModel):
+    """The 3:30 stand-in, keeping the clocks it was shown."""
+
+    def __init__(self) -> None:
+        self.seen: list[np.ndarray] = []
+
+    def predict(self, images, batch_size=None, verbose=0):
+        self.seen.append(np.array(images[0, :, :, 0]))
+        return super().predict(images, batch_size, verbose)
+
+
+def test_an_uploaded_photo_is_cut_around_its_dial_and_the_cut_follows_the_sliders(model_standin, monkeypatch):
+    from ui import run_cache as results
+
+    model = RecordingModel()
+    monkeypatch.setattr(results, "load_model", lambda path, modified: model)
+    at = started(inspector_script)
+    at.radio(key="insp_source").set_value("Upload an image").run()
+    at.file_uploader(key="insp_upload").set_value(("wall.png", photo_png(), "image/png")).run()
+    assert not at.exception, at.exception
+    assert any(c.value.startswith("Found the dial at") for c in at.caption)
+    assert metric_value(at, "Predicted time") == "3:30" and metric_value(at, "How sure") == "Sure"
+    found = model.seen[-1]
+    assert found.shape == (SIZE, SIZE) and found.std() > 20          # the clock, not a flat piece of wall
+    at.slider(key="insp_zoom").set_value(1.5).run()
+    assert not at.exception, at.exception
+    assert not np.array_equal(model.seen[-1], found)                 # the model reads the new cut at once
+    at.button(key="insp_crop_reset").click().run()
+    assert not at.exception, at.exception
+    assert at.slider(key="insp_zoom").value == 1.0 and metric_value(at, "Predicted time") == "3:30"
+
+
+def test_a_photo_without_a_dial_is_read_from_its_centre_square(model_standin):
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("L", (400, 300), 120).save(buffer, format="PNG")
+    at = started(inspector_script)
+    at.radio(key="insp_source").set_value("Upload an image").run()
+    at.file_uploader(key="insp_upload").set_value(("wall.png", buffer.getvalue(), "image/png")).run()
+    assert not at.exception, at.exception
+    assert any(c.value.startswith("No dial found: used the centre square.") for c in at.caption)
+
+
 def test_a_run_without_a_model_file_is_explained(standins):
     at = started(inspector_script)
     assert "has no saved model" in at.info[0].value

@@ -18,10 +18,12 @@ from core.clocks.userfiles import (
     ClockPathError,
     UploadError,
     data_summary,
+    is_picture,
     load_clock_bytes,
     load_clock_files,
     load_clock_folder,
     prepare_upload,
+    read_upload,
     resize_images,
     resolve_clock_paths,
     save_user_files,
@@ -205,6 +207,59 @@ def test_an_uploaded_png_becomes_a_grayscale_square():
     Image.new("RGB", (300, 200), (255, 0, 0)).save(buffer, format="PNG")
     image = prepare_upload(buffer.getvalue(), "clock.png", 150)
     assert image.shape == (150, 150) and image.dtype == np.uint8 and int(image[0, 0]) == 76   # red in grayscale
+
+
+def picture_bytes(image: np.ndarray, fmt: str = "PNG", orientation: int | None = None) -> bytes:
+    from PIL import Image
+
+    picture = Image.fromarray(image)
+    buffer = io.BytesIO()
+    if orientation is None:
+        picture.save(buffer, format=fmt)
+    else:
+        exif = picture.getexif()
+        exif[0x0112] = orientation
+        picture.save(buffer, format=fmt, exif=exif)
+    return buffer.getvalue()
+
+
+def photo_of_a_small_clock() -> np.ndarray:
+    """A 300x400 'photo': a 100 px rendered clock (its dial 90 px wide) near the top-right corner of a plain wall."""
+    picture = np.full((300, 400), 200, np.uint8)
+    picture[40:140, 250:350] = render_one(200, 100, "easy", 1)
+    return picture
+
+
+def test_an_uploaded_photo_is_cut_around_its_dial_not_the_centre_square():
+    from core.clocks.photo import FILL
+
+    image = prepare_upload(picture_bytes(photo_of_a_small_clock()), "wall.png", 150)
+    assert image.shape == (150, 150) and image.dtype == np.uint8
+    dial = np.abs(image.astype(int) - int(image[0, 0])) > 30   # what differs from the wall
+    columns = np.flatnonzero(dial.any(axis=0))
+    assert (columns.max() - columns.min() + 1) / 150 == pytest.approx(FILL, rel=0.1)
+    assert abs((columns.min() + columns.max()) / 2 - 74.5) <= 3      # in the middle (the centre square cuts it off)
+
+
+def test_zoom_and_shift_change_the_uploaded_photos_cut():
+    data = picture_bytes(photo_of_a_small_clock())
+    found = prepare_upload(data, "wall.png", 75)
+    assert not np.array_equal(prepare_upload(data, "wall.png", 75, zoom=1.5), found)
+    assert not np.array_equal(prepare_upload(data, "wall.png", 75, shift=(0.2, 0.0)), found)
+
+
+def test_an_uploaded_jpeg_is_turned_upright_by_its_exif_orientation():
+    sideways = np.zeros((40, 80), np.uint8)
+    sideways[:, :20] = 255                                   # a bright band on the left, as stored
+    assert read_upload(picture_bytes(sideways, "JPEG", orientation=6), "phone.jpg").shape == (80, 40)
+    upright = read_upload(picture_bytes(sideways, "JPEG", orientation=6), "phone.jpg")
+    assert upright[:20].mean() > 200 and upright[-20:].mean() < 50   # turned clockwise: the band is on top
+
+
+def test_npy_uploads_are_not_pictures_and_keep_their_centre_square():
+    assert not is_picture("clock.NPY") and is_picture("clock.jpeg") and is_picture("clock.png")
+    image = np.random.default_rng(2).integers(0, 255, (60, 80), dtype=np.uint8)
+    assert prepare_upload(npy_bytes(image), "clock.npy", 60, zoom=2.0).tolist() == image[:, 10:70].tolist()
 
 
 @pytest.mark.parametrize("data, name, message", [

@@ -3,8 +3,9 @@
 Files come from users, so every .npy header is read and checked before any data is: a pickle,
 an archive, a damaged or truncated file, an absurd shape or the wrong dtype each get their own
 one-line ClockDataError, and nothing is ever unpickled. The same reader takes an uploaded .npy
-clock (one image); PNG/JPEG uploads go through Pillow. Here too: what a set of files holds, whether
-it can be trained on, a typed local path resolved to its two files, and where a session keeps its files.
+clock (one image); PNG/JPEG uploads go through Pillow, and core.clocks.photo finds the dial in them.
+Here too: what a set of files holds, whether it can be trained on, a typed local path resolved to its
+two files, and where a session keeps its files.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from core.clocks.dataset import TEST_FRACTION, write_assignment_files
+from core.clocks.photo import crop_photo, find_dial, upright_grey
 from core.clocks.time import MINUTES, to_minutes
 from core.storage import paths
 
@@ -71,13 +73,13 @@ def load_clock_folder(folder: str | Path, max_bytes: int = MAX_BYTES) -> tuple[n
     return load_clock_files(folder / "images.npy", folder / "labels.npy", max_bytes)
 
 
-def prepare_upload(data: bytes, name: str, size: int) -> np.ndarray:
-    """An uploaded .npy (one uint8 image) or PNG/JPEG as a grayscale uint8 [size, size] clock for the model."""
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadError(f"{name} is {len(data) / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB")
-    if not data:
-        raise UploadError(f"{name} is empty")
-    image = _npy_image(data, name) if name.lower().endswith(".npy") else _picture(data, name)
+def prepare_upload(data: bytes, name: str, size: int, zoom: float = 1.0,
+                   shift: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+    """An uploaded clock as a grayscale uint8 [size, size] model input: a .npy image's centre square, or a PNG/JPEG
+    photo cut around its dial (core.clocks.photo; the centre square when no dial is found), with `zoom` and `shift`."""
+    image = read_upload(data, name)
+    if is_picture(name):
+        return crop_photo(image, size, find_dial(image), zoom, shift)[0]
     if image.shape[0] != image.shape[1]:
         side = min(image.shape)
         top, left = (image.shape[0] - side) // 2, (image.shape[1] - side) // 2
@@ -85,6 +87,20 @@ def prepare_upload(data: bytes, name: str, size: int) -> np.ndarray:
     if image.shape != (size, size):
         image = resize_images(image[None], size)[0]
     return np.ascontiguousarray(image, np.uint8)
+
+
+def read_upload(data: bytes, name: str) -> np.ndarray:
+    """An uploaded file's checked pixels, whole: the .npy image, or the PNG/JPEG picture in grayscale, upright."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadError(f"{name} is {len(data) / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB")
+    if not data:
+        raise UploadError(f"{name} is empty")
+    return _picture(data, name) if is_picture(name) else _npy_image(data, name)
+
+
+def is_picture(name: str) -> bool:
+    """Whether an upload is read as a picture (anything but .npy), which is then searched for its dial."""
+    return not name.lower().endswith(".npy")
 
 
 def _npy_image(data: bytes, name: str) -> np.ndarray:
@@ -104,10 +120,7 @@ def _picture(data: bytes, name: str) -> np.ndarray:
     try:
         with Image.open(io.BytesIO(data)) as picture:
             _checked_side(picture.height, picture.width, name)
-            grey = picture.convert("L")
-            side = min(grey.size)  # centre square: clocks are round
-            left, top = (grey.width - side) // 2, (grey.height - side) // 2
-            return np.asarray(grey.crop((left, top, left + side, top + side)), np.uint8)
+            return upright_grey(picture)                  # EXIF orientation first: phones store photos sideways
     except (UnidentifiedImageError, Image.DecompressionBombError):
         raise UploadError(f"{name} is not a PNG or JPEG picture") from None
     except OSError as error:

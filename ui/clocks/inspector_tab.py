@@ -1,5 +1,6 @@
-"""The "Inspector" tab: one clock (set, random or uploaded) through one model: its answer drawn as hands,
-the most likely times, the raw outputs, and where it looks (occlusion saliency)."""
+"""The "Inspector" tab: one clock (set, random or uploaded) through one model: its answer drawn as hands, how sure
+it is, the most likely times, the raw outputs, and where it looks (occlusion saliency). An uploaded photo is cut
+around its dial (core.clocks.photo), shown beside the model's input, and the cut can be adjusted live."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ import pandas as pd
 import streamlit as st
 
 from core import figures
+from core.clocks import photo
 from core.clocks.dataset import random_time, render_one
 from core.clocks.render import DIFFICULTIES
 from core.clocks.time import common_sense_error, format_time
-from core.clocks.userfiles import MAX_UPLOAD_BYTES, UploadError, prepare_upload
+from core.clocks.userfiles import MAX_UPLOAD_BYTES, UploadError, is_picture, prepare_upload, read_upload
 from core.evaluation import readout as inspect
 from core.evaluation.metrics import predict_outputs
 from core.models.saved import model_encoding, model_image_size
@@ -24,6 +26,7 @@ from ui.clocks.results_tab import run_ui
 
 SOURCES = ("Set the time", "Random clock", "Upload an image")
 SALIENCY_STATE = "insp_saliency"
+CROP_KEYS = {"insp_zoom": 1.0, "insp_shift_x": 0.0, "insp_shift_y": 0.0}   # the crop's sliders and their defaults
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -33,9 +36,16 @@ def rendered_clock(minutes: int, size: int, difficulty: str, seed: int) -> np.nd
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def model_outputs(run_path: str, modified: float, image: np.ndarray) -> dict:
-    """The model's outputs for one clock (cached per model file and image, so reruns skip Keras)."""
-    return predict_outputs(results.load_model(run_path, modified), image[None])
+def model_outputs(run_path: str, modified: float, images: np.ndarray) -> dict:
+    """The model's outputs for a clock and its turned copies, one batch (cached per model file and images)."""
+    return predict_outputs(results.load_model(run_path, modified), images)
+
+
+@st.cache_data(max_entries=8, show_spinner="Looking for the clock's dial...")
+def read_photo(data: bytes, name: str) -> tuple[np.ndarray, photo.Dial | None]:
+    """An upload's checked pixels and, for a picture, the dial found in it (cached: the sliders only re-cut)."""
+    pixels = read_upload(data, name)
+    return pixels, photo.find_dial(pixels) if is_picture(name) else None
 
 
 def model_file_time(run: RunInfo) -> float | None:
@@ -84,19 +94,55 @@ def rendered_ui(run: RunInfo, size: int, random: bool) -> tuple[np.ndarray, int]
     return rendered_clock(minutes, size, difficulty, int(seed)), minutes
 
 
+def _reset_crop() -> None:
+    """Put the crop's sliders back on the square the dial finder chose."""
+    for key, value in CROP_KEYS.items():
+        st.session_state[key] = value
+
+
+def crop_controls() -> tuple[float, tuple[float, float]]:
+    """Zoom and offset sliders on top of the found crop; returns (zoom, (right, down))."""
+    for key, value in CROP_KEYS.items():             # defaults through Session State, so Reset can set them
+        st.session_state.setdefault(key, value)
+    columns = st.columns([3, 3, 3, 2], vertical_alignment="bottom")
+    low, high = photo.ZOOM_RANGE
+    zoom = columns[0].slider("Zoom", low, high, step=0.05, key="insp_zoom", format="%.2fx",
+                             help="Above 1 the square closes in on the dial; below 1 it takes in more around it.")
+    reach = photo.SHIFT_RANGE
+    right = columns[1].slider("Move left / right", -reach, reach, step=0.02, key="insp_shift_x",
+                              help="In parts of the square's side; positive moves it right.")
+    down = columns[2].slider("Move up / down", -reach, reach, step=0.02, key="insp_shift_y",
+                             help="In parts of the square's side; positive moves it down.")
+    columns[3].button("Reset", icon=":material/restart_alt:", on_click=_reset_crop, key="insp_crop_reset",
+                      help="Back to the square the dial finder chose.")
+    return float(zoom), (float(right), float(down))
+
+
 def uploaded_ui(size: int) -> np.ndarray | None:
-    """An uploaded clock as the model's input, or None (with a clear message when the file is unusable)."""
+    """An uploaded clock as the model's input, or None (with a clear message when the file is unusable); a photo is
+    cut around its dial, shown beside that cut, with sliders to adjust it."""
     upload = st.file_uploader(
-        "A clock image: .npy of one uint8 [H, W] image (like one image of the assignment's images.npy), or PNG/JPEG",
+        "A clock image: a photo (PNG/JPEG; the dial is found and cut out), or .npy of one uint8 [H, W] image "
+        "(like one image of the assignment's images.npy)",
         type=["npy", "png", "jpg", "jpeg"], key="insp_upload", max_upload_size=MAX_UPLOAD_BYTES // 2**20)
     if upload is None:
         return None
     try:
-        image = prepare_upload(upload.getvalue(), upload.name, size)
+        pixels, dial = read_photo(upload.getvalue(), upload.name)
     except UploadError as error:
         st.error(str(error))
         return None
-    st.caption(f"Converted to grayscale {size}x{size} px (centre square) for this model.")
+    if not is_picture(upload.name):
+        st.caption(f"Converted to grayscale {size}x{size} px (centre square) for this model.")
+        return prepare_upload(upload.getvalue(), upload.name, size)
+    zoom, shift = crop_controls()
+    image, box = photo.crop_photo(pixels, size, dial, zoom, shift)
+    left, right = st.columns([3, 2])
+    left.image(photo.preview(pixels, box), width="stretch",
+               caption="Your photo (upright, grayscale): the square the model reads in orange, the dial found in blue")
+    right.image(image, width="stretch", caption=f"What the model reads: {size}x{size} px")
+    st.caption(f"{box.note()} The square is cut so the dial fills about {photo.FILL:.0%} of it, as in the clocks "
+               "the models learnt from (0.7-1.07 of the frame); move or zoom it if the dial is cut off or too small.")
     return image
 
 
@@ -121,6 +167,25 @@ def draw_answer(reading: inspect.Readout, true_minutes: int | None) -> None:
         st.dataframe(pd.DataFrame(reading.top, columns=["time", "probability"]), hide_index=True, width="stretch",
                      column_config={"probability": st.column_config.ProgressColumn(format="percent", min_value=0,
                                                                                    max_value=1)})
+
+
+def draw_confidence(reading: inspect.Readout, turned: bool) -> None:
+    """How sure the model is, in words, with what that is measured by."""
+    level = reading.level
+    st.metric("How sure", level.capitalize() if level else "No measure", border=True,
+              help="Sure / unsure / guessing: the least sure of the model's own outputs and the rotation check.")
+    notes = [reading.confidence.explanation] if reading.confidence else []
+    if reading.rotation is not None:
+        notes.append(reading.rotation.explanation)
+    elif not turned:
+        notes.append("This model learnt upright clocks only, so reading the clock turned would not be a fair check.")
+    st.caption(" ".join(notes))
+    rows = list(reading.confidence.measures) if reading.confidence else []
+    if reading.rotation is not None:
+        rows.append(("readings of the clock turned 4 ways", f"within {reading.rotation.spread:.0f} min"))
+    if rows:
+        st.dataframe(pd.DataFrame(rows, columns=["measure", "value"]), hide_index=True, width="stretch",
+                     key="insp_confidence")
 
 
 def draw_outputs(reading: inspect.Readout) -> None:
@@ -155,7 +220,7 @@ def draw_saliency(model, encoding, image: np.ndarray, image_key: str, large: boo
 
 
 def draw_inspector(runs: list[RunInfo], large: bool) -> None:
-    """The whole tab: model picker, clock source, prediction as hands, top times, saliency."""
+    """The whole tab: model picker, clock source, prediction as hands, how sure, top times, saliency."""
     if not runs:
         st.info("No clock models to inspect yet: train one in the sidebar, or install the pretrained models "
                 "with `python -m core pretrain`.")
@@ -170,12 +235,15 @@ def draw_inspector(runs: list[RunInfo], large: bool) -> None:
     image, true_minutes = clock_ui(run, size)
     if image is None:
         return
-    reading = inspect.readout(encoding, model_outputs(str(run.path), modified, image))
+    turned = inspect.learnt_turned_clocks(run.config)
+    batch = inspect.turned_copies(image) if turned else image[None]
+    reading = inspect.readout(encoding, model_outputs(str(run.path), modified, batch), turned=turned)
     left, right = st.columns([3, 2])
     left.plotly_chart(figures.clock_prediction_overlay(image, reading.minutes, true_minutes, large_text=large),
                       width="stretch", key="insp_overlay")
     with right:
         draw_answer(reading, true_minutes)
+        draw_confidence(reading, turned)
     draw_outputs(reading)
     image_key = f"{run.run_id}:{hashlib.sha1(image.tobytes()).hexdigest()}"
     draw_saliency(model, encoding, image, image_key, large)
