@@ -15,7 +15,8 @@ import numpy as np
 from core.models.encodings import get_encoding
 
 PRETRAINED_CLOCKS = ("clock_regression", "clock_24", "clock_72", "clock_180", "clock_720", "clock_multihead",
-                     "clock_sincos")
+                     "clock_sincos", "clock_plain_sincos")
+NETWORKS = {"compact": "polar CNN", "plain": "plain CNN"}  # clock_cnn presets as the tables name them
 COURSE_BAR_MIN = 10.0      # the assignment asks for a mean common-sense error under 10 minutes
 PUBLISHED_BEST_MIN = 8.5   # about the best mean error published on the real clock photos
 PEERS_BEST_MIN = 1.7       # one report's claim on its own split: not a result on the real photos
@@ -56,6 +57,7 @@ def comparison_row(info: Any) -> dict[str, Any]:
         "source": "pretrained" if info.is_pretrained else "yours",
         "state": status.get("state", "?"),
         "encoding": title,
+        "network": NETWORKS.get(config.get("model", {}).get("preset", ""), "custom CNN"),
         "data": f"{data.get('clock_difficulty', '?')} {data.get('clock_size', '?')} px"
                 if data.get("source") != "path" else "your files",
         "mean error (min)": _rounded(metrics.get("common_sense_error_mean_min")),
