@@ -359,20 +359,6 @@ def _texture_weights(n: int) -> np.ndarray:
     return (weights / weights.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
-@functools.lru_cache(maxsize=8)
-def _coarse_grid(size: int) -> _Coarse:
-    return _Coarse(size)
-
-
-@functools.lru_cache(maxsize=8)
-def _texture_weights(n: int) -> np.ndarray:
-    """[n, grid] cosine-interpolation weights from the texture grid to n samples."""
-    position = np.linspace(0, _BG_GRID - 1, n)
-    weights = np.maximum(0.0, 1.0 - np.abs(position[:, None] - np.arange(_BG_GRID)[None, :]))
-    weights = 0.5 - 0.5 * np.cos(np.pi * weights)
-    return (weights / weights.sum(axis=1, keepdims=True)).astype(np.float32)
-
-
 def _col(values: np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=np.float32)[:, None, None]
 
