@@ -82,7 +82,7 @@ def _recipes() -> dict[str, Recipe]:
     # 'mixed' set: half that clock, half every other dial design but Roman numerals (held out to test on). The
     # other encodings start from the sin/cos model (transfer learning) and train every layer for a few epochs.
     clock_warm_up = _clock_run("clock_sincos_assignment", "sincos", 4, difficulty="assignment")
-    recipes.append(Recipe("clock_sincos", _clock_run("clock_sincos", "sincos", 8, learning_rate=1e-3),
+    recipes.append(Recipe("clock_sincos", _clock_run("clock_sincos", "sincos", 14, learning_rate=1e-3),
                           "periodic sin/cos on the hour and minute circles", warm_up=clock_warm_up))
     transfer = {"init_from": "pretrained/clock_sincos", "learning_rate": 1e-3}
     clocks = [  # (name, encoding, epochs, options, what it shows)
