@@ -6,6 +6,7 @@ from core.data.datasets import TITLES
 from core.figures import image_grid
 from ui.lab.compare_view import draw_compare
 from ui.lab.data_view import dataset_samples
+from ui.lab.inside_view import draw_inside
 from ui.lab.knobs import config_ui, last_knobs
 from ui.lab.results_view import draw_results
 from ui.navigation import run_inside_app_navigation
@@ -43,5 +44,6 @@ run = train_panel(PAGE, lambda: config_ui(dataset),
                   note=f"Trains on {TITLES[dataset]} (pick the dataset above). Runs queue in the background.")
 knobs = last_knobs(dataset)
 draw_results(dataset, knobs.model.kind, run)
+draw_inside(dataset, knobs.model.kind, run)
 st.divider()
 draw_compare(knobs, PAGE)

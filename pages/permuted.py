@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.data.datasets import TITLES
+from ui.lab.inside_view import draw_inside_permuted
 from ui.lab.permuted_views import draw_accuracy_chart, draw_my_run, draw_retrain, draw_shuffle, retrain_config_ui
 from ui.navigation import run_inside_app_navigation
 from ui.train_panel import train_panel
@@ -31,6 +32,7 @@ draw_shuffle(dataset, seed)
 
 st.subheader("MLP vs CNN on original and permuted pixels", anchor=False)
 draw_accuracy_chart()
+draw_inside_permuted(dataset, seed)
 
 st.subheader("Retrain on permuted pixels", anchor=False)
 run = train_panel(PAGE, lambda: retrain_config_ui(dataset, seed),

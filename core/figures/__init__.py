@@ -8,6 +8,15 @@ from core.figures.clocks import clock_circle, clock_prediction_overlay, error_hi
 from core.figures.confusion import clock_class_labels, clock_confusion_heatmap, confusion_heatmap
 from core.figures.encodings import encoding_output_chart
 from core.figures.images import image_grid, permutation_picture, saliency_overlay, tile_mosaic
+from core.figures.layers import (
+    enlarged_map,
+    feature_maps,
+    layer_strip,
+    pixel_image,
+    polar_pair,
+    prediction_bars,
+    weight_tiles,
+)
 from core.figures.theme import OKABE_ITO, apply_theme
 from core.figures.training import available_metrics, comparison_bar, permutation_accuracy_chart, training_curves
 
@@ -16,4 +25,5 @@ __all__ = [
     "clock_prediction_overlay", "comparison_bar", "confusion_heatmap", "encoding_output_chart", "error_histogram",
     "image_grid", "permutation_accuracy_chart", "permutation_picture", "regression_wraparound_chart",
     "saliency_overlay", "tile_mosaic", "training_curves",
+    "enlarged_map", "feature_maps", "layer_strip", "pixel_image", "polar_pair", "prediction_bars", "weight_tiles",
 ]

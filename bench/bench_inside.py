@@ -1,0 +1,173 @@
+"""Inside the network: from a stroke's mouse-up to the new prediction and layer strip on screen, in Chromium.
+
+Run: `.venv/bin/python bench/bench_inside.py [--strokes 6] [--write]`. It starts the app headless, opens the
+MLPs-and-CNNs page with the "Inside the network" section open, and for the pretrained MLP and CNN draws
+`--strokes` strokes with Playwright's mouse. Each time is measured in the page: from just before mouse-up to the
+end of the script run it triggers (the section is a fragment, so only it reruns) plus two animation frames, i.e.
+the canvas' debounce (~200 ms), the PNG round trip, preprocessing, the probe model, the figures and their
+drawing. It also times the Python part alone (preprocess + every layer + strip figure to JSON) without a browser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from bench.results_file import record_section  # noqa: E402
+from tests.browser_support import (  # noqa: E402
+    APP_PAGES,
+    VIEWPORT,
+    launch_browser,
+    missing_browser_reason,
+    open_page,
+    start_app,
+    stop_app,
+    wait_until_idle,
+)
+
+HEADING = "## Inside the network: stroke to prediction and layer strip"
+PAGES = {page.name: page for page in APP_PAGES}
+CANVAS = ".st-key-inside_canvas canvas.upper-canvas"
+MODELS = {"mlp": "pretrained MLP", "cnn": "pretrained CNN"}
+# strokes as (x, y) fractions of the canvas; they pile up into a different scribble each time
+STROKES = [[(0.6, 0.15), (0.6, 0.85)], [(0.2, 0.15), (0.6, 0.15)], [(0.3, 0.5), (0.8, 0.5)],
+           [(0.3, 0.85), (0.8, 0.85)], [(0.3, 0.2), (0.3, 0.8)], [(0.8, 0.2), (0.8, 0.8)]]
+WATCH_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  window.__states = [];
+  if (window.__watcher) window.__watcher.disconnect();
+  window.__watcher = new MutationObserver(() => window.__states.push([performance.now(), app.dataset.testScriptState]));
+  window.__watcher.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  return performance.now();
+}"""
+DONE_JS = """(start) => {
+  const states = window.__states || [];
+  const ran = states.findIndex(([time, state]) => time >= start && state === 'running');
+  if (ran < 0) return null;
+  const done = states.slice(ran).find(([, state]) => state === 'notRunning');
+  if (!done || document.querySelector('[data-testid="stStatusWidget"]')) return null;
+  return new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now()))));
+}"""
+
+
+def python_only(rounds: int) -> dict[str, float]:
+    """Median seconds of preprocess + every layer + the strip figure as JSON, per model, without Streamlit."""
+    from core.data.datasets import CLASS_NAMES
+    from core.data.drawing import mnist_input
+    from core.evaluation.activations import build_probe, layer_outputs, strip_layers
+    from core.figures import layer_strip
+    from core.models.saved import load_model_file
+
+    drawing = np.zeros((280, 280, 4), np.uint8)
+    drawing[..., 3] = 255
+    drawing[40:240, 150:170, :3] = 255
+    drawing[40:60, 60:170, :3] = 255
+    medians = {}
+    for kind in MODELS:
+        probe = build_probe(load_model_file(Path("pretrained") / f"mnist_{kind}"))
+        times = []
+        for _ in range(rounds + 1):
+            start = time.perf_counter()
+            image = mnist_input(drawing)
+            layers = strip_layers(layer_outputs(probe, image))
+            layer_strip(image, layers, CLASS_NAMES["mnist"]).to_json()
+            times.append(time.perf_counter() - start)
+        medians[kind] = statistics.median(times[1:])  # the first call builds the graph
+    return medians
+
+
+def draw(page, points: list[tuple[float, float]]) -> float:
+    """Draw one stroke; returns the page's clock just before mouse-up."""
+    box = page.locator(CANVAS).first.bounding_box()
+    spots = [(box["x"] + box["width"] * x, box["y"] + box["height"] * y) for x, y in points]
+    page.mouse.move(*spots[0])
+    page.mouse.down()
+    for spot in spots[1:]:
+        page.mouse.move(*spot, steps=8)
+    start = float(page.evaluate(WATCH_JS))
+    page.mouse.up()
+    return start
+
+
+def in_chromium(strokes: int) -> dict[str, list[float]]:
+    """Seconds from mouse-up to the redrawn section, per stroke, for each model."""
+    from playwright.sync_api import sync_playwright
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-inside-"))
+    server = start_app(folder / "runs", folder / "streamlit.log", env={"CLOCKWORK_CACHE": str(folder / "cache")})
+    results: dict[str, list[float]] = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = launch_browser(playwright)
+            warm = browser.new_page(viewport=VIEWPORT)
+            open_page(warm, server, PAGES["home"], timeout_s=120)
+            warm.close()
+            for kind, label in MODELS.items():
+                page = browser.new_page(viewport=VIEWPORT)
+                open_page(page, server, PAGES["mlp_cnn"], query="inside=true", timeout_s=120)
+                page.locator(".st-key-inside_model button").filter(has_text=label).click()
+                wait_until_idle(page, 120)
+                page.locator(CANVAS).first.scroll_into_view_if_needed()
+                draw(page, STROKES[0])  # untimed: the first stroke loads the model and builds its probe
+                wait_until_idle(page, 120)
+                times = []
+                for index in range(strokes):
+                    start = draw(page, STROKES[(index + 1) % len(STROKES)])
+                    end = page.wait_for_function(DONE_JS, arg=start, timeout=60_000).json_value()
+                    times.append((float(end) - start) / 1000)
+                    wait_until_idle(page, 60)
+                results[kind] = times
+                page.close()
+            browser.close()
+    finally:
+        stop_app(server)
+    return results
+
+
+def report(python: dict[str, float], browser: dict[str, list[float]], strokes: int, note: str) -> str:
+    """The Markdown body of the RESULTS.md section."""
+    lines = ["| model | stroke to redrawn section in Chromium: median (min-max) | Python alone: preprocess + "
+             "layers + strip figure |", "| --- | --- | --- |"]
+    for kind in MODELS:
+        times = browser[kind]
+        lines.append(f"| `mnist_{kind}` | {statistics.median(times):.2f} s ({min(times):.2f}-{max(times):.2f}) | "
+                     f"{1000 * python[kind]:.0f} ms |")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    lines += ["", f"{strokes} strokes per model after one untimed stroke (model load); mouse-up to the end of the "
+              "fragment's rerun plus two animation frames, which includes the canvas' ~200 ms debounce. "
+              f"{cores} CPU cores, {platform.machine()}, load average {load}"
+              + (f", {note}" if note else "") + f"; `.venv/bin/python bench/bench_inside.py --strokes {strokes} --write`"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--strokes", type=int, default=6)
+    parser.add_argument("--note", default="", help="what else the machine was doing, for the record")
+    parser.add_argument("--write", action="store_true", help="record the result in bench/RESULTS.md")
+    args = parser.parse_args(argv)
+    reason = missing_browser_reason()
+    if reason:
+        raise SystemExit(f"cannot run in Chromium: {reason}")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    python = python_only(5)
+    browser = in_chromium(args.strokes)
+    body = report(python, browser, args.strokes, args.note)
+    print(body)
+    if args.write:
+        record_section(HEADING, body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,397 @@
+"""Inside the network: an input of your own (drawn, or a test image) through a pretrained model, layer by layer.
+
+`draw_inside` is the MLPs-and-CNNs page's section, `draw_inside_permuted` the Permuted-pixels page's. Both
+open lazily (an expander bound to the URL, ?inside=true / ?pinside=true), so the pages do not load TensorFlow
+until someone looks inside. The input, the prediction and the layer strip are one fragment, so a stroke on the
+canvas reruns only them (not the page, not the first-layer weights). The canvas is a thin widget
+(`canvas_image`); everything it returns goes through core (core.data.drawing, core.evaluation.activations).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from core.data.datasets import CLASS_NAMES, TITLES, load_dataset
+from core.data.drawing import EmptyDrawingError, is_blank, mnist_input
+from core.data.permutation import permute_images, pixel_permutation
+from core.evaluation import activations
+from core.evaluation.activations import LayerOutput, Probe
+from core.figures import enlarged_map, layer_strip, pixel_image, prediction_bars, weight_tiles
+from core.figures.layers import CHANNELS
+from core.lab.permuted import DATASET_SHORT
+from core.runs.store import RunInfo
+from ui.run_cache import load_model, pretrained_run
+from ui.state import large_text
+
+SOURCES = ("Draw", "A test image")
+CANVAS_PX = 280
+STROKE_PX = 20
+UNITS_SHOWN = 32
+MODEL_KINDS = {"mlp": "MLP", "cnn": "CNN"}
+
+
+# ---- models and their probes (cached per model file version) -------------------------------------------------
+
+def model_file_time(info: RunInfo | None) -> float | None:
+    """When the run's model.keras was written, or None when there is none."""
+    file = Path(info.path) / "model.keras" if info is not None else None
+    return file.stat().st_mtime if file is not None and file.is_file() else None
+
+
+@st.cache_resource(max_entries=8, show_spinner="Preparing to look inside the model...")
+def model_probe(run_path: str, modified: float) -> Probe:
+    """The probe model of a run's model (every layer's output in one call), shared read-only across sessions."""
+    return activations.build_probe(load_model(run_path, modified))
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def probed(run_path: str, modified: float, image: np.ndarray) -> list[LayerOutput]:
+    """Every layer's output for one image (cached, so redrawing the same picture skips Keras)."""
+    return activations.layer_outputs(model_probe(run_path, modified), image)
+
+
+def loaded(info: RunInfo | None, name: str):
+    """(model, probe, modified) of a run, or None after one sentence saying why it cannot be looked inside."""
+    modified = model_file_time(info)
+    if modified is None:
+        st.info(f"The model `{name}` is not installed here, so there is nothing to look inside; rebuild it with "
+                f"`python -m core pretrain --only {name}`.", icon=":material/info:")
+        return None
+    try:
+        return load_model(str(info.path), modified), model_probe(str(info.path), modified), modified
+    except ValueError as error:
+        st.warning(f"`{name}` cannot be loaded right now ({str(error).rstrip('.')}); it may be being retrained, "
+                   "try again in a minute.", icon=":material/warning:")
+        return None
+
+
+# ---- the input: drawn or picked --------------------------------------------------------------------------------
+
+def canvas_image(key: str) -> np.ndarray | None:
+    """The drawing canvas (white ink on black): its RGBA pixels, or None before the first stroke."""
+    from streamlit_drawable_canvas import st_canvas  # a v2 component: it imports only inside a running page
+
+    result = st_canvas(stroke_width=STROKE_PX, stroke_color="#FFFFFF", background_color="#000000",
+                       height=CANVAS_PX, width=CANVAS_PX, drawing_mode="freedraw", return_image_data=True, key=key)
+    return result.image_data
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def test_set(dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    """The dataset's test images and labels (a private copy)."""
+    data = load_dataset(dataset)
+    return np.array(data.x_test), np.array(data.y_test)
+
+
+def _another(key: str, count: int) -> None:
+    st.session_state[key] = int(np.random.default_rng().integers(count))
+
+
+def test_image_ui(dataset: str, prefix: str) -> tuple[np.ndarray, str]:
+    """Pick a test image by number (or at random); returns it and a caption naming its true class."""
+    images, labels = test_set(dataset)
+    key = f"{prefix}_test_index"
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    index = int(left.number_input(f"Test image (0-{len(images) - 1:,})", 0, len(images) - 1, 0, key=key))
+    right.button("Another", icon=":material/casino:", key=f"{prefix}_another", on_click=_another,
+                 args=(key, len(images)))
+    name = CLASS_NAMES[dataset][int(labels[index])]
+    st.caption(f"Test image #{index}: a **{name}**.")
+    return images[index], f"test image #{index} (true class: {name})"
+
+
+def input_ui(dataset: str, prefix: str) -> tuple[np.ndarray | None, str]:
+    """Draw or pick the input; returns the 28x28 uint8 image (None, with a sentence, when there is none) and its name."""
+    source = st.segmented_control("Input", SOURCES, default=SOURCES[0], required=True, key=f"{prefix}_source")
+    if source != SOURCES[0]:
+        return test_image_ui(dataset, prefix)
+    thing = "digit" if dataset == "mnist" else "garment outline (a T-shirt, a trouser, a bag...)"
+    drawing = canvas_image(f"{prefix}_canvas")
+    st.caption(f"Draw a {thing} in white; the bin button clears the canvas.")
+    if is_blank(drawing):
+        st.info(f"The canvas is empty: draw a {thing} to see what the network makes of it.",
+                icon=":material/draw:")
+        return None, ""
+    try:
+        return mnist_input(drawing), "your drawing"
+    except EmptyDrawingError as error:
+        st.info(str(error), icon=":material/draw:")
+        return None, ""
+
+
+# ---- what the model sees and says ------------------------------------------------------------------------------
+
+def answer_sentence(probabilities: np.ndarray, class_names: list[str]) -> str:
+    """'The network says **7** (93%).', with the runner-up when it is close."""
+    order = np.argsort(-probabilities)
+    first, second = int(order[0]), int(order[1])
+    text = f"The network says **{class_names[first]}** ({100 * probabilities[first]:.0f}%)"
+    if probabilities[second] >= 0.1:
+        text += f", then {class_names[second]} ({100 * probabilities[second]:.0f}%)"
+    return text + "."
+
+
+def draw_seen_and_said(seen: np.ndarray, outputs: list[LayerOutput], class_names: list[str], seen_title: str,
+                       key: str, original: np.ndarray | None = None) -> None:
+    """The 28x28 the model actually sees (after the 28x28 before permuting, if given) beside its prediction bars."""
+    probabilities = next((layer.values for layer in outputs if layer.kind == "output"), None)
+    *images, right = st.columns(3 if original is not None else 2)
+    if original is not None:
+        images[0].plotly_chart(pixel_image(original, title="Your image (28x28)", name="original",
+                                           large_text=large_text(), height=300), width="stretch", key=f"{key}_orig")
+    images[-1].plotly_chart(pixel_image(seen, title=seen_title, large_text=large_text(), height=300),
+                            width="stretch", key=f"{key}_seen")
+    if probabilities is None or len(probabilities) != len(class_names):
+        right.caption("This model's output is not one probability per class, so there are no bars to show.")
+        return
+    right.plotly_chart(prediction_bars(probabilities, class_names, title="Prediction", large_text=large_text(),
+                                       height=300), width="stretch", key=f"{key}_bars")
+    right.markdown(answer_sentence(np.asarray(probabilities), class_names))
+
+
+# ---- every layer -----------------------------------------------------------------------------------------------
+
+def channel_pages(layers: list[LayerOutput]) -> list[int]:
+    """First channels of the pages of CHANNELS maps the strip can show (0, 16, 32, ...)."""
+    most = max((layer.values.shape[-1] for layer in layers if layer.is_map), default=0)
+    return list(range(0, max(most, 1), CHANNELS))
+
+
+def _clicked_map(event, layers: list[LayerOutput]) -> tuple[str, int] | None:
+    """(layer name, channel from 0) of a clicked feature-map tile in the strip, or None."""
+    selection = getattr(event, "selection", None) or {}
+    points = selection.get("points", []) if hasattr(selection, "get") else []
+    for point in points:
+        number = point.get("curve_number")
+        if number is None or not 1 <= int(number) <= len(layers) or not layers[int(number) - 1].is_map:
+            continue
+        channel = point.get("customdata")
+        channel = int(channel) - 1 if isinstance(channel, (int, float)) and channel >= 1 else 0
+        return layers[int(number) - 1].name, channel
+    return None
+
+
+def draw_layers(image: np.ndarray, outputs: list[LayerOutput], class_names: list[str], key: str) -> None:
+    """The layer strip (input, each layer, softmax), a page of channels at a time; a clicked or chosen map enlarged."""
+    layers = activations.strip_layers(outputs)
+    maps = [layer for layer in layers if layer.is_map]
+    pages = channel_pages(layers)
+    first = 0
+    if len(pages) > 1:
+        first = st.select_slider("Feature maps shown", pages, key=f"{key}_channels",
+                                 format_func=lambda start: f"{start + 1}-{start + CHANNELS}",
+                                 help="Each convolution has more channels than fit: page through them.")
+    st.markdown("**Every layer for this input.** Brighter = stronger."
+                + (" Click a feature map to see it large." if maps else ""))
+    event = st.plotly_chart(layer_strip(image, layers, class_names, first_channel=first, large_text=large_text()),
+                            width="stretch", key=f"{key}_strip", on_select="rerun", selection_mode="points")
+    if not maps:
+        st.caption("An MLP has no feature maps: each hidden layer is a row of numbers, drawn here as a block of "
+                   "cells (one per unit, brighter = stronger).")
+        return
+    draw_closer(maps, _clicked_map(event, layers), key)
+
+
+def draw_closer(maps: list[LayerOutput], clicked: tuple[str, int] | None, key: str) -> None:
+    """One feature map large: the clicked tile, or the layer and channel chosen below."""
+    layer_key, channel_key, seen_key = f"{key}_layer", f"{key}_channel", f"{key}_clicked"
+    names = [layer.name for layer in maps]
+    if clicked is not None and clicked != st.session_state.get(seen_key):
+        st.session_state[seen_key] = clicked        # apply a click once, so the pickers stay free afterwards
+        st.session_state[layer_key], st.session_state[channel_key] = clicked[0], clicked[1] + 1
+    if st.session_state.get(layer_key) not in names:
+        st.session_state.pop(layer_key, None)
+    left, right = st.columns([3, 1])
+    name = left.selectbox("Look closer at layer (or click a map above)", names, key=layer_key)
+    layer = maps[names.index(name)]
+    channels = layer.values.shape[-1]
+    if int(st.session_state.get(channel_key, 1)) > channels:
+        st.session_state[channel_key] = channels
+    channel = int(right.number_input("Channel", 1, channels, 1, key=channel_key))
+    st.plotly_chart(enlarged_map(layer.values[..., channel - 1], title=f"{name}, channel {channel}",
+                                 large_text=large_text()), width="stretch", key=f"{key}_closer")
+
+
+# ---- first-layer weights ---------------------------------------------------------------------------------------
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def quiet_pixels(dataset: str) -> np.ndarray:
+    """The pixels inked in under 1% of the dataset's training images (their weights keep their random start)."""
+    return activations.rarely_inked(load_dataset(dataset).x_train)
+
+
+def quiet_ui(dataset: str, key: str) -> np.ndarray | None:
+    """A toggle to blank the pixels almost never inked; returns their mask when on."""
+    mask = quiet_pixels(dataset)
+    if not mask.any():
+        return None
+    hide = st.toggle(f"Blank the {int(mask.sum())} pixels inked in under 1% of training images", value=True,
+                     key=f"{key}_quiet", help="Nothing ever lights those pixels, so their weights never learn: they "
+                                              "keep the random values training started from, noise that hides the "
+                                              "strokes the units learned.")
+    return mask if hide else None
+
+
+def draw_first_layer(model, name: str, dataset: str, key: str) -> None:
+    """What the first layer looks for: the first convolution's filters, or the MLP's strongest units as 28x28 tiles."""
+    filters = activations.conv_filters(model)
+    if filters is not None:
+        kernels, layer_name = filters
+        st.plotly_chart(weight_tiles(kernels, title=f"{name}: the {len(kernels)} filters of {layer_name}",
+                                     what="filter", name="filters", columns=16, large_text=large_text()),
+                        width="stretch", key=f"{key}_filters")
+        st.caption("Each small square is one filter of the first convolution (red: it wants light pixels there, "
+                   "blue: dark). Sliding over the image, it answers 'is my pattern here?' at every place.")
+        return
+    tiles = activations.dense_weight_tiles(model, UNITS_SHOWN)
+    if tiles is None:
+        st.caption("This model's first layer does not read the pixels directly, so its weights are not pictures.")
+        return
+    mask = quiet_ui(dataset, key)
+    shown = tiles[0] if mask is None else activations.blanked(tiles[0], mask)
+    st.plotly_chart(weight_tiles(shown, tiles[1], title=f"{name}: what {len(tiles[1])} hidden units look for",
+                                 what="unit", columns=8, large_text=large_text()), width="stretch",
+                    key=f"{key}_units")
+    st.caption(f"Each tile is one first-layer unit's 784 weights laid out as the image (the {len(tiles[1])} units "
+               "with the largest weights). Red pixels push the unit up, blue pull it down.")
+
+
+# ---- the MLPs-and-CNNs page ------------------------------------------------------------------------------------
+
+def model_choices(dataset: str, run: RunInfo | None) -> dict[str, tuple[RunInfo | None, str]]:
+    """Label -> (run, name) of the models one can look inside: the pretrained MLP and CNN, and your finished run."""
+    short = DATASET_SHORT[dataset]
+    choices = {f"pretrained {label}": (pretrained_run(f"{short}_{kind}"), f"{short}_{kind}")
+               for kind, label in MODEL_KINDS.items()}
+    data = (run.config or {}).get("data", {}) if run is not None else {}
+    if (run is not None and model_file_time(run) is not None and data.get("dataset") == dataset
+            and not data.get("permuted")):
+        choices[f"your run: {run.name}"] = (run, run.name)
+    return choices
+
+
+def input_and_layers(dataset: str, run_path: str, modified: float, prefix: str, perm: np.ndarray | None = None,
+                     layers_on_request: bool = False) -> None:
+    """Draw or pick an input, see what the model sees and says, and every layer (a fragment: a stroke reruns this)."""
+    draw_in, draw_out = st.columns([2, 3])
+    with draw_in:
+        image, _ = input_ui(dataset, prefix)
+    if image is None:
+        return
+    class_names = CLASS_NAMES[dataset]
+    seen = image if perm is None else permute_images(image[None], perm)[0]
+    outputs = probed(run_path, modified, seen)
+    with draw_out:
+        if perm is None:
+            draw_seen_and_said(seen, outputs, class_names, "What the model sees (28x28)", prefix)
+        else:
+            draw_seen_and_said(seen, outputs, class_names, "What the model sees", prefix, original=image)
+    if not layers_on_request or st.toggle("Every layer for this input", key=f"{prefix}_layers"):
+        draw_layers(seen, outputs, class_names, prefix)
+
+
+def draw_inside(dataset: str, kind: str, run: RunInfo | None = None) -> None:
+    """'Inside the network' on the MLPs-and-CNNs page: draw or pick an input, see every layer and the first weights."""
+    section = st.expander(f"Inside the network: draw a {'digit' if dataset == 'mnist' else 'garment'}, "
+                          "see every layer", key="inside", bind="query-params", icon=":material/neurology:")
+    if not section.open:
+        return
+    with section:
+        choices = model_choices(dataset, run)
+        default = f"pretrained {MODEL_KINDS.get(kind, 'MLP')}"
+        label = st.segmented_control("Model", list(choices), default=default, required=True,
+                                     key="inside_model") or default
+        info, name = choices.get(label, choices[default])
+        found = loaded(info, name)
+        if found is None:
+            return
+        model, _, modified = found
+        st.fragment(input_and_layers)(dataset, str(info.path), modified, "inside")
+        st.markdown("**What the first layer looks for**")
+        draw_first_layer(model, name, dataset, "inside")
+
+
+# ---- the Permuted-pixels page ----------------------------------------------------------------------------------
+
+def permutation_of(info: RunInfo | None, pixels: int = 784) -> tuple[np.ndarray, int]:
+    """The pixel permutation a permuted run was trained with, and its seed (from its config)."""
+    seed = int(((info.config or {}).get("data", {}) if info is not None else {}).get("permutation_seed", 0) or 0)
+    return pixel_permutation(seed, pixels), seed
+
+
+def draw_permuted_weights(dataset: str, model, perm: np.ndarray) -> None:
+    """The permuted MLP's first-layer weights raw and un-permuted, beside the MLP trained on original pixels."""
+    short = DATASET_SHORT[dataset]
+    raw, restored = activations.dense_weight_tiles(model, 16), activations.dense_weight_tiles(model, 16, perm)
+    if raw is None or restored is None:
+        st.caption("This model's first layer does not read the pixels directly.")
+        return
+    original_name = f"{short}_mlp"
+    found = loaded(pretrained_run(original_name), original_name)
+    original = activations.dense_weight_tiles(found[0], 16) if found is not None else None
+    mask = quiet_ui(dataset, "pinside")
+    panels = [("As trained: noise to our eyes", raw, None if mask is None else permute_images(mask[None], perm)[0]),
+              ("The same units, un-permuted", restored, mask)]
+    if original is not None:
+        panels.append((f"{original_name} (original pixels)", original, mask))
+    for index, (column, (title, (tiles, units), blank)) in enumerate(zip(st.columns(len(panels)), panels)):
+        shown = tiles if blank is None else activations.blanked(tiles, blank)
+        column.plotly_chart(weight_tiles(shown, units, title=title, columns=4, showscale=False, height=380,
+                                         large_text=large_text()), width="stretch", key=f"pinside_weights_{index}")
+    st.caption("Each tile is one hidden unit's 784 weights drawn as an image (the 16 strongest units). Trained on "
+               "permuted pixels they look like noise; put back with the inverse permutation they are the same kind "
+               "of strokes and blobs as the MLP that saw real images: the MLP never used pixel neighbourhoods, so "
+               "the shuffle cost it nothing.")
+
+
+def draw_permuted_filters(dataset: str, model) -> None:
+    """The permuted CNN's first-layer filters beside the original CNN's."""
+    short = DATASET_SHORT[dataset]
+    original_name = f"{short}_cnn"
+    found = loaded(pretrained_run(original_name), original_name)
+    panels = [("trained on permuted pixels", activations.conv_filters(model))]
+    if found is not None:
+        panels.append((f"{original_name}, on original pixels", activations.conv_filters(found[0])))
+    columns = st.columns(len(panels))
+    for index, (column, (title, filters)) in enumerate(zip(columns, panels)):
+        if filters is None:
+            column.caption("No convolution in this model.")
+            continue
+        column.plotly_chart(weight_tiles(filters[0], title=title, what="filter", name="filters", columns=8,
+                                         height=300, large_text=large_text()), width="stretch",
+                            key=f"pinside_filters_{index}")
+    st.caption("A 3x3 filter looks at 9 neighbouring pixels. On original images neighbours belong together "
+               "(edges, strokes), and the filters are smooth edge and spot detectors; after the shuffle the 9 "
+               "pixels come from all over the image, so there is no local pattern to find and the filters stay "
+               "unstructured.")
+
+
+def draw_inside_permuted(dataset: str, page_seed: int) -> None:
+    """'Inside the network' on the Permuted-pixels page: your input permuted, the prediction, the weights un-permuted."""
+    section = st.expander(f"Inside the network: your own {TITLES[dataset]} input, permuted; the weights put back",
+                          key="pinside", bind="query-params", icon=":material/neurology:")
+    if not section.open:
+        return
+    with section:
+        labels = {"mlp": "MLP on permuted pixels", "cnn": "CNN on permuted pixels"}
+        kind = st.segmented_control("Model", list(labels), format_func=labels.get, default="mlp", required=True,
+                                    key="pinside_model") or "mlp"
+        name = f"{DATASET_SHORT[dataset]}_{kind}_permuted"
+        info = pretrained_run(name)
+        found = loaded(info, name)
+        if found is None:
+            return
+        model, _, modified = found
+        perm, seed = permutation_of(info)
+        note = f"`{name}` sees every image shuffled by the permutation it was trained with (seed {seed})"
+        st.caption(note + ("." if seed == page_seed else
+                           f"; the page's seed {page_seed} only changes the pictures above."))
+        st.fragment(input_and_layers)(dataset, str(info.path), modified, "pinside", perm, layers_on_request=True)
+        st.markdown("**Permuted pixels from inside: the first layer**")
+        if kind == "mlp":
+            draw_permuted_weights(dataset, model, perm)
+        else:
+            draw_permuted_filters(dataset, model)
