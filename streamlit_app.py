@@ -14,7 +14,7 @@ init_state()
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="home", default=True),
-    st.Page("pages/mlp_cnn.py", title="MLPs and CNNs", icon=":material/neurology:", url_path="mlp-cnn"),
+    st.Page("pages/mlp-cnn.py", title="MLPs and CNNs", icon=":material/neurology:", url_path="mlp-cnn"),
     st.Page("pages/permuted.py", title="Permuted pixels", icon=":material/shuffle:", url_path="permuted"),
     st.Page("pages/clocks.py", title="Tell the time", icon=":material/schedule:", url_path="clocks"),
     st.Page("pages/runs.py", title="Runs", icon=":material/history:", url_path="runs"),

@@ -18,7 +18,7 @@ from ui.train_panel import train_panel
 run_inside_app_navigation()
 
 PAGE = "clocks"
-TABS = ["Data", "Encodings", "Compare", "Confusion & circle", "Inspector"]
+TABS = ["Data", "Encodings", "Compare", "Confusion & circle", "Inspector", "Inside"]
 
 
 @st.cache_data(max_entries=4, ttl=3, show_spinner=False)
@@ -56,7 +56,7 @@ if current is not None:
 mine_only = st.toggle("Only my runs", value=True, key="clk_mine", bind="query-params",
                       help="Off: also show the finished clock runs of everyone using this lab.")
 shown = clock_runs(mine_only, current.run_id if current else "")  # ?run= keeps a run "mine" after a reload
-data_tab, encodings_tab, compare_tab, results_tab, inspector_tab = st.tabs(
+data_tab, encodings_tab, compare_tab, results_tab, inspector_tab, inside_tab = st.tabs(
     TABS, key="clk_tab", bind="query-params")  # bound tabs run only the open one; ?clk_tab=Compare links to it
 if data_tab.open:
     with data_tab:
@@ -77,3 +77,8 @@ if inspector_tab.open:
         from ui.clocks.inspector_tab import draw_inspector  # loads models: only when this tab is open
 
         draw_inspector(shown, large)
+if inside_tab.open:
+    with inside_tab:
+        from ui.clocks.inside_tab import draw_inside  # loads a model: only when this tab is open
+
+        draw_inside(shown, large)

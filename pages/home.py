@@ -19,7 +19,7 @@ with left:
     st.subheader(":material/neurology: MLPs and CNNs")
     st.write("MNIST and Fashion-MNIST with the reference MLP and CNN. Try initializers, activations, "
              "optimizers, learning rates, regularisation, batch norm and layers; compare runs in a table.")
-    st.page_link("pages/mlp_cnn.py", label="Open MLPs and CNNs", icon=":material/arrow_forward:")
+    st.page_link("pages/mlp-cnn.py", label="Open MLPs and CNNs", icon=":material/arrow_forward:")
 with middle:
     st.subheader(":material/shuffle: Permuted pixels")
     st.write("Shuffle all 784 pixels with one fixed permutation. The MLP barely notices; the CNN loses "

@@ -10,4 +10,7 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
     || echo "chromium could not be installed: the browser test will be skipped"
 fi
 export TF_CPP_MIN_LOG_LEVEL=3
+# Lint and format first (configured in pyproject.toml): a style slip fails fast, before the slow tests.
+.venv/bin/ruff check --quiet .
+.venv/bin/ruff format --check --quiet .
 exec .venv/bin/python -m pytest "$@"

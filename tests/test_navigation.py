@@ -37,12 +37,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(missing_browser_reason() is not None, reason=missing_browser_reason() or "")]
 
 PAGES = {page.name: page for page in APP_PAGES}
-# The labels Streamlit's pages/ auto-discovery gives streamlit_app.py and pages/mlp_cnn.py: never the app's own.
+# The labels Streamlit's pages/ auto-discovery gives streamlit_app.py and pages/mlp-cnn.py: never the app's own.
 LEGACY_LABELS = ("streamlit app", "mlp cnn")
 FRAME_WIDGET = "Large text (projector)"  # drawn by streamlit_app.py (ui.state.sidebar_settings) around every page
 DEEP_LINKS = {
     "clocks": (PAGES["clocks"], ""),
     "permuted-with-settings": (PAGES["permuted"], "epochs=3"),  # a URL-bound knob, as the app writes it
+    "mlp-cnn": (PAGES["mlp_cnn"], ""),  # a URL path that is not the script's file name
 }
 
 

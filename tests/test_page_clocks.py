@@ -78,7 +78,7 @@ def open_page(tab: str = "Data") -> AppTest:
 
 
 TAB_WIDGETS = {"Data": "clk_difficulty", "Encodings": "clk_time", "Compare": "clk_csv",
-               "Confusion & circle": "res_classes", "Inspector": "insp_run"}
+               "Confusion & circle": "res_classes", "Inspector": "insp_run", "Inside": "inside_clk_run"}
 
 
 @pytest.mark.parametrize("tab", list(TAB_WIDGETS))

@@ -86,14 +86,14 @@ def predicted_class(name: str, image: np.ndarray) -> int:
 
 
 def test_the_section_opens_on_request_and_asks_for_a_drawing() -> None:
-    closed = open_page("pages/mlp_cnn.py")
+    closed = open_page("pages/mlp-cnn.py")
     assert "canvas is empty" not in page_text(closed)
-    at = open_page("pages/mlp_cnn.py", inside="true")
+    at = open_page("pages/mlp-cnn.py", inside="true")
     assert "The canvas is empty: draw a digit" in page_text(at)
 
 
 def test_a_test_image_goes_through_the_cnn_layer_by_layer() -> None:
-    at = open_page("pages/mlp_cnn.py", inside="true")
+    at = open_page("pages/mlp-cnn.py", inside="true")
     at.segmented_control(key="inside_model").set_value("pretrained CNN").run()
     pick_test_image(at, "inside", 7)
     image = load_dataset("mnist").x_test[7]
@@ -110,7 +110,7 @@ def test_a_test_image_goes_through_the_cnn_layer_by_layer() -> None:
 
 
 def test_the_mlp_shows_what_its_strongest_hidden_units_look_for() -> None:
-    at = pick_test_image(open_page("pages/mlp_cnn.py", inside="true"), "inside", 0)
+    at = pick_test_image(open_page("pages/mlp-cnn.py", inside="true"), "inside", 0)
     weights = chart_named(at, "weights")[0]
     units = {int(u) for u in array(weights["customdata"]).ravel() if u >= 0}
     assert len(units) == 32 and all(0 <= unit < 300 for unit in units)
@@ -122,7 +122,7 @@ def test_a_model_that_cannot_load_gets_one_sentence(monkeypatch: pytest.MonkeyPa
         shutil.copytree(PRETRAINED / name, tmp_path / name, ignore=shutil.ignore_patterns("model.keras"))
         (tmp_path / name / "model.keras").write_bytes(b"not a keras archive")
     monkeypatch.setenv("CLOCKWORK_PRETRAINED", str(tmp_path))
-    at = open_page("pages/mlp_cnn.py", inside="true")
+    at = open_page("pages/mlp-cnn.py", inside="true")
     assert any("`mnist_mlp` cannot be loaded right now" in box.value for box in at.warning)
 
 

@@ -78,7 +78,7 @@ def lab_env(monkeypatch: pytest.MonkeyPatch, standin_pretrained: Path) -> None:
     st.cache_resource.clear()
 
 
-def open_page(page: str = "pages/mlp_cnn.py", **params: str) -> AppTest:
+def open_page(page: str = "pages/mlp-cnn.py", **params: str) -> AppTest:
     at = AppTest.from_file(str(REPO_ROOT / "streamlit_app.py"), default_timeout=60)
     at.run()
     at.switch_page(page)

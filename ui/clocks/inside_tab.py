@@ -50,7 +50,7 @@ def polar_model(runs: list[RunInfo]):
         return None
     if activations.polar_settings(model, POLAR_LAYER) is None:
         st.info(f"**{run.name}** has no polar layer: pick a model built on the polar grid (every pretrained "
-                "clock model is).")
+                "clock model but the plain CNN is).")
         return None
     return run, model, modified
 
