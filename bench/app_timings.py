@@ -152,7 +152,8 @@ def measure(rounds: int, screenshots: Path | None) -> Timings:
             timings.cold_start_s = time.perf_counter() - started
             for app_page in APP_PAGES:
                 timings.first_visit_s[app_page.name] = timed(
-                    lambda app_page=app_page: open_page(page, server, app_page, timeout_s=TIMEOUT_S))
+                    lambda app_page=app_page: open_page(page, server, app_page, timeout_s=TIMEOUT_S)
+                )
                 count_errors(page, app_page.name, timings)
             for _ in range(rounds):
                 for app_page in APP_PAGES:
@@ -204,9 +205,11 @@ def context_line(rounds: int) -> str:
 
     pretrained = sorted(p.name for p in paths.pretrained_dir().glob("*") if (p / "model.keras").is_file())
     load = os.getloadavg()[0]
-    return (f"{os.cpu_count()} CPU cores, {platform.machine()}, load average {load:.1f}; Streamlit "
-            f"{streamlit.__version__}, Chromium {chromium_version()}; {len(pretrained)} pretrained models "
-            f"({', '.join(pretrained) or 'none'}); switches: median of {rounds} round(s)")
+    return (
+        f"{os.cpu_count()} CPU cores, {platform.machine()}, load average {load:.1f}; Streamlit "
+        f"{streamlit.__version__}, Chromium {chromium_version()}; {len(pretrained)} pretrained models "
+        f"({', '.join(pretrained) or 'none'}); switches: median of {rounds} round(s)"
+    )
 
 
 def chromium_version() -> str:
@@ -219,8 +222,11 @@ def inspector_line(timings: Timings) -> str:
     """How long the Inspector tab took to open the first time."""
     if not timings.inspector_s:
         return "Inspector tab: not opened"
-    what = "imports Keras, loads the default clock model, one prediction" if timings.models_loaded else \
-        "no clock model installed, so nothing loaded"
+    what = (
+        "imports Keras, loads the default clock model, one prediction"
+        if timings.models_loaded
+        else "no clock model installed, so nothing loaded"
+    )
     return f"Inspector tab, first open ({what}): {timings.inspector_s[0]:.1f} s"
 
 
@@ -228,17 +234,24 @@ def report(timings: Timings, rounds: int) -> str:
     """The whole result as Markdown (printed, and written by --write)."""
     models = ", ".join(timings.models_loaded) or "none (no pretrained clock model installed)"
     errors = ", ".join(f"{name}: {count}" for name, count in timings.errors.items()) or "none"
-    return "\n".join([
-        f"cold start {timings.cold_start_s:.1f} s (server process start to home page rendered; /_stcore/health "
-        f"answered after {timings.health_s:.1f} s)", "",
-        table(timings), "",
-        f"server peak RSS (VmHWM) {timings.peak_rss_pages_mib:.0f} MiB after every page; "
-        f"{timings.peak_rss_models_mib:.0f} MiB after the Inspector loaded {len(timings.models_loaded)} clock "
-        f"model(s) ({models}); RSS at the end {timings.rss_now_mib:.0f} MiB", "",
-        inspector_line(timings), "",
-        f"exception boxes seen: {errors}", "",
-        f"{context_line(rounds)}; `.venv/bin/python bench/app_timings.py --rounds {rounds} --write`",
-    ])
+    return "\n".join(
+        [
+            f"cold start {timings.cold_start_s:.1f} s (server process start to home page rendered; /_stcore/health "
+            f"answered after {timings.health_s:.1f} s)",
+            "",
+            table(timings),
+            "",
+            f"server peak RSS (VmHWM) {timings.peak_rss_pages_mib:.0f} MiB after every page; "
+            f"{timings.peak_rss_models_mib:.0f} MiB after the Inspector loaded {len(timings.models_loaded)} clock "
+            f"model(s) ({models}); RSS at the end {timings.rss_now_mib:.0f} MiB",
+            "",
+            inspector_line(timings),
+            "",
+            f"exception boxes seen: {errors}",
+            "",
+            f"{context_line(rounds)}; `.venv/bin/python bench/app_timings.py --rounds {rounds} --write`",
+        ]
+    )
 
 
 def record(body: str) -> None:
@@ -250,8 +263,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="page-switch rounds (each visits every page)")
     parser.add_argument("--write", action="store_true", help="record the result in bench/RESULTS.md")
-    parser.add_argument("--screenshots", nargs="?", const=SCREENSHOTS, type=Path, metavar="FOLDER",
-                        help="save each page as <FOLDER>/<page>.png (default folder: docs/screenshots)")
+    parser.add_argument(
+        "--screenshots",
+        nargs="?",
+        const=SCREENSHOTS,
+        type=Path,
+        metavar="FOLDER",
+        help="save each page as <FOLDER>/<page>.png (default folder: docs/screenshots)",
+    )
     args = parser.parse_args()
     reason = missing_browser_reason()
     if reason:

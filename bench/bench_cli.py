@@ -63,8 +63,18 @@ def main(argv: list[str] | None = None) -> None:
         bad, labels = write_files(Path(folder))
         commands = {
             "import tensorflow": [sys.executable, "-c", "import tensorflow"],
-            "evaluate, bad file": [sys.executable, "-m", "core", "evaluate", "--model", args.model,
-                                   "--images", str(bad), "--labels", str(labels)],
+            "evaluate, bad file": [
+                sys.executable,
+                "-m",
+                "core",
+                "evaluate",
+                "--model",
+                args.model,
+                "--images",
+                str(bad),
+                "--labels",
+                str(labels),
+            ],
         }
         for command in commands.values():  # warm-up: file cache
             timed(command)
@@ -82,20 +92,25 @@ def main(argv: list[str] | None = None) -> None:
     assert refusal.stdout == "" and len(stderr_lines) == 1, f"stdout {refusal.stdout!r}, stderr {refusal.stderr!r}"
     medians = {label: statistics.median(values) for label, values in times.items()}
     ratio = medians["evaluate, bad file"] / medians["import tensorflow"]
-    lines = [f"  {label:20s} median {medians[label]:5.2f} s   (runs: {' '.join(f'{t:.2f}' for t in values)})"
-             for label, values in times.items()]
+    lines = [
+        f"  {label:20s} median {medians[label]:5.2f} s   (runs: {' '.join(f'{t:.2f}' for t in values)})"
+        for label, values in times.items()
+    ]
     lines.append(f"  ratio (evaluate / import tensorflow): {ratio:.2f}")
     print(f"{args.rounds} rounds, alternating; {machine}; load average {load_before} before, {load_after} after")
     print("\n".join(lines))
     print(f"stderr of the refusal: {stderr_lines[0]}")
     if args.write:
         note_flag = f" --note '{args.note}'" if args.note else ""
-        record_section(HEADING, "```\n" + "\n".join(lines) + "\n```\n\n"
-                       f"The one stderr line (exit status 2, nothing on stdout): `{stderr_lines[0]}`\n\n"
-                       f"Median wall time of {args.rounds} fresh processes each, alternating, after one untimed "
-                       f"warm-up of each; `--model {args.model}`, `bad.npy` = 4096 random bytes. {machine}"
-                       f"{', ' + args.note if args.note else ''} (load average {load_before} before, {load_after} "
-                       f"after); `.venv/bin/python bench/bench_cli.py{note_flag} --write`")
+        record_section(
+            HEADING,
+            "```\n" + "\n".join(lines) + "\n```\n\n"
+            f"The one stderr line (exit status 2, nothing on stdout): `{stderr_lines[0]}`\n\n"
+            f"Median wall time of {args.rounds} fresh processes each, alternating, after one untimed "
+            f"warm-up of each; `--model {args.model}`, `bad.npy` = 4096 random bytes. {machine}"
+            f"{', ' + args.note if args.note else ''} (load average {load_before} before, {load_after} "
+            f"after); `.venv/bin/python bench/bench_cli.py{note_flag} --write`",
+        )
 
 
 if __name__ == "__main__":

@@ -24,9 +24,13 @@ from core.models.encodings import encoding_for  # noqa: E402
 
 def measure(size: int, preset: str, images: int, epochs: int, encoding_name: str, batch_size: int) -> dict:
     """Params and training images/s of one clock_cnn preset at one image size."""
-    config = RunConfig(data=DataConfig(dataset="clocks", clock_size=size),
-                       model=ModelConfig(kind="clock_cnn", preset=preset), encoding=encoding_name,
-                       batch_size=batch_size, epochs=epochs)
+    config = RunConfig(
+        data=DataConfig(dataset="clocks", clock_size=size),
+        model=ModelConfig(kind="clock_cnn", preset=preset),
+        encoding=encoding_name,
+        batch_size=batch_size,
+        epochs=epochs,
+    )
     encoding = encoding_for(config)
     model = build_model(config, input_shape_for(config), encoding)
     steps = images // batch_size
@@ -53,8 +57,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     for size in args.sizes:
         result = measure(size, args.preset, args.images, args.epochs, args.encoding, args.batch_size)
-        print(f"clock_cnn preset={args.preset} size={size}px encoding={args.encoding}: "
-              f"{result['params']:,} params, {result['images_per_s']:.0f} images/s training")
+        print(
+            f"clock_cnn preset={args.preset} size={size}px encoding={args.encoding}: "
+            f"{result['params']:,} params, {result['images_per_s']:.0f} images/s training"
+        )
 
 
 if __name__ == "__main__":

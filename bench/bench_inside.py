@@ -40,8 +40,14 @@ PAGES = {page.name: page for page in APP_PAGES}
 CANVAS = ".st-key-inside_canvas canvas.upper-canvas"
 MODELS = {"mlp": "pretrained MLP", "cnn": "pretrained CNN"}
 # strokes as (x, y) fractions of the canvas; they pile up into a different scribble each time
-STROKES = [[(0.6, 0.15), (0.6, 0.85)], [(0.2, 0.15), (0.6, 0.15)], [(0.3, 0.5), (0.8, 0.5)],
-           [(0.3, 0.85), (0.8, 0.85)], [(0.3, 0.2), (0.3, 0.8)], [(0.8, 0.2), (0.8, 0.8)]]
+STROKES = [
+    [(0.6, 0.15), (0.6, 0.85)],
+    [(0.2, 0.15), (0.6, 0.15)],
+    [(0.3, 0.5), (0.8, 0.5)],
+    [(0.3, 0.85), (0.8, 0.85)],
+    [(0.3, 0.2), (0.3, 0.8)],
+    [(0.8, 0.2), (0.8, 0.8)],
+]
 WATCH_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   window.__states = [];
@@ -136,18 +142,27 @@ def in_chromium(strokes: int) -> dict[str, list[float]]:
 
 def report(python: dict[str, float], browser: dict[str, list[float]], strokes: int, note: str) -> str:
     """The Markdown body of the RESULTS.md section."""
-    lines = ["| model | stroke to redrawn section in Chromium: median (min-max) | Python alone: preprocess + "
-             "layers + strip figure |", "| --- | --- | --- |"]
+    lines = [
+        "| model | stroke to redrawn section in Chromium: median (min-max) | Python alone: preprocess + "
+        "layers + strip figure |",
+        "| --- | --- | --- |",
+    ]
     for kind in MODELS:
         times = browser[kind]
-        lines.append(f"| `mnist_{kind}` | {statistics.median(times):.2f} s ({min(times):.2f}-{max(times):.2f}) | "
-                     f"{1000 * python[kind]:.0f} ms |")
+        lines.append(
+            f"| `mnist_{kind}` | {statistics.median(times):.2f} s ({min(times):.2f}-{max(times):.2f}) | "
+            f"{1000 * python[kind]:.0f} ms |"
+        )
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
-    lines += ["", f"{strokes} strokes per model after one untimed stroke (model load); mouse-up to the end of the "
-              "fragment's rerun plus two animation frames, which includes the canvas' ~200 ms debounce. "
-              f"{cores} CPU cores, {platform.machine()}, load average {load}"
-              + (f", {note}" if note else "") + f"; `.venv/bin/python bench/bench_inside.py --strokes {strokes} --write`"]
+    lines += [
+        "",
+        f"{strokes} strokes per model after one untimed stroke (model load); mouse-up to the end of the "
+        "fragment's rerun plus two animation frames, which includes the canvas' ~200 ms debounce. "
+        f"{cores} CPU cores, {platform.machine()}, load average {load}"
+        + (f", {note}" if note else "")
+        + f"; `.venv/bin/python bench/bench_inside.py --strokes {strokes} --write`",
+    ]
     return "\n".join(lines)
 
 

@@ -39,8 +39,9 @@ def render_with_threads(minutes: np.ndarray, size: int, difficulty: str, seed: i
     images = np.empty((len(minutes), size, size), dtype=np.uint8)
 
     def work(start: int) -> None:
-        images[start:start + 64] = render_clocks(minutes[start:start + 64], size, difficulty, seed, workers=1,
-                                                 first_index=start)
+        images[start : start + 64] = render_clocks(
+            minutes[start : start + 64], size, difficulty, seed, workers=1, first_index=start
+        )
 
     with ThreadPoolExecutor(workers) as pool:
         list(pool.map(work, range(0, len(minutes), 64)))
@@ -79,13 +80,15 @@ def time_cache(n: int, size: int, difficulty: str, seed: int) -> None:
 # ---------------------------------------------------------------------------------------------------------
 # The reference: the assignment's clock drawn the plain way, one image at a time with Pillow's primitives.
 
+
 @functools.lru_cache(maxsize=8)
 def _pil_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
-def _pil_bar(draw: ImageDraw.ImageDraw, centre: float, angle: float, start: float, stop: float, half_width: float,
-             fill: int) -> None:
+def _pil_bar(
+    draw: ImageDraw.ImageDraw, centre: float, angle: float, start: float, stop: float, half_width: float, fill: int
+) -> None:
     """A straight bar from radius `start` to `stop` along `angle` (radians, clockwise from 12), as a polygon."""
     s, c = math.sin(angle), math.cos(angle)
     corners = [(start, -half_width), (stop, -half_width), (stop, half_width), (start, half_width)]
@@ -101,7 +104,7 @@ def _pil_perspective(rng: np.random.Generator, size: int, canvas: int, case: flo
     distance = rng.uniform(3.5, 7.0) * case
     focal = distance * rng.uniform(0.7, 1.06) * size / 2 / (case * 1.1)
     offset = rng.uniform(-0.07, 0.07, 2) * size
-    to_plane = np.array([[1, 0, -canvas / 2], [0, -1, canvas / 2], [0, 0, 1]])       # drawing pixel -> plane
+    to_plane = np.array([[1, 0, -canvas / 2], [0, -1, canvas / 2], [0, 0, 1]])  # drawing pixel -> plane
     camera = np.column_stack([rotation[:, 0], rotation[:, 1], [0, 0, distance]])
     to_image = np.array([[focal, 0, size / 2 + offset[0]], [0, -focal, size / 2 + offset[1]], [0, 0, 1]])
     backward = np.linalg.inv(to_image @ camera @ to_plane)
@@ -122,7 +125,7 @@ def _pil_floor(rng: np.random.Generator, size: int) -> Image.Image:
 
 def pil_clock(minutes: float, size: int, rng: np.random.Generator) -> np.ndarray:
     """One assignment clock: bezel, face, minute dots, hour bars, numerals, bar hands, turned, tilted, on a floor."""
-    canvas = 2 * size                              # drawn at twice the size: Pillow's shapes are not anti-aliased
+    canvas = 2 * size  # drawn at twice the size: Pillow's shapes are not anti-aliased
     middle = canvas / 2
     case = 0.47 * canvas
     face = case / 1.17
@@ -134,7 +137,7 @@ def pil_clock(minutes: float, size: int, rng: np.random.Generator) -> np.ndarray
     draw = ImageDraw.Draw(dial)
     ImageDraw.Draw(mask).ellipse(box(case), fill=255)
     draw.ellipse(box(case), fill=38)
-    draw.arc(box(case * 0.96), 215, 235, fill=150, width=max(1, int(0.04 * case)))      # the bezel's highlight
+    draw.arc(box(case * 0.96), 215, 235, fill=150, width=max(1, int(0.04 * case)))  # the bezel's highlight
     draw.ellipse(box(face), fill=242)
     for mark in range(60):
         angle = math.radians(6 * mark)
@@ -146,8 +149,13 @@ def pil_clock(minutes: float, size: int, rng: np.random.Generator) -> np.ndarray
     font = _pil_font(max(6, round(0.135 * face / 0.7)))
     for hour in range(1, 13):
         angle = math.radians(30 * hour)
-        draw.text((middle + 0.775 * face * math.sin(angle), middle - 0.775 * face * math.cos(angle)), str(hour),
-                  fill=25, font=font, anchor="mm")
+        draw.text(
+            (middle + 0.775 * face * math.sin(angle), middle - 0.775 * face * math.cos(angle)),
+            str(hour),
+            fill=25,
+            font=font,
+            anchor="mm",
+        )
     _pil_bar(draw, middle, 2 * math.pi * (minutes % 720) / 720, -0.1 * face, 0.55 * face, 0.032 * face, 25)
     _pil_bar(draw, middle, 2 * math.pi * (minutes % 60) / 60, -0.13 * face, 0.8 * face, 0.027 * face, 25)
     draw.ellipse(box(0.055 * face), fill=25)
@@ -158,7 +166,7 @@ def pil_clock(minutes: float, size: int, rng: np.random.Generator) -> np.ndarray
     dial = dial.transform((size, size), Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BILINEAR)
     mask = mask.transform((size, size), Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BILINEAR)
     image = Image.composite(dial, _pil_floor(rng, size), mask)
-    if rng.random() < 1 / 3:                       # a lamp's reflection on the glass
+    if rng.random() < 1 / 3:  # a lamp's reflection on the glass
         glare = Image.new("L", (size, size), 0)
         x, y, radius = rng.uniform(0.25, 0.6) * size, rng.uniform(0.25, 0.6) * size, 0.065 * size
         ImageDraw.Draw(glare).ellipse((x - radius, y - radius, x + radius, y + radius), fill=int(rng.uniform(150, 240)))
@@ -178,8 +186,10 @@ def compare_with_pil(minutes: np.ndarray, size: int, difficulty: str, seed: int)
     """Per-image rates of render_clocks and the Pillow reference, one process each, best of two alternating runs."""
     best = {"render_clocks": math.inf, "Pillow reference": math.inf}
     for _ in range(2):
-        for label, render in (("render_clocks", lambda: render_clocks(minutes, size, difficulty, seed, workers=1)),
-                              ("Pillow reference", lambda: render_with_pil(minutes, size, seed))):
+        for label, render in (
+            ("render_clocks", lambda: render_clocks(minutes, size, difficulty, seed, workers=1)),
+            ("Pillow reference", lambda: render_with_pil(minutes, size, seed)),
+        ):
             start = time.perf_counter()
             render()
             best[label] = min(best[label], time.perf_counter() - start)
@@ -201,38 +211,57 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--compare", action="store_true", help="also time 1 thread and a spawn process pool")
     parser.add_argument("--cache", action="store_true", help="also time make_clock_dataset cold and warm")
-    parser.add_argument("--pil", type=int, default=0, metavar="N",
-                        help="also time a straightforward Pillow renderer against render_clocks on N clocks")
+    parser.add_argument(
+        "--pil",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time a straightforward Pillow renderer against render_clocks on N clocks",
+    )
     parser.add_argument("--write", action="store_true", help="record the result in bench/RESULTS.md")
     args = parser.parse_args(argv)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"{args.n} clocks, difficulty {args.difficulty}, {cores} cores, load average "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"{args.n} clocks, difficulty {args.difficulty}, {cores} cores, load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     minutes = to_minutes(balanced_times(args.n, args.seed))
-    render_clocks(minutes[:64], 75, args.difficulty, args.seed)                       # warm-up
+    render_clocks(minutes[:64], 75, args.difficulty, args.seed)  # warm-up
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     for size in args.sizes:
         print(f"size {size}:")
         LINES.append(f"size {size}:")
-        images = timed("render_clocks (default)", lambda size=size: render_clocks(minutes, size, args.difficulty, args.seed),
-                       args.n)
+        images = timed(
+            "render_clocks (default)",
+            lambda size=size: render_clocks(minutes, size, args.difficulty, args.seed),
+            args.n,
+        )
         if args.compare:
-            single = timed("1 process", lambda size=size: render_clocks(minutes, size, args.difficulty, args.seed, workers=1),
-                           args.n)
-            threads = timed(f"{cores} threads", lambda size=size: render_with_threads(minutes, size, args.difficulty, args.seed,
-                                                                                       cores), args.n)
+            single = timed(
+                "1 process",
+                lambda size=size: render_clocks(minutes, size, args.difficulty, args.seed, workers=1),
+                args.n,
+            )
+            threads = timed(
+                f"{cores} threads",
+                lambda size=size: render_with_threads(minutes, size, args.difficulty, args.seed, cores),
+                args.n,
+            )
             assert np.array_equal(images, single) and np.array_equal(images, threads), "renders differ"
         if args.pil:
-            compare_with_pil(minutes[:args.pil], size, args.difficulty, args.seed)
+            compare_with_pil(minutes[: args.pil], size, args.difficulty, args.seed)
         if args.cache:
             time_cache(args.n, size, args.difficulty, args.seed)
     load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"load average after: {load_after}")
     if args.write:
-        record_section("## Clock renderer", "```\n" + "\n".join(LINES) + "\n```\n\n"
-                       f"{args.n} '{args.difficulty}' clocks, {cores} CPU cores, load average {load_before} before, "
-                       f"{load_after} after; `.venv/bin/python bench/bench_render.py "
-                       f"{' '.join(argv if argv is not None else sys.argv[1:])}`")
+        record_section(
+            "## Clock renderer",
+            "```\n" + "\n".join(LINES) + "\n```\n\n"
+            f"{args.n} '{args.difficulty}' clocks, {cores} CPU cores, load average {load_before} before, "
+            f"{load_after} after; `.venv/bin/python bench/bench_render.py "
+            f"{' '.join(argv if argv is not None else sys.argv[1:])}`",
+        )
 
 
 if __name__ == "__main__":

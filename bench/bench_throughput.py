@@ -35,8 +35,13 @@ SECTION = "## Training throughput"
 
 def bench_config(epochs: int, batch_size: int) -> RunConfig:
     """The reference MLP on embedded MNIST, every image used for training."""
-    return RunConfig(name="throughput-bench", data=DataConfig(dataset="mnist", source="embedded", validation_split=0.0),
-                     model=ModelConfig(kind="mlp", preset="reference"), epochs=epochs, batch_size=batch_size)
+    return RunConfig(
+        name="throughput-bench",
+        data=DataConfig(dataset="mnist", source="embedded", validation_split=0.0),
+        model=ModelConfig(kind="mlp", preset="reference"),
+        epochs=epochs,
+        batch_size=batch_size,
+    )
 
 
 def cpu_seconds() -> float:
@@ -105,12 +110,14 @@ def main() -> None:
             walls.append(wall)
     median = statistics.median
     ratio, cpu_ratio = median(machinery) / median(plain), median(machinery_cpu) / median(plain_cpu)
-    line = (f"throughput ratio {ratio:.2f} (train_run {median(machinery):,.0f} images/s vs plain fit "
-            f"{median(plain):,.0f} images/s, wall clock; per CPU second the ratio is {cpu_ratio:.2f}; "
-            f"reference MLP, 8,000 embedded MNIST images, {args.epochs} epochs, batch {args.batch_size}, "
-            f"median of {args.rounds} alternating rounds; whole train_run incl. data, evaluation and saving "
-            f"{median(walls):.1f} s; {device_name()}, {os.cpu_count()} CPU cores, {platform.machine()}, "
-            f"load average {os.getloadavg()[0]:.1f}; `.venv/bin/python bench/bench_throughput.py --write`)")
+    line = (
+        f"throughput ratio {ratio:.2f} (train_run {median(machinery):,.0f} images/s vs plain fit "
+        f"{median(plain):,.0f} images/s, wall clock; per CPU second the ratio is {cpu_ratio:.2f}; "
+        f"reference MLP, 8,000 embedded MNIST images, {args.epochs} epochs, batch {args.batch_size}, "
+        f"median of {args.rounds} alternating rounds; whole train_run incl. data, evaluation and saving "
+        f"{median(walls):.1f} s; {device_name()}, {os.cpu_count()} CPU cores, {platform.machine()}, "
+        f"load average {os.getloadavg()[0]:.1f}; `.venv/bin/python bench/bench_throughput.py --write`)"
+    )
     print(f"plain fit images/s: {[round(v) for v in plain]}   per CPU s: {[round(v) for v in plain_cpu]}")
     print(f"train_run images/s: {[round(v) for v in machinery]}   per CPU s: {[round(v) for v in machinery_cpu]}")
     print(line)

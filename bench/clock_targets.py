@@ -44,8 +44,9 @@ def verdict(name: str, fresh: dict) -> str:
     mean_max, median_max, accuracy_min = TARGETS[name]
     parts = [f"mean <= {mean_max:g}: {'met' if fresh['common_sense_error_mean_min'] <= mean_max else 'missed'}"]
     if median_max is not None:
-        parts.append(f"median <= {median_max:g}: "
-                     f"{'met' if fresh['common_sense_error_median_min'] <= median_max else 'missed'}")
+        parts.append(
+            f"median <= {median_max:g}: {'met' if fresh['common_sense_error_median_min'] <= median_max else 'missed'}"
+        )
     if accuracy_min is not None:
         parts.append(f"exact >= {100 * accuracy_min:g} %: {'met' if fresh['accuracy'] >= accuracy_min else 'missed'}")
     return "; ".join(parts)
@@ -59,9 +60,11 @@ def score(report: dict) -> str:
 
 def rows(assignment: int, others: int, seed: int) -> list[str]:
     """One Markdown row per installed clock model."""
-    lines = ["| model | fresh assignment: mean / median min (exact) | unseen Roman dials | varied dials | "
-             "hour right (assignment) | target on fresh assignment clocks |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| model | fresh assignment: mean / median min (exact) | unseen Roman dials | varied dials | "
+        "hour right (assignment) | target on fresh assignment clocks |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for name in (n for n in RECIPES if n.startswith("clock_")):
         folder = pretrained_dir() / name
         if not (folder / "model.keras").exists():
@@ -73,8 +76,10 @@ def rows(assignment: int, others: int, seed: int) -> list[str]:
         if name == UNSEEN_TARGET[0]:
             met = unseen["common_sense_error_mean_min"] <= UNSEEN_TARGET[1]
             target += f"; unseen mean <= {UNSEEN_TARGET[1]:g}: {'met' if met else 'missed'}"
-        lines.append(f"| `{name}` | {score(fresh)} | {score(unseen)} | {score(varied)} | "
-                     f"{100 * fresh['hour_accuracy']:.1f} % | {target} |")
+        lines.append(
+            f"| `{name}` | {score(fresh)} | {score(unseen)} | {score(varied)} | "
+            f"{100 * fresh['hour_accuracy']:.1f} % | {target} |"
+        )
         print(lines[-1], flush=True)
     return lines
 
@@ -89,12 +94,17 @@ def main() -> None:
     started = time.time()
     table = rows(args.assignment, args.others, args.seed)
     if args.write:
-        record_section(SECTION, "\n".join(table) + (
-            f"\n\nAll at 150 px, seed {args.seed} (training used seed 0): {args.assignment:,} 'assignment' clocks, "
-            f"{args.others:,} 'unseen' (Roman numerals, never trained on) and {args.others:,} 'varied' clocks. "
-            f"{os.cpu_count()} CPU cores, {platform.machine()}, no GPU; {time.time() - started:.0f} s. "
-            f"`.venv/bin/python bench/clock_targets.py --assignment {args.assignment} --others {args.others} "
-            f"--seed {args.seed} --write`"))
+        record_section(
+            SECTION,
+            "\n".join(table)
+            + (
+                f"\n\nAll at 150 px, seed {args.seed} (training used seed 0): {args.assignment:,} 'assignment' clocks, "
+                f"{args.others:,} 'unseen' (Roman numerals, never trained on) and {args.others:,} 'varied' clocks. "
+                f"{os.cpu_count()} CPU cores, {platform.machine()}, no GPU; {time.time() - started:.0f} s. "
+                f"`.venv/bin/python bench/clock_targets.py --assignment {args.assignment} --others {args.others} "
+                f"--seed {args.seed} --write`"
+            ),
+        )
 
 
 if __name__ == "__main__":

@@ -125,9 +125,16 @@ def _epoch(iso: str) -> float:
 
 def tiny_run(index: int) -> RunConfig:
     """A few-seconds MNIST MLP run (500 embedded images, one epoch)."""
-    return RunConfig(name=f"load run {index + 1}", data=DataConfig(dataset="mnist", source="embedded", limit_train=500),
-                     model=ModelConfig(kind="mlp", hidden=[32]), optimizer=OptimizerConfig(name="adam"),
-                     encoding="labels", epochs=1, batch_size=64, seed=index)
+    return RunConfig(
+        name=f"load run {index + 1}",
+        data=DataConfig(dataset="mnist", source="embedded", limit_train=500),
+        model=ModelConfig(kind="mlp", hidden=[32]),
+        optimizer=OptimizerConfig(name="adam"),
+        encoding="labels",
+        epochs=1,
+        batch_size=64,
+        seed=index,
+    )
 
 
 def submit_runs(root: Path, count: int) -> list[str]:
@@ -204,8 +211,10 @@ async def drive(server: AppServer, result: LoadResult, timeout_s: float) -> None
         done = asyncio.Event()
         result.submitted = submit_runs(server.runs_dir, result.run_count)
         deadline = time.monotonic() + timeout_s
-        await asyncio.gather(watch_runs(server.runs_dir, result.submitted, done, deadline, result),
-                             *(session(browser, server, i, result, done) for i in range(result.sessions)))
+        await asyncio.gather(
+            watch_runs(server.runs_dir, result.submitted, done, deadline, result),
+            *(session(browser, server, i, result, done) for i in range(result.sessions)),
+        )
         await browser.close()
 
 
@@ -240,8 +249,10 @@ def spread(renders: list[Render]) -> str:
     seconds = [r.seconds for r in renders]
     if not seconds:
         return "none"
-    return (f"p50 {percentile(seconds, 50):.2f} s, p95 {percentile(seconds, 95):.2f} s, max {max(seconds):.2f} s "
-            f"over {len(seconds)} renders")
+    return (
+        f"p50 {percentile(seconds, 50):.2f} s, p95 {percentile(seconds, 95):.2f} s, max {max(seconds):.2f} s "
+        f"over {len(seconds)} renders"
+    )
 
 
 def chromium_version() -> str:
@@ -257,14 +268,15 @@ def report(result: LoadResult, command: str) -> str:
     p95 = percentile([r.seconds for r in during], 95)
     start, end = result.training_window
     problems = result.problems()
-    verdict = ("all checks passed" if not problems else "FAILED: " + "; ".join(problems))
+    verdict = "all checks passed" if not problems else "FAILED: " + "; ".join(problems)
     done = sum(1 for info in result.final if info.state == "done")
     lines = [
         f"{result.sessions} browser sessions browsing every page while {result.run_count} short runs train "
         f"(MNIST MLP, 500 images, 1 epoch each): {verdict}.",
         "",
         f"- runs: {done}/{result.run_count} done, started and finished in submit order, none lost or duplicated"
-        if not result.run_problems() else f"- runs: {done}/{result.run_count} done; " + "; ".join(result.run_problems()),
+        if not result.run_problems()
+        else f"- runs: {done}/{result.run_count} done; " + "; ".join(result.run_problems()),
         f"- training window (first start to last finish): {end - start:.0f} s; whole load run {result.wall_s:.0f} s",
         f"- page renders while training: {spread(during)} "
         f"(target p95 < {TARGET_P95_S:g} s: {'met' if during and p95 < TARGET_P95_S else 'not met'})",
@@ -278,11 +290,16 @@ def report(result: LoadResult, command: str) -> str:
     for app_page in APP_PAGES:
         seconds = [r.seconds for r in during if r.page == app_page.name]
         if seconds:
-            lines.append(f"| {app_page.title} (`{app_page.path}`) | {len(seconds)} | {percentile(seconds, 50):.2f} | "
-                         f"{percentile(seconds, 95):.2f} | {max(seconds):.2f} |")
-    lines += ["", f"{os.cpu_count()} CPU cores, {platform.machine()}, load average {os.getloadavg()[0]:.1f} at the "
-                  f"end; Streamlit {streamlit.__version__}, Chromium {chromium_version()}, all {result.sessions} pages "
-                  f"in one headless Chromium on the same machine as the server; `{command}`"]
+            lines.append(
+                f"| {app_page.title} (`{app_page.path}`) | {len(seconds)} | {percentile(seconds, 50):.2f} | "
+                f"{percentile(seconds, 95):.2f} | {max(seconds):.2f} |"
+            )
+    lines += [
+        "",
+        f"{os.cpu_count()} CPU cores, {platform.machine()}, load average {os.getloadavg()[0]:.1f} at the "
+        f"end; Streamlit {streamlit.__version__}, Chromium {chromium_version()}, all {result.sessions} pages "
+        f"in one headless Chromium on the same machine as the server; `{command}`",
+    ]
     return "\n".join(lines)
 
 

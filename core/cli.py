@@ -127,13 +127,30 @@ _TRAIN_FLAGS: list[tuple[str, Callable[[str], Any], str]] = [
 ]
 
 _FLAG_KEYS = {
-    "name": "name", "dataset": "data.dataset", "source": "data.source", "path": "data.path", "model": "model.kind",
-    "preset": "model.preset", "hidden": "model.hidden", "activation": "model.activation",
-    "initializer": "model.initializer", "dropout": "model.dropout", "l2": "model.l2", "encoding": "encoding",
-    "optimizer": "optimizer.name", "lr": "optimizer.learning_rate", "schedule": "optimizer.schedule",
-    "epochs": "epochs", "batch_size": "batch_size", "seed": "seed", "limit_train": "data.limit_train",
-    "clock_count": "data.clock_count", "clock_size": "data.clock_size", "difficulty": "data.clock_difficulty",
-    "permuted": "data.permuted", "augment": "data.augment",
+    "name": "name",
+    "dataset": "data.dataset",
+    "source": "data.source",
+    "path": "data.path",
+    "model": "model.kind",
+    "preset": "model.preset",
+    "hidden": "model.hidden",
+    "activation": "model.activation",
+    "initializer": "model.initializer",
+    "dropout": "model.dropout",
+    "l2": "model.l2",
+    "encoding": "encoding",
+    "optimizer": "optimizer.name",
+    "lr": "optimizer.learning_rate",
+    "schedule": "optimizer.schedule",
+    "epochs": "epochs",
+    "batch_size": "batch_size",
+    "seed": "seed",
+    "limit_train": "data.limit_train",
+    "clock_count": "data.clock_count",
+    "clock_size": "data.clock_size",
+    "difficulty": "data.clock_difficulty",
+    "permuted": "data.permuted",
+    "augment": "data.augment",
 }
 
 
@@ -325,8 +342,18 @@ def cmd_make_clocks(args: argparse.Namespace) -> int:
 
     images, labels = make_clock_dataset(n=args.n, size=args.size, difficulty=args.difficulty, seed=args.seed)
     image_path, label_path = write_assignment_files(Path(args.out), images, labels)
-    print(json.dumps({"images": str(image_path), "labels": str(label_path), "count": int(len(images)),
-                      "size": args.size, "difficulty": args.difficulty, "seed": args.seed}))
+    print(
+        json.dumps(
+            {
+                "images": str(image_path),
+                "labels": str(label_path),
+                "count": int(len(images)),
+                "size": args.size,
+                "difficulty": args.difficulty,
+                "seed": args.seed,
+            }
+        )
+    )
     return 0
 
 
@@ -355,11 +382,22 @@ def cmd_train(args: argparse.Namespace) -> int:
     def report(event: Any) -> None:
         if event.kind in ("epoch", "end") and not args.quiet:
             logs = " ".join(f"{k}={v:.4g}" for k, v in sorted(event.logs.items()) if isinstance(v, (int, float)))
-            print(f"[{event.kind}] epoch {event.epoch}/{event.epochs} {logs} elapsed {event.elapsed_s:.1f}s", flush=True)
+            print(
+                f"[{event.kind}] epoch {event.epoch}/{event.epochs} {logs} elapsed {event.elapsed_s:.1f}s", flush=True
+            )
 
     info = run_config(config, root=Path(args.runs) if args.runs else None, on_event=report)
-    print(json.dumps({"run_id": info.run_id, "path": str(info.path), "state": info.status.get("state"),
-                      "reason": info.status.get("reason", ""), **info.metrics}))
+    print(
+        json.dumps(
+            {
+                "run_id": info.run_id,
+                "path": str(info.path),
+                "state": info.status.get("state"),
+                "reason": info.status.get("reason", ""),
+                **info.metrics,
+            }
+        )
+    )
     return 0 if info.status.get("state") in ("done", "cancelled") else 1
 
 
@@ -368,10 +406,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     import_keras_quietly()
     from core.evaluation.on_data import evaluate_saved_model
 
-    result = evaluate_saved_model(args.model, images=args.images, labels=args.labels, render=args.render,
-                                  difficulty=args.difficulty, seed=args.seed, dataset=args.dataset,
-                                  source=args.source, path=args.path, permuted=args.permuted,
-                                  permutation_seed=args.permutation_seed)
+    result = evaluate_saved_model(
+        args.model,
+        images=args.images,
+        labels=args.labels,
+        render=args.render,
+        difficulty=args.difficulty,
+        seed=args.seed,
+        dataset=args.dataset,
+        source=args.source,
+        path=args.path,
+        permuted=args.permuted,
+        permutation_seed=args.permutation_seed,
+    )
     print(json.dumps(result))
     return 0
 
@@ -383,8 +430,17 @@ def cmd_runs(args: argparse.Namespace) -> int:
     for info in list_runs(root, include_pretrained=args.pretrained):
         metrics = info.metrics or {}
         if args.json:
-            print(json.dumps({"run_id": info.run_id, "path": str(info.path), "state": info.status.get("state"),
-                              "name": info.config.get("name", ""), "metrics": metrics}))
+            print(
+                json.dumps(
+                    {
+                        "run_id": info.run_id,
+                        "path": str(info.path),
+                        "state": info.status.get("state"),
+                        "name": info.config.get("name", ""),
+                        "metrics": metrics,
+                    }
+                )
+            )
             continue
         score = metrics.get("accuracy", metrics.get("common_sense_error_mean_min"))
         score_text = "" if score is None else f"{score:.4g}"
@@ -426,8 +482,13 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         return 0
     check_pretrain(args)
     import_keras_quietly()
-    results = pretrain.pretrain(args.only, out=Path(args.out) if args.out else None, data_source=args.data_source,
-                                epochs=args.epochs, quick=args.quick)
+    results = pretrain.pretrain(
+        args.only,
+        out=Path(args.out) if args.out else None,
+        data_source=args.data_source,
+        epochs=args.epochs,
+        quick=args.quick,
+    )
     for name, metrics in results.items():
         print(json.dumps({"name": name, **metrics}))
     return 0
@@ -452,8 +513,16 @@ def cmd_run_one(args: argparse.Namespace) -> int:
     return run_one_main(run_dir)
 
 
-COMMANDS = {"make-clocks": cmd_make_clocks, "contact-sheet": cmd_contact_sheet, "train": cmd_train, "evaluate": cmd_evaluate, "runs": cmd_runs,
-            "pretrain": cmd_pretrain, "worker": cmd_worker, "run-one": cmd_run_one}
+COMMANDS = {
+    "make-clocks": cmd_make_clocks,
+    "contact-sheet": cmd_contact_sheet,
+    "train": cmd_train,
+    "evaluate": cmd_evaluate,
+    "runs": cmd_runs,
+    "pretrain": cmd_pretrain,
+    "worker": cmd_worker,
+    "run-one": cmd_run_one,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,9 +14,8 @@ MODEL_KINDS = ("mlp", "cnn", "clock_cnn")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "adamax", "adadelta")
 SCHEDULES = ("constant", "cosine", "step")
 ACTIVATIONS = ("relu", "elu", "selu", "gelu", "tanh", "sigmoid", "leaky_relu", "swish")
-INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_normal",
-                "random_normal", "zeros")
-LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)   # the rates the pages offer
+INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_normal", "random_normal", "zeros")
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)  # the rates the pages offer
 MAX_EPOCHS = 200
 
 
@@ -33,30 +32,30 @@ def knob(label: str, **options: Any) -> Any:
 class DataConfig:
     """Which data a run trains on and how it is prepared."""
 
-    dataset: str = "fashion-mnist"       # mnist | fashion-mnist | clocks
-    source: str = "auto"                 # datasets: auto | embedded | keras | path; clocks: render | path
-    path: str = ""                       # an npz (datasets) or a folder with images.npy/labels.npy (clocks)
+    dataset: str = "fashion-mnist"  # mnist | fashion-mnist | clocks
+    source: str = "auto"  # datasets: auto | embedded | keras | path; clocks: render | path
+    path: str = ""  # an npz (datasets) or a folder with images.npy/labels.npy (clocks)
     permuted: bool = knob("permuted", default=False)  # the seeded 784-pixel permutation on train and test
     permutation_seed: int = 0
-    clock_size: int = 150                # 150 or 75
+    clock_size: int = 150  # 150 or 75
     clock_difficulty: str = "assignment"
-    clock_count: int = 18000             # rendered images (a multiple of 720 keeps every time equally often)
+    clock_count: int = 18000  # rendered images (a multiple of 720 keeps every time equally often)
     clock_seed: int = 0
-    limit_train: int = 0                 # 0 = all; a smaller number makes quick classroom runs
-    validation_split: float = 0.1        # carved from train, never from test
-    augment: bool = False                # label-safe augmentation (clocks: brightness, noise, small shifts)
+    limit_train: int = 0  # 0 = all; a smaller number makes quick classroom runs
+    validation_split: float = 0.1  # carved from train, never from test
+    augment: bool = False  # label-safe augmentation (clocks: brightness, noise, small shifts)
 
 
 @dataclass
 class ModelConfig:
     """The network: an MLP, a CNN for 28x28 images, or a CNN for clock images."""
 
-    kind: str = "mlp"                    # mlp | cnn | clock_cnn
-    preset: str = ""                     # a PRESETS name for this kind, or "" (the fields below decide)
+    kind: str = "mlp"  # mlp | cnn | clock_cnn
+    preset: str = ""  # a PRESETS name for this kind, or "" (the fields below decide)
     hidden: list[int] = knob("hidden layers", default_factory=lambda: [300, 100])  # dense layers (MLP; CNN head)
     conv_filters: list[int] = knob("conv filters", default_factory=lambda: [32, 64])  # filters per conv block
     convs_per_block: int = 1
-    first_block_convs: int = 0           # cnn: convs in the first block (0 = convs_per_block)
+    first_block_convs: int = 0  # cnn: convs in the first block (0 = convs_per_block)
     kernel_size: int = knob("kernel size", default=3)
     first_kernel_size: int = 3
     activation: str = knob("activation", default="relu")
@@ -64,30 +63,66 @@ class ModelConfig:
     l1: float = knob("L1", default=0.0)
     l2: float = knob("L2", default=0.0)
     dropout: float = knob("dropout", default=0.0)
-    conv_dropout: bool = True            # cnn: with dropout > 0, also drop (at most 0.25) after each conv block
+    conv_dropout: bool = True  # cnn: with dropout > 0, also drop (at most 0.25) after each conv block
     batch_norm: bool = knob("batch norm", default=False)
-    downsample: int = 1                  # clock_cnn: average-pool the input by this factor first
-    polar: bool = False                  # clock_cnn: resample onto a polar grid first (a turn becomes a shift)
+    downsample: int = 1  # clock_cnn: average-pool the input by this factor first
+    polar: bool = False  # clock_cnn: resample onto a polar grid first (a turn becomes a shift)
 
 
 # (kind, preset) -> the ModelConfig fields the preset decides; the fields it leaves out stay the config's
 PRESETS: dict[tuple[str, str], dict[str, Any]] = {
     ("mlp", "reference"): {"hidden": [300, 100], "activation": "relu"},
     # the textbook CNN: one 7x7 conv, then blocks of two 3x3 convs; dropout only in the dense head
-    ("cnn", "reference"): {"hidden": [128, 64], "conv_filters": [64, 128, 256], "convs_per_block": 2,
-                           "first_block_convs": 1, "kernel_size": 3, "first_kernel_size": 7, "activation": "relu",
-                           "dropout": 0.5, "conv_dropout": False, "batch_norm": False},
-    ("cnn", "compact"): {"hidden": [128], "conv_filters": [32, 64], "convs_per_block": 2, "kernel_size": 3,
-                         "first_kernel_size": 3, "activation": "relu", "initializer": "he_normal", "dropout": 0.3,
-                         "batch_norm": True},
+    ("cnn", "reference"): {
+        "hidden": [128, 64],
+        "conv_filters": [64, 128, 256],
+        "convs_per_block": 2,
+        "first_block_convs": 1,
+        "kernel_size": 3,
+        "first_kernel_size": 7,
+        "activation": "relu",
+        "dropout": 0.5,
+        "conv_dropout": False,
+        "batch_norm": False,
+    },
+    ("cnn", "compact"): {
+        "hidden": [128],
+        "conv_filters": [32, 64],
+        "convs_per_block": 2,
+        "kernel_size": 3,
+        "first_kernel_size": 3,
+        "activation": "relu",
+        "initializer": "he_normal",
+        "dropout": 0.3,
+        "batch_norm": True,
+    },
     # the CNN a student writes for the clocks: conv blocks, max pooling, a dense head (on the image itself)
-    ("clock_cnn", "plain"): {"hidden": [256], "conv_filters": [32, 64, 128, 128], "convs_per_block": 2,
-                             "first_block_convs": 1, "kernel_size": 3, "first_kernel_size": 5, "activation": "relu",
-                             "initializer": "he_normal", "dropout": 0.3, "conv_dropout": False, "batch_norm": True,
-                             "polar": False},
-    ("clock_cnn", "compact"): {"hidden": [256], "conv_filters": [32, 32, 64, 64, 128, 128, 128], "convs_per_block": 1,
-                               "kernel_size": 3, "first_kernel_size": 5, "activation": "relu",
-                               "initializer": "he_normal", "dropout": 0.2, "batch_norm": True, "polar": True},
+    ("clock_cnn", "plain"): {
+        "hidden": [256],
+        "conv_filters": [32, 64, 128, 128],
+        "convs_per_block": 2,
+        "first_block_convs": 1,
+        "kernel_size": 3,
+        "first_kernel_size": 5,
+        "activation": "relu",
+        "initializer": "he_normal",
+        "dropout": 0.3,
+        "conv_dropout": False,
+        "batch_norm": True,
+        "polar": False,
+    },
+    ("clock_cnn", "compact"): {
+        "hidden": [256],
+        "conv_filters": [32, 32, 64, 64, 128, 128, 128],
+        "convs_per_block": 1,
+        "kernel_size": 3,
+        "first_kernel_size": 5,
+        "activation": "relu",
+        "initializer": "he_normal",
+        "dropout": 0.2,
+        "batch_norm": True,
+        "polar": True,
+    },
 }
 
 
@@ -97,10 +132,10 @@ class OptimizerConfig:
 
     name: str = knob("optimizer", default="adam")
     learning_rate: float = knob("learning rate", default=1e-3)
-    momentum: float = 0.0                # sgd (and rmsprop)
-    weight_decay: float = 0.0            # adamw
+    momentum: float = 0.0  # sgd (and rmsprop)
+    weight_decay: float = 0.0  # adamw
     schedule: str = knob("schedule", default="constant")  # constant | cosine | step
-    step_every_epochs: int = 10          # step schedule: multiply by step_factor every N epochs
+    step_every_epochs: int = 10  # step schedule: multiply by step_factor every N epochs
     step_factor: float = 0.5
 
 
@@ -114,13 +149,13 @@ class RunConfig:
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
     encoding: str = knob("encoding", default="labels")  # "labels" for MNIST/Fashion; a clock encoding otherwise
     label_smoothing: float = 0.0
-    soft_label_sigma: float = 0.0        # n-class clocks: spread targets over neighbours (minutes)
+    soft_label_sigma: float = 0.0  # n-class clocks: spread targets over neighbours (minutes)
     epochs: int = knob("epochs", default=5)
     batch_size: int = knob("batch size", default=64)
     seed: int = 0
-    early_stopping_patience: int = 0     # 0 = off; watches val_loss and restores the best weights
-    init_from: str = ""                  # transfer learning: a run folder or .keras file whose layers of the
-                                         # same name and shape start from its weights (relative to the repo)
+    early_stopping_patience: int = 0  # 0 = off; watches val_loss and restores the best weights
+    init_from: str = ""  # transfer learning: a run folder or .keras file whose layers of the
+    # same name and shape start from its weights (relative to the repo)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict, ready for json.dumps."""
@@ -215,10 +250,17 @@ def validate(config: RunConfig) -> None:
     _check(0.0 <= data.validation_split < 0.5, "data.validation_split", "must be in [0, 0.5)")
     _check(model.kind in MODEL_KINDS, "model.kind", f"must be one of {', '.join(MODEL_KINDS)}")
     presets = [preset for kind, preset in PRESETS if kind == model.kind]
-    _check(not model.preset or (model.kind, model.preset) in PRESETS, "model.preset",
-           f"must be '' or a {model.kind} preset: {', '.join(presets)}")
+    _check(
+        not model.preset or (model.kind, model.preset) in PRESETS,
+        "model.preset",
+        f"must be '' or a {model.kind} preset: {', '.join(presets)}",
+    )
     _check(all(0 < h <= 8192 for h in model.hidden), "model.hidden", "must hold layer sizes between 1 and 8192")
-    _check(all(0 < f <= 1024 for f in model.conv_filters), "model.conv_filters", "must hold filter counts between 1 and 1024")
+    _check(
+        all(0 < f <= 1024 for f in model.conv_filters),
+        "model.conv_filters",
+        "must hold filter counts between 1 and 1024",
+    )
     _check(1 <= model.convs_per_block <= 4, "model.convs_per_block", "must be between 1 and 4")
     _check(0 <= model.first_block_convs <= 4, "model.first_block_convs", "must be between 0 (convs_per_block) and 4")
     _check(model.kernel_size in (1, 3, 5, 7), "model.kernel_size", "must be 1, 3, 5 or 7")
@@ -242,10 +284,16 @@ def validate(config: RunConfig) -> None:
     _check(config.early_stopping_patience >= 0, "early_stopping_patience", "must be >= 0")
     _check(".." not in Path(config.init_from).parts, "init_from", "must not climb out with '..'")
     is_clock = data.dataset == "clocks"
-    _check(is_clock == (model.kind == "clock_cnn"), "model.kind",
-           "must be clock_cnn for clocks and mlp or cnn for mnist/fashion-mnist")
-    _check(is_clock == (config.encoding != "labels"), "encoding",
-           "must be 'labels' for mnist/fashion-mnist and a clock encoding for clocks")
+    _check(
+        is_clock == (model.kind == "clock_cnn"),
+        "model.kind",
+        "must be clock_cnn for clocks and mlp or cnn for mnist/fashion-mnist",
+    )
+    _check(
+        is_clock == (config.encoding != "labels"),
+        "encoding",
+        "must be 'labels' for mnist/fashion-mnist and a clock encoding for clocks",
+    )
     try:
         get_encoding(config.encoding)
     except ValueError as error:

@@ -24,16 +24,18 @@ TABS = ["Data", "Encodings", "Compare", "Confusion & circle", "Inspector", "Insi
 @st.cache_data(max_entries=4, ttl=3, show_spinner=False)
 def user_clock_runs() -> list:
     """Finished clock runs in the runs folder (everyone's), newest first."""
-    return [info for info in runs.list_runs(with_history=False)
-            if is_clock_run(info) and info.state == "done"]
+    return [info for info in runs.list_runs(with_history=False) if is_clock_run(info) and info.state == "done"]
 
 
 def clock_runs(mine_only: bool, current_id: str = "") -> list:
     """The pretrained clock models, then the finished user clock runs (this session's and the current one, if asked)."""
     shipped = [info for info in pretrained_infos() if is_clock_run(info)]
     owner = session_id()
-    users = [info for info in user_clock_runs()
-             if not mine_only or info.status.get("owner") == owner or info.run_id == current_id]
+    users = [
+        info
+        for info in user_clock_runs()
+        if not mine_only or info.status.get("owner") == owner or info.run_id == current_id
+    ]
     return shipped + users
 
 
@@ -45,7 +47,8 @@ st.markdown(
     "A CNN reads analog clocks photographed from any angle. What should it output? One number (regression), "
     "one of *n* time slots (classification), an hour class plus a minute, or points on circles (sin/cos)? "
     "Each choice changes what counts as a small mistake. Results are scored by the **common-sense error**: "
-    "the minutes between predicted and true time, the short way round the dial.")
+    "the minutes between predicted and true time, the short way round the dial."
+)
 if current is not None:
     active = current.state in ACTIVE_STATES
     with st.expander(f"Your run: {current.name} ({current.state})", expanded=active):
@@ -53,11 +56,17 @@ if current is not None:
             st.caption("It joins the comparison and the results views when it finishes.")
         live_curves([current.run_id], metric="loss", key="clk_live")
 
-mine_only = st.toggle("Only my runs", value=True, key="clk_mine", bind="query-params",
-                      help="Off: also show the finished clock runs of everyone using this lab.")
+mine_only = st.toggle(
+    "Only my runs",
+    value=True,
+    key="clk_mine",
+    bind="query-params",
+    help="Off: also show the finished clock runs of everyone using this lab.",
+)
 shown = clock_runs(mine_only, current.run_id if current else "")  # ?run= keeps a run "mine" after a reload
 data_tab, encodings_tab, compare_tab, results_tab, inspector_tab, inside_tab = st.tabs(
-    TABS, key="clk_tab", bind="query-params")  # bound tabs run only the open one; ?clk_tab=Compare links to it
+    TABS, key="clk_tab", bind="query-params"
+)  # bound tabs run only the open one; ?clk_tab=Compare links to it
 if data_tab.open:
     with data_tab:
         draw_data_tab(large)

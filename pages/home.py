@@ -17,18 +17,24 @@ st.markdown(
 left, middle, right = st.columns(3)
 with left:
     st.subheader(":material/neurology: MLPs and CNNs")
-    st.write("MNIST and Fashion-MNIST with the reference MLP and CNN. Try initializers, activations, "
-             "optimizers, learning rates, regularisation, batch norm and layers; compare runs in a table.")
+    st.write(
+        "MNIST and Fashion-MNIST with the reference MLP and CNN. Try initializers, activations, "
+        "optimizers, learning rates, regularisation, batch norm and layers; compare runs in a table."
+    )
     st.page_link("pages/mlp-cnn.py", label="Open MLPs and CNNs", icon=":material/arrow_forward:")
 with middle:
     st.subheader(":material/shuffle: Permuted pixels")
-    st.write("Shuffle all 784 pixels with one fixed permutation. The MLP barely notices; the CNN loses "
-             "what made it better: neighbouring pixels.")
+    st.write(
+        "Shuffle all 784 pixels with one fixed permutation. The MLP barely notices; the CNN loses "
+        "what made it better: neighbouring pixels."
+    )
     st.page_link("pages/permuted.py", label="Open Permuted pixels", icon=":material/arrow_forward:")
 with right:
     st.subheader(":material/schedule: Tell the time")
-    st.write("Read analog clocks seen from any angle. Compare regression, n-class, multi-head and "
-             "periodic sin/cos labels by the common-sense error in minutes.")
+    st.write(
+        "Read analog clocks seen from any angle. Compare regression, n-class, multi-head and "
+        "periodic sin/cos labels by the common-sense error in minutes."
+    )
     st.page_link("pages/clocks.py", label="Open Tell the time", icon=":material/arrow_forward:")
 
 st.divider()

@@ -20,28 +20,44 @@ PAGE = "mlp-cnn"
 
 def dataset_ui() -> str:
     """The dataset picker (in the URL, so a shared link opens the same dataset)."""
-    return st.segmented_control("Dataset", list(TITLES), format_func=TITLES.get, default="mnist", required=True,
-                                key="dataset", bind="query-params") or "mnist"
+    return (
+        st.segmented_control(
+            "Dataset",
+            list(TITLES),
+            format_func=TITLES.get,
+            default="mnist",
+            required=True,
+            key="dataset",
+            bind="query-params",
+        )
+        or "mnist"
+    )
 
 
 def draw_samples(dataset: str) -> None:
     """A few training images of every class, and where the images came from."""
     samples = dataset_samples(dataset)
     captions = [samples["class_names"][int(label)] for label in samples["labels"]]
-    st.plotly_chart(image_grid(samples["images"], captions, columns=10, large_text=large_text()), width="stretch",
-                    key="samples")
+    st.plotly_chart(
+        image_grid(samples["images"], captions, columns=10, large_text=large_text()), width="stretch", key="samples"
+    )
     st.caption(f":material/database: {samples['description']}")
 
 
 st.title("MLPs and CNNs", anchor=False)
-st.markdown("Train a **multilayer perceptron** and a **convolutional network** on handwritten digits or clothes, "
-            "change one knob at a time, and compare with the pretrained models.")
+st.markdown(
+    "Train a **multilayer perceptron** and a **convolutional network** on handwritten digits or clothes, "
+    "change one knob at a time, and compare with the pretrained models."
+)
 dataset = dataset_ui()
 with st.expander(f"{TITLES[dataset]}: sample images", expanded=True):
     draw_samples(dataset)
 
-run = train_panel(PAGE, lambda: config_ui(dataset),
-                  note=f"Trains on {TITLES[dataset]} (pick the dataset above). Runs queue in the background.")
+run = train_panel(
+    PAGE,
+    lambda: config_ui(dataset),
+    note=f"Trains on {TITLES[dataset]} (pick the dataset above). Runs queue in the background.",
+)
 knobs = last_knobs(dataset)
 draw_results(dataset, knobs.model.kind, run)
 draw_inside(dataset, knobs.model.kind, run)

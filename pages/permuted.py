@@ -17,16 +17,28 @@ def controls_ui() -> tuple[str, int]:
     """Dataset and permutation seed (both in the URL, so a link shows the same shuffle)."""
     left, right = st.columns([3, 1])
     with left:
-        dataset = st.segmented_control("Dataset", list(TITLES), format_func=TITLES.get, default="mnist",
-                                       required=True, key="dataset", bind="query-params") or "mnist"
+        dataset = (
+            st.segmented_control(
+                "Dataset",
+                list(TITLES),
+                format_func=TITLES.get,
+                default="mnist",
+                required=True,
+                key="dataset",
+                bind="query-params",
+            )
+            or "mnist"
+        )
     with right:
         seed = int(st.number_input("Permutation seed", 0, 9999, 0, key="perm_seed", bind="query-params"))
     return dataset, seed
 
 
 st.title("Permuted pixels", anchor=False)
-st.markdown("Take one fixed shuffle of the 784 pixel positions and apply it to **every** image, in training and "
-            "in testing. A person can no longer read the images; does a network care?")
+st.markdown(
+    "Take one fixed shuffle of the 784 pixel positions and apply it to **every** image, in training and "
+    "in testing. A person can no longer read the images; does a network care?"
+)
 dataset, seed = controls_ui()
 draw_shuffle(dataset, seed)
 
@@ -35,7 +47,10 @@ draw_accuracy_chart()
 draw_inside_permuted(dataset, seed)
 
 st.subheader("Retrain on permuted pixels", anchor=False)
-run = train_panel(PAGE, lambda: retrain_config_ui(dataset, seed),
-                  note="The pretrained recipes, shrunk for a classroom CPU. Runs queue in the background.")
+run = train_panel(
+    PAGE,
+    lambda: retrain_config_ui(dataset, seed),
+    note="The pretrained recipes, shrunk for a classroom CPU. Runs queue in the background.",
+)
 draw_retrain(dataset, seed, PAGE)
 draw_my_run(run)

@@ -24,8 +24,12 @@ from ui.teacher import draw_teacher_section
 run_inside_app_navigation()
 
 SOURCES = ("pretrained", "yours")
-RUN_FILES = (("Model", "model.keras", "application/octet-stream"), ("Metrics", "metrics.json", "application/json"),
-             ("History", "history.json", "application/json"), ("Config", "config.json", "application/json"))
+RUN_FILES = (
+    ("Model", "model.keras", "application/octet-stream"),
+    ("Metrics", "metrics.json", "application/json"),
+    ("History", "history.json", "application/json"),
+    ("Config", "config.json", "application/json"),
+)
 
 
 def draw_queue_section() -> None:
@@ -57,10 +61,15 @@ def filters_ui() -> tuple[list[str], list[str], list[str]]:
 
 def filtered(infos: list, datasets: list[str], states: list[str], sources: list[str]) -> list:
     """The runs that pass every non-empty filter."""
+
     def keep(info) -> bool:
         source = "pretrained" if info.is_pretrained else "yours"
-        return ((not datasets or info.config.get("data", {}).get("dataset") in datasets)
-                and (not states or info.state in states) and (not sources or source in sources))
+        return (
+            (not datasets or info.config.get("data", {}).get("dataset") in datasets)
+            and (not states or info.state in states)
+            and (not sources or source in sources)
+        )
+
     return [info for info in infos if keep(info)]
 
 
@@ -69,8 +78,15 @@ def runs_table_ui(infos: list) -> list:
     wanted = [part for part in st.query_params.get("runs", "").split(",") if part]
     ids = [info.run_id for info in infos]
     default = {"selection": {"rows": [ids.index(w) for w in wanted if w in ids], "columns": []}}
-    event = st.dataframe(pd.DataFrame(tables.run_rows(infos)), width="stretch", hide_index=True, key="runs_table",
-                         on_select="rerun", selection_mode="multi-row", selection_default=default)
+    event = st.dataframe(
+        pd.DataFrame(tables.run_rows(infos)),
+        width="stretch",
+        hide_index=True,
+        key="runs_table",
+        on_select="rerun",
+        selection_mode="multi-row",
+        selection_default=default,
+    )
     chosen = [infos[row] for row in event.selection.rows if row < len(infos)]
     if chosen:
         st.query_params["runs"] = ",".join(info.run_id for info in chosen)
@@ -92,8 +108,15 @@ def draw_curves(chosen: list) -> None:
     shipped = [(f"{info.name} (pretrained)", info.history) for info in chosen if info.is_pretrained]
     live_curves(mine, metric=metric, key="runs_curves", extra=shipped)
     pairs = [(info.name, info.history) for info in chosen]
-    st.download_button("Curves as HTML", data=lambda: figure_html(pairs, metric), file_name=f"curves_{metric}.html",
-                       mime="text/html", icon=":material/download:", key="runs_curves_html", on_click="ignore")
+    st.download_button(
+        "Curves as HTML",
+        data=lambda: figure_html(pairs, metric),
+        file_name=f"curves_{metric}.html",
+        mime="text/html",
+        icon=":material/download:",
+        key="runs_curves_html",
+        on_click="ignore",
+    )
 
 
 def figure_html(pairs: list[tuple[str, dict]], metric: str) -> str:
@@ -104,11 +127,13 @@ def figure_html(pairs: list[tuple[str, dict]], metric: str) -> str:
 def draw_metrics(info) -> None:
     """The headline numbers of a finished run."""
     metrics = info.metrics
-    shown = [("Test accuracy", metrics.get("accuracy"), lambda v: f"{100 * v:.2f}%"),
-             ("Mean error", metrics.get("common_sense_error_mean_min"), lambda v: f"{v:.1f} min"),
-             ("Median error", metrics.get("common_sense_error_median_min"), lambda v: f"{v:.1f} min"),
-             ("Parameters", metrics.get("params"), lambda v: f"{int(v):,}"),
-             ("Train time", metrics.get("train_time_s"), lambda v: f"{v:.0f} s")]
+    shown = [
+        ("Test accuracy", metrics.get("accuracy"), lambda v: f"{100 * v:.2f}%"),
+        ("Mean error", metrics.get("common_sense_error_mean_min"), lambda v: f"{v:.1f} min"),
+        ("Median error", metrics.get("common_sense_error_median_min"), lambda v: f"{v:.1f} min"),
+        ("Parameters", metrics.get("params"), lambda v: f"{int(v):,}"),
+        ("Train time", metrics.get("train_time_s"), lambda v: f"{v:.0f} s"),
+    ]
     shown = [(label, value, fmt) for label, value, fmt in shown if value is not None]
     for column, (label, value, fmt) in zip(st.columns(max(1, len(shown))), shown):
         column.metric(label, fmt(float(value)))
@@ -119,15 +144,27 @@ def draw_downloads(info) -> None:
     files = [(label, name, mime) for label, name, mime in RUN_FILES if (Path(info.path) / name).is_file()]
     columns = st.columns(len(files) + 1)
     for column, (label, name, mime) in zip(columns, files):
-        column.download_button(label, data=lambda p=Path(info.path) / name: p.read_bytes(), mime=mime,
-                               help=f"{name} of this run", file_name=f"{info.run_id}_{name}",
-                               key=f"runs_dl_{name}_{info.run_id}",
-                               icon=":material/download:", on_click="ignore")
+        column.download_button(
+            label,
+            data=lambda p=Path(info.path) / name: p.read_bytes(),
+            mime=mime,
+            help=f"{name} of this run",
+            file_name=f"{info.run_id}_{name}",
+            key=f"runs_dl_{name}_{info.run_id}",
+            icon=":material/download:",
+            on_click="ignore",
+        )
     metric = (available_metrics(info.history) or ["loss"])[0]
-    columns[-1].download_button("Curves", data=lambda: figure_html([(info.name, info.history)], metric),
-                                help="the training curves as an HTML page", mime="text/html",
-                                file_name=f"{info.run_id}_curves.html", key=f"runs_dl_html_{info.run_id}",
-                                icon=":material/download:", on_click="ignore")
+    columns[-1].download_button(
+        "Curves",
+        data=lambda: figure_html([(info.name, info.history)], metric),
+        help="the training curves as an HTML page",
+        mime="text/html",
+        file_name=f"{info.run_id}_curves.html",
+        key=f"runs_dl_html_{info.run_id}",
+        icon=":material/download:",
+        on_click="ignore",
+    )
 
 
 def draw_delete(info) -> None:
@@ -159,7 +196,9 @@ def draw_delete(info) -> None:
 
 def draw_run_details(info) -> None:
     """Status, reason, metrics, config and files of one selected run."""
-    source = "pretrained" if info.is_pretrained else ("yours" if info.status.get("owner") == session_id() else "user run")
+    source = (
+        "pretrained" if info.is_pretrained else ("yours" if info.status.get("owner") == session_id() else "user run")
+    )
     with st.container(border=True):
         st.markdown(f"#### {info.name}  \n`{info.run_id}` · {source} · {tables.model_label(info.config)}")
         draw_run_status(info, jobs.queue() if info.state in ACTIVE_STATES else [])
@@ -178,8 +217,10 @@ draw_teacher_section()
 st.subheader("All runs", anchor=False)
 everything = all_runs()
 if not everything:
-    st.info("No runs yet, and no pretrained models are installed. Train one from any page's **Train** panel, "
-            "or rebuild the pretrained models with `python -m core pretrain`.")
+    st.info(
+        "No runs yet, and no pretrained models are installed. Train one from any page's **Train** panel, "
+        "or rebuild the pretrained models with `python -m core pretrain`."
+    )
     st.stop()
 shown_runs = filtered(everything, *filters_ui())
 if not shown_runs:

@@ -26,8 +26,14 @@ if TYPE_CHECKING:
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORT = {"width": 1400, "height": 1000}
 WORKER_INFO = "worker.json"  # core.runs.jobs.WORKER_INFO; not imported so this module stays import-light
 
@@ -96,8 +102,21 @@ def free_port() -> int:
 
 def server_command(port: int) -> list[str]:
     """The exact `streamlit run` command line the app is tested and timed with."""
-    return [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-            "--server.port", str(port), "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "streamlit_app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
 
 
 def _log_tail(path: Path, chars: int = 3000) -> str:
@@ -123,16 +142,29 @@ def wait_for_health(server: AppServer, timeout: float = 120.0) -> None:
     raise RuntimeError(f"streamlit did not answer /_stcore/health within {timeout:g} s:\n{_log_tail(server.log_path)}")
 
 
-def start_app(runs_dir: Path, log_path: Path, *, port: int | None = None, env: dict[str, str] | None = None,
-              timeout: float = 120.0) -> AppServer:
+def start_app(
+    runs_dir: Path,
+    log_path: Path,
+    *,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120.0,
+) -> AppServer:
     """Start the app headless with CLOCKWORK_RUNS=runs_dir and wait until it is healthy."""
     port = port or free_port()
     runs_dir.mkdir(parents=True, exist_ok=True)
     full_env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {}), "CLOCKWORK_RUNS": str(runs_dir)}
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
-        process = subprocess.Popen(server_command(port), cwd=REPO_ROOT, env=full_env, stdin=subprocess.DEVNULL,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            server_command(port),
+            cwd=REPO_ROOT,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     server = AppServer(process, port, runs_dir, log_path, time.monotonic())
     try:
         wait_for_health(server, timeout)
@@ -245,8 +277,13 @@ def dialog_texts(page: Page) -> list[str]:
     return page.locator('[role="dialog"]').all_inner_texts()
 
 
-def full_page_screenshot(page: Page, path: Path, width: int = VIEWPORT["width"], min_height: int = VIEWPORT["height"],
-                         max_height: int = 12000) -> Path:
+def full_page_screenshot(
+    page: Page,
+    path: Path,
+    width: int = VIEWPORT["width"],
+    min_height: int = VIEWPORT["height"],
+    max_height: int = 12000,
+) -> Path:
     """Screenshot the whole page: Streamlit scrolls inside its main area, so grow the viewport to fit, then shoot."""
     height = min(max_height, max(min_height, int(page.evaluate(MAIN_HEIGHT_JS))))
     page.set_viewport_size({"width": width, "height": height})

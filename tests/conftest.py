@@ -38,9 +38,16 @@ def runs_root(tmp_path: Path) -> Path:
 
 def tiny_config(**overrides: Any) -> RunConfig:
     """A seconds-long MNIST run: 256 embedded images, a 16-unit MLP, one epoch of 32-image batches."""
-    config = RunConfig(name="tiny", data=DataConfig(dataset="mnist", source="embedded", limit_train=256),
-                       model=ModelConfig(kind="mlp", hidden=[16]), optimizer=OptimizerConfig(name="adam"),
-                       encoding="labels", epochs=1, batch_size=32, seed=0)
+    config = RunConfig(
+        name="tiny",
+        data=DataConfig(dataset="mnist", source="embedded", limit_train=256),
+        model=ModelConfig(kind="mlp", hidden=[16]),
+        optimizer=OptimizerConfig(name="adam"),
+        encoding="labels",
+        epochs=1,
+        batch_size=32,
+        seed=0,
+    )
     for key, value in overrides.items():
         target = config
         *parents, leaf = key.split("__")
@@ -52,9 +59,17 @@ def tiny_config(**overrides: Any) -> RunConfig:
 
 def tiny_clock_config(encoding: str = "sincos", **overrides: Any) -> RunConfig:
     """A one-epoch clock run on 1,440 rendered 75-px clocks (each time twice: 720 train, 720 test), small CNN."""
-    base = {"data__dataset": "clocks", "data__source": "render", "data__clock_count": 1440, "data__clock_size": 75,
-            "model__kind": "clock_cnn", "model__conv_filters": [8, 16], "model__hidden": [32], "encoding": encoding,
-            "batch_size": 64}
+    base = {
+        "data__dataset": "clocks",
+        "data__source": "render",
+        "data__clock_count": 1440,
+        "data__clock_size": 75,
+        "model__kind": "clock_cnn",
+        "model__conv_filters": [8, 16],
+        "model__hidden": [32],
+        "encoding": encoding,
+        "batch_size": 64,
+    }
     return tiny_config(**{**base, **overrides})
 
 

@@ -58,7 +58,7 @@ def correlate_same(image: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> n
     out = np.zeros(image.shape + (kernel.shape[-1],))
     for row in range(image.shape[0]):
         for col in range(image.shape[1]):
-            out[row, col] = np.tensordot(padded[row:row + 3, col:col + 3], kernel[:, :, 0, :], axes=2)
+            out[row, col] = np.tensordot(padded[row : row + 3, col : col + 3], kernel[:, :, 0, :], axes=2)
     return out + bias
 
 
@@ -84,8 +84,12 @@ def test_the_strip_shows_each_block_after_its_activation_under_the_blocks_name(t
     outputs = activations.layer_outputs(activations.build_probe(tiny_cnn), image8())
     by_name = {layer.name: layer for layer in outputs}
     strip = activations.strip_layers(outputs)
-    assert [(layer.name, layer.kind) for layer in strip] == [("conv_0", "conv"), ("pool_0", "pool"),
-                                                             ("hidden", "dense"), ("label", "output")]
+    assert [(layer.name, layer.kind) for layer in strip] == [
+        ("conv_0", "conv"),
+        ("pool_0", "pool"),
+        ("hidden", "dense"),
+        ("label", "output"),
+    ]
     np.testing.assert_array_equal(strip[0].values, by_name["conv_0_act"].values)
     assert strip[0].values.min() >= 0 and strip[0].is_map and not strip[2].is_map
 
@@ -150,15 +154,17 @@ def test_downsampling_is_a_block_average_and_settings_come_from_the_layer() -> N
     image = np.arange(16, dtype=np.float64).reshape(4, 4)
     np.testing.assert_array_equal(activations.downsampled(image, 2, 2), [[2.5, 4.5], [10.5, 12.5]])
     inputs = keras.Input((30, 30, 1))
-    model = keras.Model(inputs, PolarResample(angles=12, radii=4, name="polar")(keras.layers.AveragePooling2D(2)(inputs)))
+    model = keras.Model(
+        inputs, PolarResample(angles=12, radii=4, name="polar")(keras.layers.AveragePooling2D(2)(inputs))
+    )
     assert activations.polar_settings(model) == activations.PolarSettings(15, 15, 12, 4, 1.0)
     assert activations.polar_settings(model, "nothing") is None
 
 
 def test_rarely_inked_pixels_are_blanked_from_weight_pictures() -> None:
     images = np.zeros((200, 3, 3), np.uint8)
-    images[:, 1, 1] = 255          # always inked
-    images[:1, 0, 0] = 255         # inked in 1 of 200 images: 0.5%
+    images[:, 1, 1] = 255  # always inked
+    images[:1, 0, 0] = 255  # inked in 1 of 200 images: 0.5%
     quiet = activations.rarely_inked(images, share=0.01)
     assert quiet[0, 0] and not quiet[1, 1] and quiet.sum() == 8
     tiles = activations.blanked(np.ones((2, 3, 3)), quiet)

@@ -33,8 +33,11 @@ from tests.browser_support import (
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow,
-              pytest.mark.skipif(missing_browser_reason() is not None, reason=missing_browser_reason() or "")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(missing_browser_reason() is not None, reason=missing_browser_reason() or ""),
+]
 
 PAGES = {page.name: page for page in APP_PAGES}
 RUN_TIMEOUT_MS = 120_000
@@ -102,19 +105,27 @@ def newest_run(runs_dir: Path) -> dict:
     found = []
     for folder in runs_dir.iterdir():
         if (folder / "config.json").is_file():
-            found.append({"config": json.loads((folder / "config.json").read_text()),
-                          "status": json.loads((folder / "status.json").read_text())})
+            found.append(
+                {
+                    "config": json.loads((folder / "config.json").read_text()),
+                    "status": json.loads((folder / "status.json").read_text()),
+                }
+            )
     assert found, f"no run folder in {runs_dir}"
     return max(found, key=lambda run: run["status"].get("created", ""))
 
 
 def wait_for_curve_of(page: Page, run_name: str) -> list[str]:
     """The trace names of the main area's training-curves chart, once one of them is the run's."""
-    return page.wait_for_function("""name => {
+    return page.wait_for_function(
+        """name => {
       const plot = document.querySelector('.st-key-lab_curves .js-plotly-plot');
       const names = plot && plot.data ? plot.data.map(trace => trace.name || '') : [];
       return names.some(trace => trace.startsWith(name)) ? names : null;
-    }""", arg=run_name, timeout=RUN_TIMEOUT_MS).json_value()
+    }""",
+        arg=run_name,
+        timeout=RUN_TIMEOUT_MS,
+    ).json_value()
 
 
 @pytest.mark.parametrize("name", list(PAGES))

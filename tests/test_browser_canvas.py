@@ -27,8 +27,11 @@ from tests.browser_support import (
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow,
-              pytest.mark.skipif(missing_browser_reason() is not None, reason=missing_browser_reason() or "")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(missing_browser_reason() is not None, reason=missing_browser_reason() or ""),
+]
 
 PAGES = {page.name: page for page in APP_PAGES}
 CANVAS = ".st-key-inside_canvas canvas.upper-canvas"  # fabric.js draws on the upper of its two canvases
@@ -76,9 +79,11 @@ def draw(page: Page, canvas: Locator, points: list[tuple[float, float]]) -> None
 
 def said_after(page: Page, before: str | None) -> str:
     """The prediction sentence once it differs from `before` (None: once there is one)."""
-    handle = page.wait_for_function(f"() => {{ const said = ({SAID_JS})(); "
-                                    f"return said && said !== {repr(before) if before else 'null'} ? said : null; }}",
-                                    timeout=60_000)
+    handle = page.wait_for_function(
+        f"() => {{ const said = ({SAID_JS})(); "
+        f"return said && said !== {repr(before) if before else 'null'} ? said : null; }}",
+        timeout=60_000,
+    )
     return str(handle.json_value())
 
 
@@ -90,10 +95,10 @@ def test_strokes_on_the_canvas_change_the_prediction(browser: Browser, app_serve
         assert page.get_by_text("The canvas is empty").count() == 1
         canvas = page.locator(CANVAS).first
         canvas.scroll_into_view_if_needed()
-        draw(page, canvas, [(0.6, 0.15), (0.6, 0.85)])              # a vertical stroke: a one
+        draw(page, canvas, [(0.6, 0.15), (0.6, 0.85)])  # a vertical stroke: a one
         one = said_after(page, None)
         assert one.startswith("The network says 1"), one
-        draw(page, canvas, [(0.2, 0.15), (0.6, 0.15)])              # a bar across its top: now a seven
+        draw(page, canvas, [(0.2, 0.15), (0.6, 0.15)])  # a bar across its top: now a seven
         seven = said_after(page, one)
         assert seven != one
         assert error_texts(page) == []

@@ -31,6 +31,7 @@ def plain_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 # -- limits from the environment ------------------------------------------------------------------------------
 
+
 def test_outside_classroom_mode_the_everyday_limits_apply():
     limits = limits_from_env({})
     assert limits == ClassroomLimits(enabled=False, max_queued=classroom.DEFAULT_MAX_QUEUED, max_epochs=200)
@@ -96,6 +97,7 @@ def test_check_submission_reads_the_environment_when_no_limits_are_given(monkeyp
 
 # -- the teacher password -------------------------------------------------------------------------------------
 
+
 def test_the_teacher_password_is_checked_exactly():
     limits = ClassroomLimits(teacher_password="owl-42")
     assert classroom.teacher_password_ok("owl-42", limits)
@@ -109,6 +111,7 @@ def test_without_a_password_no_guess_unlocks_the_teacher_control():
 
 
 # -- queue operations (core.runs.jobs) -----------------------------------------------------------------------------
+
 
 def test_submit_in_classroom_mode_refuses_a_third_waiting_run_of_one_owner(monkeypatch, runs_root, make_config):
     monkeypatch.setenv("CLOCKWORK_CLASSROOM", "1")
@@ -152,6 +155,7 @@ def test_cancel_all_on_an_empty_runs_folder_does_nothing(runs_root):
 
 # -- the app: Train panel refusals and the Teacher expander ---------------------------------------------------
 
+
 def panel_script() -> None:
     import streamlit as st
 
@@ -162,10 +166,16 @@ def panel_script() -> None:
     init_state()
     epochs = st.number_input("Epochs", 1, 200, 1, key="epochs")
     batch = st.number_input("Batch", 1, 4096, 32, key="batch")
-    train_panel("class", lambda: RunConfig(name="class run", data=DataConfig(dataset="mnist", source="embedded",
-                                                                              limit_train=200),
-                                           model=ModelConfig(kind="mlp", hidden=[8]), epochs=int(epochs),
-                                           batch_size=int(batch)))
+    train_panel(
+        "class",
+        lambda: RunConfig(
+            name="class run",
+            data=DataConfig(dataset="mnist", source="embedded", limit_train=200),
+            model=ModelConfig(kind="mlp", hidden=[8]),
+            epochs=int(epochs),
+            batch_size=int(batch),
+        ),
+    )
 
 
 def start_panel() -> AppTest:

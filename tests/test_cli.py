@@ -31,8 +31,26 @@ def test_make_clocks_writes_the_assignment_format(tmp_path, capsys):
 
 
 def test_train_flags_run_and_print_metrics(tmp_path, capsys):
-    code = main(["train", "--dataset", "mnist", "--source", "embedded", "--model", "mlp", "--hidden", "16",
-                 "--epochs", "1", "--limit-train", "256", "--runs", str(tmp_path), "--quiet"])
+    code = main(
+        [
+            "train",
+            "--dataset",
+            "mnist",
+            "--source",
+            "embedded",
+            "--model",
+            "mlp",
+            "--hidden",
+            "16",
+            "--epochs",
+            "1",
+            "--limit-train",
+            "256",
+            "--runs",
+            str(tmp_path),
+            "--quiet",
+        ]
+    )
     result = last_json(capsys.readouterr().out)
     assert code == 0 and result["state"] == "done"
     assert 0.0 <= result["accuracy"] <= 1.0
@@ -51,8 +69,20 @@ def test_evaluate_refuses_a_bad_clock_file_in_one_line(tmp_path, capsys):
     folder, fragment = write_case("float_labels", tmp_path)
     model = tmp_path / "model.keras"
     model.write_bytes(b"not a model")
-    assert main(["evaluate", "--model", str(model), "--images", str(folder / "images.npy"),
-                 "--labels", str(folder / "labels.npy")]) == 2
+    assert (
+        main(
+            [
+                "evaluate",
+                "--model",
+                str(model),
+                "--images",
+                str(folder / "images.npy"),
+                "--labels",
+                str(folder / "labels.npy"),
+            ]
+        )
+        == 2
+    )
     error = capsys.readouterr().err.strip()
     assert error.startswith("error:") and len(error.splitlines()) == 1
 
@@ -72,7 +102,9 @@ def test_evaluate_a_classifier_on_its_dataset(tmp_path, capsys, make_config):
     from core.runs.training import run_config
 
     info = run_config(make_config(), root=tmp_path)
-    assert main(["evaluate", "--model", str(info.path / "model.keras"), "--dataset", "mnist", "--source", "embedded"]) == 0
+    assert (
+        main(["evaluate", "--model", str(info.path / "model.keras"), "--dataset", "mnist", "--source", "embedded"]) == 0
+    )
     assert 0.0 <= last_json(capsys.readouterr().out)["accuracy"] <= 1.0
 
 
@@ -89,8 +121,13 @@ def test_runs_lists_a_finished_run(tmp_path, capsys, make_config):
 
 @pytest.mark.slow
 def test_module_entry_point_reports_errors_without_traceback(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "core", "evaluate", "--model", str(tmp_path / "missing.keras"),
-                             "--dataset", "mnist"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "core", "evaluate", "--model", str(tmp_path / "missing.keras"), "--dataset", "mnist"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert "model file not found" in result.stderr and "Traceback" not in result.stderr
 
@@ -134,8 +171,14 @@ def user_env(**extra: str) -> dict[str, str]:
 
 
 def run_main_in_child(argvs: list[list[str]]) -> list[dict]:
-    result = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(argvs)], cwd=REPO, env=user_env(),
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", _CHILD, json.dumps(argvs)],
+        cwd=REPO,
+        env=user_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -162,9 +205,25 @@ def bad_clock_folder(folder: Path, kind: str) -> Path:
 @pytest.mark.parametrize(("kind", "message"), [("random", "is not an .npy file"), ("pickle", "is a Python pickle")])
 def test_a_bad_clock_file_gives_exactly_one_stderr_line_and_status_2(tmp_path, kind, message):
     folder = bad_clock_folder(tmp_path, kind)
-    result = subprocess.run([sys.executable, "-m", "core", "evaluate", "--model", str(REPO / "pretrained/clock_sincos"),
-                             "--images", str(folder / "images.npy"), "--labels", str(folder / "labels.npy")],
-                            cwd=REPO, env=user_env(), capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "evaluate",
+            "--model",
+            str(REPO / "pretrained/clock_sincos"),
+            "--images",
+            str(folder / "images.npy"),
+            "--labels",
+            str(folder / "labels.npy"),
+        ],
+        cwd=REPO,
+        env=user_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert result.stdout == ""
     assert len(result.stderr.splitlines()) == 1, result.stderr
@@ -187,10 +246,24 @@ def test_every_command_refuses_bad_input_before_importing_tensorflow(tmp_path):
         "needs both --images and --labels": evaluate + ["--images", str(bad / "images.npy")],
         "config file not found": ["train", "--config", str(tmp_path / "none.json")],
         "config key 'epochs'": ["train", "--dataset", "mnist", "--epochs", "0"],
-        "images file images.npy is not an .npy file": ["train", "--dataset", "clocks", "--source", "path",
-                                                       "--path", str(bad)],
-        "bad.npz is not an .npz file": ["train", "--dataset", "mnist", "--source", "path",
-                                        "--path", str(tmp_path / "bad.npz")],
+        "images file images.npy is not an .npy file": [
+            "train",
+            "--dataset",
+            "clocks",
+            "--source",
+            "path",
+            "--path",
+            str(bad),
+        ],
+        "bad.npz is not an .npz file": [
+            "train",
+            "--dataset",
+            "mnist",
+            "--source",
+            "path",
+            "--path",
+            str(tmp_path / "bad.npz"),
+        ],
         "--n must be at least 1": ["make-clocks", "--n", "0", "--out", str(tmp_path / "clocks")],
         "--count must be between": ["contact-sheet", "--count", "0", "--out", str(tmp_path / "sheet.png")],
         "unknown recipe 'nope'": ["pretrain", "--only", "nope"],
@@ -232,8 +305,8 @@ def test_startup_lines_are_filtered_by_the_log_level():
     error = "E0000 00:00:1758131045.203198 3722035 cuda_dnn.cc:8579] Unable to register cuDNN factory\n"
     assert filter_startup_lines(STARTUP, 3) == ""
     assert filter_startup_lines(STARTUP, 1) == ""
-    assert filter_startup_lines(STARTUP, 0) == STARTUP                                # a user's TF_CPP_MIN_LOG_LEVEL=0
-    assert filter_startup_lines(STARTUP + warning + STARTUP, 3) == warning             # not TensorFlow's: kept
+    assert filter_startup_lines(STARTUP, 0) == STARTUP  # a user's TF_CPP_MIN_LOG_LEVEL=0
+    assert filter_startup_lines(STARTUP + warning + STARTUP, 3) == warning  # not TensorFlow's: kept
     assert filter_startup_lines(STARTUP + error, 2) == error
     assert filter_startup_lines(STARTUP + error, 3) == ""
     assert filter_startup_lines("plain text\n", 3) == "plain text\n"
@@ -241,10 +314,34 @@ def test_startup_lines_are_filtered_by_the_log_level():
 
 @pytest.mark.slow
 def test_a_command_that_imports_tensorflow_prints_nothing_on_stderr(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "core", "train", "--dataset", "mnist", "--source", "embedded",
-                             "--model", "mlp", "--hidden", "8", "--epochs", "1", "--limit-train", "128",
-                             "--runs", str(tmp_path), "--quiet"],
-                            cwd=REPO, env=user_env(), capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "train",
+            "--dataset",
+            "mnist",
+            "--source",
+            "embedded",
+            "--model",
+            "mlp",
+            "--hidden",
+            "8",
+            "--epochs",
+            "1",
+            "--limit-train",
+            "128",
+            "--runs",
+            str(tmp_path),
+            "--quiet",
+        ],
+        cwd=REPO,
+        env=user_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert last_json(result.stdout)["state"] == "done"

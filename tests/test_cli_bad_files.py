@@ -29,8 +29,15 @@ def clock_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def evaluate(model: Path, folder: Path) -> list[str]:
-    return ["evaluate", "--model", str(model), "--images", str(folder / "images.npy"),
-            "--labels", str(folder / "labels.npy")]
+    return [
+        "evaluate",
+        "--model",
+        str(model),
+        "--images",
+        str(folder / "images.npy"),
+        "--labels",
+        str(folder / "labels.npy"),
+    ]
 
 
 def test_the_tiny_model_evaluates_valid_files(clock_model, tmp_path, capsys):

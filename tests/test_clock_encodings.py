@@ -27,12 +27,15 @@ def test_seam_example_shows_ten_minutes_apart_but_710_minutes_as_targets():
     assert seam["midpoint"] == "6:00"
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("classes-24", "class 7 of 24 (3:30-3:59)"),
-    ("classes-720", "class 220 of 720 (3:40)"),
-    ("regression", "the number 3.6667"),
-    ("multihead", "hour class 3 of 12 and minute 0.667"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("classes-24", "class 7 of 24 (3:30-3:59)"),
+        ("classes-720", "class 220 of 720 (3:40)"),
+        ("regression", "the number 3.6667"),
+        ("multihead", "hour class 3 of 12 and minute 0.667"),
+    ],
+)
 def test_target_description_names_the_target_of_a_time(name, expected):
     assert clock_encodings.target_description(name, 3 * 60 + 40) == expected
 

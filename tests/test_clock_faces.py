@@ -30,18 +30,18 @@ def test_the_assignment_family_is_the_assignments_clock():
     dial = faces.FAMILIES["assignment"](np.random.default_rng(0), 0.0, 0.0)
     assert (dial.numerals, dial.radial, dial.marker, dial.hands, dial.shape) == ("arabic", False, "", "bar", "round")
     assert (dial.hour_length, dial.minute_length) == (0.55, 0.8) and not dial.second
-    assert abs(dial.hour_width / dial.minute_width - 1) < 0.25                  # hands of similar width
-    assert dial.ink_tone < 0.2 < 0.8 < dial.face_tone and dial.case_tone < 0.25   # dark on white, dark bezel
+    assert abs(dial.hour_width / dial.minute_width - 1) < 0.25  # hands of similar width
+    assert dial.ink_tone < 0.2 < 0.8 < dial.face_tone and dial.case_tone < 0.25  # dark on white, dark bezel
     centre, half_length, half_width, rounding = dial.ticks
-    assert (rounding[1::5] > 0).all() and (half_length[1::5] == 0).all()          # a dot at each minute ...
-    assert (half_length[::5] > 0).all() and (rounding[::5] == 0).all()            # ... a short bar at each hour
-    assert len(set(half_length[::5])) == 1                                       # the same at 12 as elsewhere
+    assert (rounding[1::5] > 0).all() and (half_length[1::5] == 0).all()  # a dot at each minute ...
+    assert (half_length[::5] > 0).all() and (rounding[::5] == 0).all()  # ... a short bar at each hour
+    assert len(set(half_length[::5])) == 1  # the same at 12 as elsewhere
 
 
 def test_the_station_family_is_the_old_dial():
     dial = faces.FAMILIES["station"](np.random.default_rng(0), 0.0, 0.0)
     assert (dial.numerals, dial.marker, dial.hands) == ("", "triangle", "tapered")
-    assert (dial.ticks[0, 29:32] == FAR).all()                                  # no ticks under the triangle
+    assert (dial.ticks[0, 29:32] == FAR).all()  # no ticks under the triangle
 
 
 def test_a_style_draws_only_its_families():
@@ -81,23 +81,25 @@ def test_a_batch_spreads_values_the_same_way_dense_and_compact():
 def test_glyph_distances_are_negative_on_ink_and_exact_near_it():
     atlas = glyphs.atlas("arabic", 24)
     cells = atlas.sdf.reshape(13, atlas.rows, atlas.cols)
-    assert cells.shape[0] == 13 and np.array_equal(cells[0], cells[12])        # 6 o'clock at both ends
+    assert cells.shape[0] == 13 and np.array_equal(cells[0], cells[12])  # 6 o'clock at both ends
     for cell in cells:
         assert cell.min() < 0 < cell.max() and cell.max() <= glyphs.FAR
         assert (cell[[0, -1]] > glyphs.MARGIN * 0.8).all() and (cell[:, [0, -1]] > glyphs.MARGIN * 0.8).all()
     inside = np.zeros((9, 9), dtype=bool)
     inside[4, 4] = True
     distance = glyphs._signed_distance(inside, 8)
-    assert distance[4, 4] == -0.5 and np.isclose(distance[4, 7], 2.5) and np.isclose(distance[0, 0], np.hypot(4, 4) - 0.5)
+    assert (
+        distance[4, 4] == -0.5 and np.isclose(distance[4, 7], 2.5) and np.isclose(distance[0, 0], np.hypot(4, 4) - 0.5)
+    )
 
 
 def test_blank_hours_and_atlas_lookups():
     quarters = glyphs.atlas("arabic_quarters", 24)
     cells = quarters.sdf.reshape(13, quarters.rows, quarters.cols)
-    assert (cells[6 + 1] == glyphs.FAR).all() and cells[6 + 3].min() < 0       # 1 o'clock blank, 3 drawn
+    assert (cells[6 + 1] == glyphs.FAR).all() and cells[6 + 3].min() < 0  # 1 o'clock blank, 3 drawn
     atlas = glyphs.atlas("roman", 24)
     far_away = atlas.distance(np.array([6]), np.array([5.0], np.float32), np.array([0.0], np.float32))
-    assert far_away[0] > 0                                                     # outside the cell: blank
+    assert far_away[0] > 0  # outside the cell: blank
     assert glyphs.texels_for(48) == 24 and glyphs.texels_for(150) == 48 and glyphs.texels_for(1024) == 96
 
 
@@ -106,7 +108,7 @@ def test_floor_tables_are_small_and_centred():
     wood = np.array([True, False])
     tables = floors.floor_tables(wood, p, np.random.default_rng(0).random((2, floors.RANDOMS)))
     assert tables.shape == (2, floors.LENGTH) and tables.dtype == np.float32 and np.abs(tables).max() < 0.4
-    assert tables[0].std() > 0.02 and tables[1].std() > 0.02                   # planks and grain, stripes
+    assert tables[0].std() > 0.02 and tables[1].std() > 0.02  # planks and grain, stripes
     p["floor_angle"] = p["floor_wobble"] = np.zeros(2)
     grid = np.linspace(-1, 1, 64, dtype=np.float32)
     u, v = np.broadcast_to(grid[None, None, :], (2, 64, 64)), np.broadcast_to(grid[None, :, None], (2, 64, 64))
@@ -119,4 +121,4 @@ def test_light_on_dark_and_square_dials_render():
     style = with_knobs("varied", families=("arabic",), max_tilt_deg=0.0, rotation_deg=0.0)
     images = render_clocks(np.arange(40) * 17, 75, style, seed=4)
     centres = images[:, 30:45, 30:45].astype(float).mean(axis=(1, 2))
-    assert centres.min() < 90 and centres.max() > 150                          # dark faces and light faces
+    assert centres.min() < 90 and centres.max() > 150  # dark faces and light faces

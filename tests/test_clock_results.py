@@ -58,8 +58,13 @@ def fake_outputs(encoding_name: str, labels: np.ndarray, seed: int) -> dict[str,
 
 def write_standin(root: Path, name: str, encoding_name: str, seed: int) -> dict:
     """A pretrained-style run folder with config, status, metrics and a clock evaluation; returns the report."""
-    config = RunConfig(name=name, data=DataConfig(dataset="clocks", source="render", clock_size=SIZE, clock_count=720),
-                       model=ModelConfig(kind="clock_cnn"), encoding=encoding_name, epochs=1)
+    config = RunConfig(
+        name=name,
+        data=DataConfig(dataset="clocks", source="render", clock_size=SIZE, clock_count=720),
+        model=ModelConfig(kind="clock_cnn"),
+        encoding=encoding_name,
+        epochs=1,
+    )
     labels = stand_in_labels()
     report = evaluate_clock(get_encoding(encoding_name), fake_outputs(encoding_name, labels, seed), labels)
     folder = root / name
@@ -77,8 +82,10 @@ def standins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, dict]
     monkeypatch.setenv("CLOCKWORK_PRETRAINED", str(root))
     st.cache_data.clear()
     st.cache_resource.clear()
-    reports = {"clock_sincos": write_standin(root, "clock_sincos", "sincos", 0),
-               "clock_72": write_standin(root, "clock_72", "classes-72", 1)}
+    reports = {
+        "clock_sincos": write_standin(root, "clock_sincos", "sincos", 0),
+        "clock_72": write_standin(root, "clock_72", "classes-72", 1),
+    }
     yield reports
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -111,7 +118,7 @@ def test_results_render_the_heatmaps_for_24_72_and_720_classes(standins):
         at.radio(key="res_classes").set_value(n).run()
         assert not at.exception, at.exception
         assert any(c.value.startswith(READING_NOTES[n]) for c in at.caption)
-    assert "60 columns" in " ".join(c.value for c in at.caption)   # the 720 note explains the hour bands
+    assert "60 columns" in " ".join(c.value for c in at.caption)  # the 720 note explains the hour bands
 
 
 def test_picking_a_frequent_mistake_loads_and_shows_its_test_clocks(standins, monkeypatch):
@@ -120,14 +127,20 @@ def test_picking_a_frequent_mistake_loads_and_shows_its_test_clocks(standins, mo
     def fake_run_data(data):
         loads.append(data)
         labels = stand_in_labels()
-        return datasets.RunData(np.zeros((1, SIZE, SIZE), np.uint8), labels[:1],
-                                np.full((N_TEST, SIZE, SIZE), 128, np.uint8), labels, None, "stand-in clocks")
+        return datasets.RunData(
+            np.zeros((1, SIZE, SIZE), np.uint8),
+            labels[:1],
+            np.full((N_TEST, SIZE, SIZE), 128, np.uint8),
+            labels,
+            None,
+            "stand-in clocks",
+        )
 
     monkeypatch.setattr(datasets, "load_run_data", fake_run_data)
     at = started(results_script)
-    assert loads == []                                     # nothing is loaded before a cell is chosen
+    assert loads == []  # nothing is loaded before a cell is chosen
     mistakes = at.selectbox(key="res_mistake_720")
-    label = mistakes.options[0]                            # e.g. "true 3:05 → predicted 4:05: 2 clocks, 1 h late"
+    label = mistakes.options[0]  # e.g. "true 3:05 → predicted 4:05: 2 clocks, 1 h late"
     mistakes.select_index(0).run()
     assert not at.exception, at.exception
     assert len(loads) == 1 and loads[0].clock_count == 720 and loads[0].clock_size == SIZE
@@ -215,7 +228,7 @@ def test_uploading_a_bad_image_gives_a_clear_message(model_standin):
 
 def test_the_inspector_says_how_sure_the_model_is_and_what_that_measures(model_standin):
     at = started(inspector_script)
-    assert metric_value(at, "How sure") == "Sure"              # unit circles, agreeing hands, every turn reads 3:30
+    assert metric_value(at, "How sure") == "Sure"  # unit circles, agreeing hands, every turn reads 3:30
     notes = " ".join(c.value for c in at.caption)
     assert "length 1" in notes and "turned 0/90/180/270°" in notes
 
@@ -256,10 +269,10 @@ def test_an_uploaded_photo_is_cut_around_its_dial_and_the_cut_follows_the_slider
     assert any(c.value.startswith("Found the dial at") for c in at.caption)
     assert metric_value(at, "Predicted time") == "3:30" and metric_value(at, "How sure") == "Sure"
     found = model.seen[-1]
-    assert found.shape == (SIZE, SIZE) and found.std() > 20          # the clock, not a flat piece of wall
+    assert found.shape == (SIZE, SIZE) and found.std() > 20  # the clock, not a flat piece of wall
     at.slider(key="insp_zoom").set_value(1.5).run()
     assert not at.exception, at.exception
-    assert not np.array_equal(model.seen[-1], found)                 # the model reads the new cut at once
+    assert not np.array_equal(model.seen[-1], found)  # the model reads the new cut at once
     at.button(key="insp_crop_reset").click().run()
     assert not at.exception, at.exception
     assert at.slider(key="insp_zoom").value == 1.0 and metric_value(at, "Predicted time") == "3:30"
@@ -289,7 +302,7 @@ def test_the_tell_the_time_page_hosts_both_views(model_standin, monkeypatch):
     at = AppTest.from_file(str(Path(__file__).parent.parent / "streamlit_app.py"), default_timeout=60)
     at.run()
     at.switch_page("pages/clocks.py")
-    at.query_params["clk_tab"] = "Confusion & circle"      # the page runs only the open (URL-bound) tab
+    at.query_params["clk_tab"] = "Confusion & circle"  # the page runs only the open (URL-bound) tab
     at.run()
     assert not at.exception, at.exception
     assert at.selectbox(key="res_run").value == "clock_sincos"

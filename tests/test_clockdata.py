@@ -136,7 +136,7 @@ def test_split_parts_are_disjoint_and_cover_every_image():
 
 
 def test_split_puts_every_time_seen_twice_in_both_parts():
-    labels = balanced_times(1500, seed=3)        # every time 2 or 3 times
+    labels = balanced_times(1500, seed=3)  # every time 2 or 3 times
     train, test = split_by_time(labels, test_fraction=0.1, seed=1)
     minutes = labels[:, 0] * 60 + labels[:, 1]
     assert len(np.unique(minutes[train])) == 720
@@ -189,6 +189,7 @@ def test_a_set_with_each_time_once_still_splits_about_80_20():
 
 # ---- uploaded clock images -----------------------------------------------------------------------
 
+
 def test_an_uploaded_npy_image_is_resized_to_the_model_input():
     image = np.random.default_rng(0).integers(0, 255, (150, 150), dtype=np.uint8)
     assert prepare_upload(npy_bytes(image), "clock.npy", 150).tolist() == image.tolist()
@@ -206,7 +207,7 @@ def test_an_uploaded_png_becomes_a_grayscale_square():
     buffer = io.BytesIO()
     Image.new("RGB", (300, 200), (255, 0, 0)).save(buffer, format="PNG")
     image = prepare_upload(buffer.getvalue(), "clock.png", 150)
-    assert image.shape == (150, 150) and image.dtype == np.uint8 and int(image[0, 0]) == 76   # red in grayscale
+    assert image.shape == (150, 150) and image.dtype == np.uint8 and int(image[0, 0]) == 76  # red in grayscale
 
 
 def picture_bytes(image: np.ndarray, fmt: str = "PNG", orientation: int | None = None) -> bytes:
@@ -235,10 +236,10 @@ def test_an_uploaded_photo_is_cut_around_its_dial_not_the_centre_square():
 
     image = prepare_upload(picture_bytes(photo_of_a_small_clock()), "wall.png", 150)
     assert image.shape == (150, 150) and image.dtype == np.uint8
-    dial = np.abs(image.astype(int) - int(image[0, 0])) > 30   # what differs from the wall
+    dial = np.abs(image.astype(int) - int(image[0, 0])) > 30  # what differs from the wall
     columns = np.flatnonzero(dial.any(axis=0))
     assert (columns.max() - columns.min() + 1) / 150 == pytest.approx(FILL, rel=0.1)
-    assert abs((columns.min() + columns.max()) / 2 - 74.5) <= 3      # in the middle (the centre square cuts it off)
+    assert abs((columns.min() + columns.max()) / 2 - 74.5) <= 3  # in the middle (the centre square cuts it off)
 
 
 def test_zoom_and_shift_change_the_uploaded_photos_cut():
@@ -250,10 +251,10 @@ def test_zoom_and_shift_change_the_uploaded_photos_cut():
 
 def test_an_uploaded_jpeg_is_turned_upright_by_its_exif_orientation():
     sideways = np.zeros((40, 80), np.uint8)
-    sideways[:, :20] = 255                                   # a bright band on the left, as stored
+    sideways[:, :20] = 255  # a bright band on the left, as stored
     assert read_upload(picture_bytes(sideways, "JPEG", orientation=6), "phone.jpg").shape == (80, 40)
     upright = read_upload(picture_bytes(sideways, "JPEG", orientation=6), "phone.jpg")
-    assert upright[:20].mean() > 200 and upright[-20:].mean() < 50   # turned clockwise: the band is on top
+    assert upright[:20].mean() > 200 and upright[-20:].mean() < 50  # turned clockwise: the band is on top
 
 
 def test_npy_uploads_are_not_pictures_and_keep_their_centre_square():
@@ -262,17 +263,20 @@ def test_npy_uploads_are_not_pictures_and_keep_their_centre_square():
     assert prepare_upload(npy_bytes(image), "clock.npy", 60, zoom=2.0).tolist() == image[:, 10:70].tolist()
 
 
-@pytest.mark.parametrize("data, name, message", [
-    (npy_bytes(np.zeros((150, 150), np.float32)), "x.npy", "uint8"),
-    (npy_bytes(np.zeros((4, 150, 150), np.uint8)), "x.npy", "one grayscale image"),
-    (npy_bytes(np.zeros((8, 8), np.uint8)), "x.npy", "between 16 and 4096"),
-    (b"not an array", "x.npy", "not a readable .npy"),
-    (b"\x80\x04\x95" + b"\x00" * 64, "x.npy", "not a readable .npy array .*Python pickle"),
-    (npy_bytes(np.zeros((150, 150), np.uint8))[:-10], "x.npy", "not a readable .npy array .*truncated"),
-    (b"not a picture", "x.png", "not a PNG or JPEG"),
-    (b"", "x.png", "empty"),
-    (b"\0" * (MAX_UPLOAD_BYTES + 1), "x.png", "the limit is 5 MB"),
-])
+@pytest.mark.parametrize(
+    "data, name, message",
+    [
+        (npy_bytes(np.zeros((150, 150), np.float32)), "x.npy", "uint8"),
+        (npy_bytes(np.zeros((4, 150, 150), np.uint8)), "x.npy", "one grayscale image"),
+        (npy_bytes(np.zeros((8, 8), np.uint8)), "x.npy", "between 16 and 4096"),
+        (b"not an array", "x.npy", "not a readable .npy"),
+        (b"\x80\x04\x95" + b"\x00" * 64, "x.npy", "not a readable .npy array .*Python pickle"),
+        (npy_bytes(np.zeros((150, 150), np.uint8))[:-10], "x.npy", "not a readable .npy array .*truncated"),
+        (b"not a picture", "x.png", "not a PNG or JPEG"),
+        (b"", "x.png", "empty"),
+        (b"\0" * (MAX_UPLOAD_BYTES + 1), "x.png", "the limit is 5 MB"),
+    ],
+)
 def test_bad_uploads_raise_an_upload_error_naming_the_problem(data, name, message):
     with pytest.raises(UploadError, match=message):
         prepare_upload(data, name, 150)
@@ -284,8 +288,9 @@ def test_an_upload_error_is_a_clock_data_error():
 
 # ---- what a user's files hold, where they live ---------------------------------------------------
 
+
 def test_data_summary_counts_coverage_and_images_per_hour():
-    labels = np.array([[0, 0], [0, 0], [12, 30], [5, 59]])   # hour 12 counts as 0
+    labels = np.array([[0, 0], [0, 0], [12, 30], [5, 59]])  # hour 12 counts as 0
     images = np.zeros((4, 20, 30), np.uint8)
     summary = data_summary(images, labels)
     assert (summary["count"], summary["height"], summary["width"]) == (4, 20, 30)
@@ -325,11 +330,14 @@ def test_resolve_clock_paths_accepts_a_folder_or_the_images_file(tmp_path):
     assert resolve_clock_paths(str(tmp_path / "images.npy")) == expected
 
 
-@pytest.mark.parametrize("setup, message", [
-    ("nothing", "no such file or folder"),
-    ("no labels", "missing file"),
-    ("empty", "enter a folder"),
-])
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        ("nothing", "no such file or folder"),
+        ("no labels", "missing file"),
+        ("empty", "enter a folder"),
+    ],
+)
 def test_resolve_clock_paths_names_the_problem(tmp_path: Path, setup, message):
     if setup == "no labels":
         (tmp_path / "images.npy").write_bytes(b"x")
@@ -339,6 +347,7 @@ def test_resolve_clock_paths_names_the_problem(tmp_path: Path, setup, message):
 
 
 # ---- one clock, contact sheets -------------------------------------------------------------------
+
 
 def test_render_one_draws_the_asked_time_at_the_asked_size():
     image = render_one(210, size=48, difficulty="easy", seed=3)

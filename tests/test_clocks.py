@@ -24,7 +24,7 @@ TIMES = np.array([0, 95, 190, 333, 500, 719])
 def _darkness_at(image: np.ndarray, angle_deg: float, radius: float) -> float:
     """Darkness (0 white .. 255 black) of an upright easy clock at a point of its face (radius in face radii)."""
     size = image.shape[0]
-    face_pixels = 0.9 / clocks.CASE_RADIUS * size / 2        # easy clocks: case radius 0.88-0.92 of half the image
+    face_pixels = 0.9 / clocks.CASE_RADIUS * size / 2  # easy clocks: case radius 0.88-0.92 of half the image
     x = size / 2 + radius * face_pixels * np.sin(np.radians(angle_deg))
     y = size / 2 - radius * face_pixels * np.cos(np.radians(angle_deg))
     return 255.0 - float(image[int(y), int(x)])
@@ -81,8 +81,8 @@ def test_the_hour_hand_moves_with_the_minutes():
 
 def test_hands_point_clockwise_from_twelve():
     nine_fifteen = render_clocks([9 * 60 + 15], 150, "easy")[0]
-    assert _darkness_at(nine_fifteen, 90, 0.6) > 150           # minute hand at 3
-    assert _darkness_at(nine_fifteen, 277.5, 0.3) > 150        # hour hand a quarter past 9
+    assert _darkness_at(nine_fifteen, 90, 0.6) > 150  # minute hand at 3
+    assert _darkness_at(nine_fifteen, 277.5, 0.3) > 150  # hour hand a quarter past 9
     assert _darkness_at(nine_fifteen, 180, 0.5) < 60
 
 
@@ -103,9 +103,9 @@ def test_the_assignment_dial_has_no_mark_at_twelve_only_numerals():
     dial = render_clocks([0], 150, style)[0].astype(int)
     inside = _face_disc(150)
     assert np.abs(dial - np.rot90(dial))[inside].max() < 40 and np.abs(dial - np.rot90(dial))[inside].mean() < 0.5
-    assert dial[inside].min() < 60                                            # the minute dots and hour bars are drawn
+    assert dial[inside].min() < 60  # the minute dots and hour bars are drawn
     station = render_clocks([0], 150, with_knobs(style, families=("station",)))[0].astype(int)
-    assert np.abs(station - np.rot90(station))[inside].mean() > 1             # a dial with a triangle at 12 is not
+    assert np.abs(station - np.rot90(station))[inside].mean() > 1  # a dial with a triangle at 12 is not
 
 
 def test_the_numerals_tell_a_turned_dial_apart():
@@ -113,24 +113,24 @@ def test_the_numerals_tell_a_turned_dial_apart():
     blank = render_clocks([0], 150, with_knobs("easy", hands=False, numerals=False))[0].astype(int)
     inside = _face_disc(150)
     assert np.abs(dial - np.rot90(dial))[inside].mean() > 2
-    assert (blank - dial)[inside].sum() > 255 * 40                            # twelve numerals' worth of ink
+    assert (blank - dial)[inside].sum() > 255 * 40  # twelve numerals' worth of ink
     numeral_ink = (blank - dial) > 60
     rows, cols = np.nonzero(numeral_ink)
     radius = np.hypot(rows + 0.5 - 75, cols + 0.5 - 75) / (0.9 / clocks.CASE_RADIUS * 75)
-    assert radius.min() > 0.62 and radius.max() < 0.88                        # just inside the ring of marks
+    assert radius.min() > 0.62 and radius.max() < 0.88  # just inside the ring of marks
 
 
 def test_numerals_are_about_eight_pixels_tall_at_150_px():
     dial = render_clocks([0], 150, with_knobs("easy", hands=False))[0].astype(int)
     blank = render_clocks([0], 150, with_knobs("easy", hands=False, numerals=False))[0].astype(int)
-    rows, _ = np.nonzero((blank - dial)[:60, 65:85] > 60)                      # the 12 at the top
+    rows, _ = np.nonzero((blank - dial)[:60, 65:85] > 60)  # the 12 at the top
     assert 7 <= rows.max() - rows.min() + 1 <= 10
 
 
 def test_hands_are_plain_bars_of_the_right_lengths():
     three = render_clocks([180], 300, with_knobs("easy", numerals=False))[0]
-    assert _darkness_at(three, 90, 0.5) > 150 and _darkness_at(three, 90, 0.62) < 60     # hour hand ~0.55 R
-    assert _darkness_at(three, 0, 0.75) > 150 and _darkness_at(three, 0, 0.84) < 60      # minute hand ~0.8 R
+    assert _darkness_at(three, 90, 0.5) > 150 and _darkness_at(three, 90, 0.62) < 60  # hour hand ~0.55 R
+    assert _darkness_at(three, 0, 0.75) > 150 and _darkness_at(three, 0, 0.84) < 60  # minute hand ~0.8 R
 
 
 @pytest.mark.parametrize("difficulty", sorted(DIFFICULTIES))
@@ -145,8 +145,9 @@ def test_varied_images_do_not_depend_on_chunking():
     minutes = np.arange(13) * 53
     whole = render_clocks(minutes, 75, "varied", seed=5, workers=1)
     for start, stop in ((0, 1), (3, 12), (12, 13)):
-        np.testing.assert_array_equal(whole[start:stop], render_clocks(minutes[start:stop], 75, "varied", seed=5,
-                                                                       first_index=start))
+        np.testing.assert_array_equal(
+            whole[start:stop], render_clocks(minutes[start:stop], 75, "varied", seed=5, first_index=start)
+        )
 
 
 def test_an_image_depends_on_its_own_time_only():
@@ -188,9 +189,9 @@ def test_unknown_families_and_backgrounds_are_refused():
 def test_assignment_clocks_are_turned_tilted_and_sometimes_cut_by_the_frame():
     images = render_clocks(np.arange(60) * 11, 75, "assignment", seed=0)
     corners = np.concatenate([images[:, :4, :4].reshape(60, -1), images[:, -4:, -4:].reshape(60, -1)], axis=1)
-    assert corners.std(axis=1).mean() > 3                                      # a textured floor in the corners
+    assert corners.std(axis=1).mean() > 3  # a textured floor in the corners
     dark_edges = (images[:, [0, -1], :] < 50).any(axis=(1, 2)) | (images[:, :, [0, -1]] < 50).any(axis=(1, 2))
-    assert 0.1 < dark_edges.mean() < 0.7                                       # the dark bezel touches the frame
+    assert 0.1 < dark_edges.mean() < 0.7  # the dark bezel touches the frame
 
 
 def test_a_custom_style_can_be_passed_instead_of_a_name():
@@ -256,9 +257,14 @@ def test_a_damaged_cache_file_is_rebuilt(monkeypatch, tmp_path):
 
 def test_cache_names_hold_every_parameter_and_the_render_version(monkeypatch, tmp_path):
     monkeypatch.setenv("CLOCKWORK_CACHE", str(tmp_path))
-    paths = {cache_path(720, 75, "easy", 0), cache_path(1440, 75, "easy", 0), cache_path(720, 150, "easy", 0),
-             cache_path(720, 75, "hard", 0), cache_path(720, 75, "easy", 1),
-             cache_path(720, 75, with_knobs("easy", noise_sigma=1.0), 0)}
+    paths = {
+        cache_path(720, 75, "easy", 0),
+        cache_path(1440, 75, "easy", 0),
+        cache_path(720, 150, "easy", 0),
+        cache_path(720, 75, "hard", 0),
+        cache_path(720, 75, "easy", 1),
+        cache_path(720, 75, with_knobs("easy", noise_sigma=1.0), 0),
+    }
     assert len(paths) == 6
     assert all(path.parent == tmp_path / "clocks" and f"v{RENDER_VERSION}" in path.name for path in paths)
 

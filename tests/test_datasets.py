@@ -26,10 +26,12 @@ def isolated(tmp_path, monkeypatch):
 
 def tiny_arrays(n_train=20, n_test=10):
     rng = np.random.default_rng(0)
-    return {"x_train": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
-            "y_train": (np.arange(n_train) % 10).astype(np.uint8),
-            "x_test": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
-            "y_test": (np.arange(n_test) % 10).astype(np.uint8)}
+    return {
+        "x_train": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+        "y_train": (np.arange(n_train) % 10).astype(np.uint8),
+        "x_test": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+        "y_test": (np.arange(n_test) % 10).astype(np.uint8),
+    }
 
 
 def write_npz(path, **arrays):
@@ -139,7 +141,10 @@ def broken(change):
 BAD_FILES = {
     "missing key": (broken(lambda a: a.pop("y_test")), "missing y_test"),
     "wrong dtype": (broken(lambda a: a.update(x_train=a["x_train"].astype(np.float32))), "x_train must be uint8"),
-    "wrong shape": (broken(lambda a: a.update(x_test=np.zeros((10, 32, 32), np.uint8))), r"x_test must have shape \(N, 28, 28\)"),
+    "wrong shape": (
+        broken(lambda a: a.update(x_test=np.zeros((10, 32, 32), np.uint8))),
+        r"x_test must have shape \(N, 28, 28\)",
+    ),
     "label out of range": (broken(lambda a: a["y_train"].__setitem__(0, 10)), "labels outside 0-9"),
     "negative label": (broken(lambda a: a.update(y_test=a["y_test"].astype(np.int8) - 1)), "labels outside 0-9"),
     "float labels": (broken(lambda a: a.update(y_train=a["y_train"].astype(np.float32))), "integer labels"),
@@ -235,29 +240,37 @@ def test_run_data_limit_train_takes_a_stratified_subset_and_keeps_test_whole():
 
 
 def test_clock_run_data_renders_and_splits_by_time():
-    run = load_run_data(DataConfig(dataset="clocks", source="render", clock_count=1440, clock_size=75,
-                                   clock_difficulty="easy", clock_seed=4))
+    run = load_run_data(
+        DataConfig(
+            dataset="clocks", source="render", clock_count=1440, clock_size=75, clock_difficulty="easy", clock_seed=4
+        )
+    )
     images, labels = make_clock_dataset(n=1440, size=75, difficulty="easy", seed=4)
     train, test = split_by_time(labels, 0.2, seed=4)
     assert run.x_train.shape == (720, 75, 75) and run.x_test.shape == (720, 75, 75)
     assert run.y_train.shape == (720, 2) and run.class_names is None
     assert np.array_equal(run.x_train, images[train]) and np.array_equal(run.y_test, labels[test])
     assert set(to_minutes(run.y_train).tolist()) == set(to_minutes(run.y_test).tolist()) == set(range(720))
-    assert run.description == ("rendered clocks: 1,440 images of 75x75 px, difficulty 'easy', seed 4; "
-                               "split by time into 720 train / 720 test")
+    assert run.description == (
+        "rendered clocks: 1,440 images of 75x75 px, difficulty 'easy', seed 4; split by time into 720 train / 720 test"
+    )
 
 
 def test_clock_run_data_reads_a_folder_and_resizes_to_the_configured_size(tmp_path):
     rendered, times = make_clock_dataset(n=144, size=150, difficulty="easy", seed=0)
-    images, labels = np.repeat(rendered, 2, axis=0), np.repeat(times, 2, axis=0)   # 144 times, each twice
+    images, labels = np.repeat(rendered, 2, axis=0), np.repeat(times, 2, axis=0)  # 144 times, each twice
     write_assignment_files(tmp_path, images, labels)
     run = load_run_data(DataConfig(dataset="clocks", source="path", path=str(tmp_path), clock_size=75))
     train, test = split_by_time(labels, 0.2, seed=0)
     assert run.x_train.shape == (144, 75, 75) and run.x_test.shape == (144, 75, 75)
     assert np.array_equal(run.x_test, resize_images(images, 75)[test]) and np.array_equal(run.y_train, labels[train])
-    assert set(to_minutes(run.y_train).tolist()) == set(to_minutes(run.y_test).tolist()) == set(to_minutes(times).tolist())
-    assert run.description == (f"your clock files in {tmp_path}: 288 images, resized from 150x150 to 75x75 px; "
-                               "split by time into 144 train / 144 test")
+    assert (
+        set(to_minutes(run.y_train).tolist()) == set(to_minutes(run.y_test).tolist()) == set(to_minutes(times).tolist())
+    )
+    assert run.description == (
+        f"your clock files in {tmp_path}: 288 images, resized from 150x150 to 75x75 px; "
+        "split by time into 144 train / 144 test"
+    )
 
 
 def test_clock_source_path_needs_a_folder():
@@ -266,8 +279,9 @@ def test_clock_source_path_needs_a_folder():
 
 
 def test_clock_run_data_limits_by_hour_and_permutes():
-    config = DataConfig(dataset="clocks", source="render", clock_count=1440, clock_size=75, clock_seed=1,
-                        limit_train=240, permuted=True)
+    config = DataConfig(
+        dataset="clocks", source="render", clock_count=1440, clock_size=75, clock_seed=1, limit_train=240, permuted=True
+    )
     run = load_run_data(config)
     assert run.x_train.shape == (240, 75, 75) and run.x_train.dtype == np.uint8
     assert np.all(np.bincount(run.y_train[:, 0] % 12, minlength=12) == 20)

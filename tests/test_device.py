@@ -20,8 +20,12 @@ def mlp(epochs: int = 5, **data) -> RunConfig:
 
 
 def clock(size: int = 150, epochs: int = 5) -> RunConfig:
-    return RunConfig(data=DataConfig(dataset="clocks", source="render", clock_size=size),
-                     model=ModelConfig(kind="clock_cnn", preset="compact"), encoding="sincos", epochs=epochs)
+    return RunConfig(
+        data=DataConfig(dataset="clocks", source="render", clock_size=size),
+        model=ModelConfig(kind="clock_cnn", preset="compact"),
+        encoding="sincos",
+        epochs=epochs,
+    )
 
 
 def test_the_device_is_cpu_when_there_is_no_nvidia_smi(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,8 +103,13 @@ def test_training_size_of_the_embedded_mnist_copy_is_8000_less_validation() -> N
 
 def test_training_size_of_a_user_npz_is_read_from_its_header(tmp_path) -> None:
     file = tmp_path / "mine.npz"
-    np.savez(file, x_train=np.zeros((123, 28, 28), np.uint8), y_train=np.zeros(123, np.uint8),
-             x_test=np.zeros((5, 28, 28), np.uint8), y_test=np.zeros(5, np.uint8))
+    np.savez(
+        file,
+        x_train=np.zeros((123, 28, 28), np.uint8),
+        y_train=np.zeros(123, np.uint8),
+        x_test=np.zeros((5, 28, 28), np.uint8),
+        y_test=np.zeros(5, np.uint8),
+    )
     config = RunConfig(data=DataConfig(dataset="mnist", source="path", path=str(file), validation_split=0.0))
     assert device.training_set_size(config) == 123
 
@@ -114,8 +123,12 @@ def test_durations_read_like_people_say_them() -> None:
 def test_rendering_counts_only_until_the_clocks_are_cached() -> None:
     from core.clocks.dataset import make_clock_dataset
 
-    config = RunConfig(data=DataConfig(dataset="clocks", source="render", clock_size=48, clock_count=720, clock_seed=5),
-                       model=ModelConfig(kind="clock_cnn", preset="compact"), encoding="sincos", epochs=1)
+    config = RunConfig(
+        data=DataConfig(dataset="clocks", source="render", clock_size=48, clock_count=720, clock_seed=5),
+        model=ModelConfig(kind="clock_cnn", preset="compact"),
+        encoding="sincos",
+        epochs=1,
+    )
     assert device.render_seconds(config, CPU) > 0
     make_clock_dataset(n=720, size=48, seed=5)
     assert device.render_seconds(config, CPU) == 0.0
@@ -123,6 +136,7 @@ def test_rendering_counts_only_until_the_clocks_are_cached() -> None:
 
 def test_both_clock_networks_have_a_speed() -> None:
     for preset in ("compact", "plain"):
-        config = RunConfig(data=DataConfig(dataset="clocks"), model=ModelConfig(kind="clock_cnn", preset=preset),
-                           encoding="sincos")
+        config = RunConfig(
+            data=DataConfig(dataset="clocks"), model=ModelConfig(kind="clock_cnn", preset=preset), encoding="sincos"
+        )
         assert device.images_per_second(config, CPU) > 0

@@ -26,7 +26,7 @@ def canvas(height: int = 280, width: int = 280) -> np.ndarray:
 
 def test_a_blob_off_to_one_side_lands_with_its_centre_of_mass_at_the_centre() -> None:
     drawing = canvas()
-    drawing[20:90, 180:230, :3] = 255          # a white blob in the top right corner
+    drawing[20:90, 180:230, :3] = 255  # a white blob in the top right corner
     image = mnist_input(drawing)
     assert image.shape == (SIDE, SIDE) and image.dtype == np.uint8
     row, col = centre_of_mass(image)
@@ -35,8 +35,8 @@ def test_a_blob_off_to_one_side_lands_with_its_centre_of_mass_at_the_centre() ->
 
 def test_an_l_shaped_stroke_is_centred_by_mass_not_by_its_box() -> None:
     drawing = canvas()
-    drawing[40:240, 60:90, :3] = 255           # a long vertical bar
-    drawing[210:240, 60:200, :3] = 255         # and a foot to the right: the mass sits low and left of the box centre
+    drawing[40:240, 60:90, :3] = 255  # a long vertical bar
+    drawing[210:240, 60:200, :3] = 255  # and a foot to the right: the mass sits low and left of the box centre
     image = mnist_input(drawing)
     row, col = centre_of_mass(image)
     assert abs(row - CENTRE) <= 0.5 and abs(col - CENTRE) <= 0.5
@@ -48,7 +48,7 @@ def test_an_l_shaped_stroke_is_centred_by_mass_not_by_its_box() -> None:
 
 def test_the_bounding_box_is_scaled_to_20_pixels_keeping_its_aspect() -> None:
     drawing = canvas()
-    drawing[40:240, 120:160, :3] = 255          # 200 tall, 40 wide: 20 x 4 after scaling
+    drawing[40:240, 120:160, :3] = 255  # 200 tall, 40 wide: 20 x 4 after scaling
     image = mnist_input(drawing)
     rows = np.flatnonzero(image.max(axis=1) > 64)
     cols = np.flatnonzero(image.max(axis=0) > 64)

@@ -77,8 +77,9 @@ def test_evaluate_outputs_reads_a_clock_encoding_as_times_and_labels_as_classes(
     assert clock.keys() == evaluate_clock(get_encoding("sincos"), sincos_outputs([5.0, 180.0]), labels).keys()
     assert report_summary(clock) == summary(clock) and "worst_class" not in report_summary(clock)
     probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
-    classifier = evaluate_outputs(get_encoding("labels", n_labels=2), {"label": probabilities}, np.array([0, 0, 1]),
-                                  ["x", "y"])
+    classifier = evaluate_outputs(
+        get_encoding("labels", n_labels=2), {"label": probabilities}, np.array([0, 0, 1]), ["x", "y"]
+    )
     assert classifier["accuracy"] == pytest.approx(1 / 3)
     assert report_summary(classifier) == {**summary(classifier), **classifier_summary(classifier)}
     with pytest.raises(ValueError, match="class names"):
@@ -191,8 +192,11 @@ def test_predict_outputs_of_a_keras_model_is_keyed_by_output_name():
     from core.models.build import build_model
     from core.models.encodings import encoding_for
 
-    config = RunConfig(data=DataConfig(dataset="clocks", clock_size=75),
-                       model=ModelConfig(kind="clock_cnn", conv_filters=[4], hidden=[4]), encoding="multihead")
+    config = RunConfig(
+        data=DataConfig(dataset="clocks", clock_size=75),
+        model=ModelConfig(kind="clock_cnn", conv_filters=[4], hidden=[4]),
+        encoding="multihead",
+    )
     model = build_model(config, (75, 75), encoding_for(config))
     outputs = predict_outputs(model, RNG.integers(0, 256, (3, 75, 75)).astype(np.uint8), batch_size=2)
     assert outputs["hour"].shape == (3, 12) and outputs["minute"].shape == (3, 1)

@@ -25,8 +25,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 def failing(code: int):
     """A stand-in for an OS call that fails the way a read-only (EROFS) or full (ENOSPC) disk does."""
+
     def fail(*args, **kwargs):
         raise OSError(code, os.strerror(code))
+
     return fail
 
 
@@ -36,10 +38,18 @@ def run_folders(root: Path) -> list[Path]:
 
 # -- the runs folder cannot be written ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("code, fragment", [(errno.ENOSPC, "no space left on the disk that holds the runs folder"),
-                                            (errno.EROFS, "is read-only"), (errno.EACCES, "is read-only")])
-def test_a_failing_write_gives_a_clear_error_and_no_half_written_run(monkeypatch, runs_root, make_config,
-                                                                     code, fragment):
+
+@pytest.mark.parametrize(
+    "code, fragment",
+    [
+        (errno.ENOSPC, "no space left on the disk that holds the runs folder"),
+        (errno.EROFS, "is read-only"),
+        (errno.EACCES, "is read-only"),
+    ],
+)
+def test_a_failing_write_gives_a_clear_error_and_no_half_written_run(
+    monkeypatch, runs_root, make_config, code, fragment
+):
     runs_root.mkdir()
     monkeypatch.setattr(os, "replace", failing(code))
     with pytest.raises(RunError, match=fragment) as caught:
@@ -85,6 +95,7 @@ def test_other_os_errors_say_what_the_system_said():
 
 # -- a run that fails ends with a clear reason, not the app ---------------------------------------------------
 
+
 def test_running_out_of_memory_fails_the_run_with_advice(monkeypatch, runs_root, make_config):
     def no_memory(*args, **kwargs):
         raise MemoryError("Unable to allocate 37.3 GiB for an array")
@@ -115,15 +126,18 @@ def test_a_full_disk_while_training_fails_the_run_with_the_reason(monkeypatch, r
 
 
 def test_a_batch_larger_than_the_training_set_fails_before_training(runs_root, make_config):
-    info = training.train_run(runs.create_run(make_config(data__limit_train=50, batch_size=64), runs_root,
-                                              state="running"))
+    info = training.train_run(
+        runs.create_run(make_config(data__limit_train=50, batch_size=64), runs_root, state="running")
+    )
     assert info.state == "failed"
-    assert info.status["reason"] == ("config key 'batch_size' is 64, more than the 45 training images; "
-                                     "choose a batch size of at most 45")
+    assert info.status["reason"] == (
+        "config key 'batch_size' is 64, more than the 45 training images; choose a batch size of at most 45"
+    )
     assert info.history == {} and not (info.path / "model.keras").exists()
 
 
 # -- a restart finds every run as it was ----------------------------------------------------------------------
+
 
 def dead_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -141,8 +155,14 @@ def test_a_restart_finds_every_run_as_it_was(runs_root, make_config):
     before = {info.run_id: (info.name, info.state, info.history) for info in runs.list_runs(runs_root)}
 
     # a fresh process (the restarted app) lists the same runs
-    listed = subprocess.run([sys.executable, "-m", "core", "runs", "--runs", str(runs_root), "--json"], cwd=REPO,
-                            capture_output=True, text=True, timeout=120, check=True).stdout
+    listed = subprocess.run(
+        [sys.executable, "-m", "core", "runs", "--runs", str(runs_root), "--json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     after = {row["run_id"]: (row["name"], row["state"]) for row in map(json.loads, listed.splitlines())}
     assert after == {run_id: (name, state) for run_id, (name, state, _) in before.items()}
 

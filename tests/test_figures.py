@@ -14,10 +14,15 @@ RNG = np.random.default_rng(0)
 
 def history(epochs=3, batches_per_epoch=4):
     return {
-        "epochs": [{"epoch": e, "loss": 1.0 / e, "val_loss": 1.2 / e, "accuracy": 0.5 + e / 10,
-                    "val_accuracy": 0.45 + e / 10} for e in range(1, epochs + 1)],
-        "batches": [{"epoch": e, "batch": b, "step": (e - 1) * batches_per_epoch + b, "loss": 1.0 / e}
-                    for e in range(1, epochs + 1) for b in range(1, batches_per_epoch + 1)],
+        "epochs": [
+            {"epoch": e, "loss": 1.0 / e, "val_loss": 1.2 / e, "accuracy": 0.5 + e / 10, "val_accuracy": 0.45 + e / 10}
+            for e in range(1, epochs + 1)
+        ],
+        "batches": [
+            {"epoch": e, "batch": b, "step": (e - 1) * batches_per_epoch + b, "loss": 1.0 / e}
+            for e in range(1, epochs + 1)
+            for b in range(1, batches_per_epoch + 1)
+        ],
     }
 
 
@@ -38,17 +43,19 @@ def trace(fig, name, **where):
     trace properties in `where` (e.g. xaxis="x" for the first panel); fails listing the names there are."""
     found = [t for t in fig.data if t.name == name and all(getattr(t, key) == value for key, value in where.items())]
     if len(found) != 1:
-        pytest.fail(f"expected one trace named {name!r}{' with ' + str(where) if where else ''}, found {len(found)}; "
-                    f"traces: {[t.name for t in fig.data]}")
+        pytest.fail(
+            f"expected one trace named {name!r}{' with ' + str(where) if where else ''}, found {len(found)}; "
+            f"traces: {[t.name for t in fig.data]}"
+        )
     return found[0]
 
 
 # training curves ---------------------------------------------------------------------------------
 
+
 def test_training_curves_draw_train_solid_and_validation_dashed_per_run():
     fig = figures.training_curves([("adam", history()), ("sgd", history())], per_batch=False)
-    assert sorted(t.name for t in fig.data) == ["adam · train", "adam · validation",
-                                                "sgd · train", "sgd · validation"]
+    assert sorted(t.name for t in fig.data) == ["adam · train", "adam · validation", "sgd · train", "sgd · validation"]
     for run in ("adam", "sgd"):
         assert trace(fig, f"{run} · train").line.dash == "solid"
         assert trace(fig, f"{run} · validation").line.dash == "dash"
@@ -82,6 +89,7 @@ def test_available_metrics_drop_the_val_prefix_and_put_loss_first():
 
 
 # confusion matrices -------------------------------------------------------------------------------
+
 
 def test_confusion_heatmap_is_one_heatmap_with_class_names_and_cell_ids():
     labels = ["T-shirt/top", "Trouser", "Sneaker"]
@@ -148,6 +156,7 @@ def test_clock_confusion_rejects_class_counts_that_do_not_divide_720():
 
 # clock figures ------------------------------------------------------------------------------------
 
+
 def test_clock_circle_puts_twelve_at_the_top_and_colours_outputs_by_error():
     true_xy, predicted_xy, errors, true, predicted = circle_inputs()
     fig = figures.clock_circle(true_xy, predicted_xy, errors, true, predicted, circle="hour", worst_k=5)
@@ -202,6 +211,7 @@ def test_prediction_overlay_draws_a_separate_dial_with_dashed_true_hands():
 
 # encodings ----------------------------------------------------------------------------------------
 
+
 def test_encoding_chart_for_classes_is_one_bar_chart_peaking_at_the_right_class():
     fig = figures.encoding_output_chart(get_encoding("classes-24"), 210)
     bars = trace(fig, "time class: target class")
@@ -247,9 +257,12 @@ def test_encoding_chart_refuses_dataset_labels():
 
 # comparisons and images ---------------------------------------------------------------------------
 
+
 def test_comparison_bar_groups_by_colour_and_labels_values():
-    rows = [{"optimizer": o, "learning_rate": lr, "test_accuracy": acc}
-            for o, lr, acc in [("adam", 0.001, 0.9), ("adam", 0.01, 0.8), ("sgd", 0.001, 0.7), ("sgd", 0.01, 0.85)]]
+    rows = [
+        {"optimizer": o, "learning_rate": lr, "test_accuracy": acc}
+        for o, lr, acc in [("adam", 0.001, 0.9), ("adam", 0.01, 0.8), ("sgd", 0.001, 0.7), ("sgd", 0.01, 0.85)]
+    ]
     fig = figures.comparison_bar(rows, "learning_rate", "test_accuracy", color="optimizer")
     assert [t.name for t in fig.data] == ["adam", "sgd"]
     adam = trace(fig, "adam")
@@ -259,8 +272,12 @@ def test_comparison_bar_groups_by_colour_and_labels_values():
 
 
 def test_permutation_chart_has_a_panel_per_dataset_and_curves_when_histories_exist():
-    rows = [{"dataset": d, "model": m, "pixels": p, "accuracy": 0.9, "history": history()}
-            for d in ("mnist", "fashion-mnist") for m in ("mlp", "cnn") for p in ("original", "permuted")]
+    rows = [
+        {"dataset": d, "model": m, "pixels": p, "accuracy": 0.9, "history": history()}
+        for d in ("mnist", "fashion-mnist")
+        for m in ("mlp", "cnn")
+        for p in ("original", "permuted")
+    ]
     fig = figures.permutation_accuracy_chart(rows)
     assert trace_types(fig).count("Bar") == 4 and trace_types(fig).count("Scatter") == 8
     assert {a.text for a in fig.layout.annotations} >= {"mnist", "fashion-mnist"}
@@ -270,8 +287,9 @@ def test_permutation_chart_has_a_panel_per_dataset_and_curves_when_histories_exi
 
 def test_image_grid_is_one_image_with_captions_and_highlight_frames():
     images = RNG.integers(0, 255, (5, 28, 28), dtype=np.uint8)
-    fig = figures.image_grid(images, ["Sneaker"] * 4 + ["true Bag\npred Sandal"], columns=3,
-                             highlight=[False] * 4 + [True])
+    fig = figures.image_grid(
+        images, ["Sneaker"] * 4 + ["true Bag\npred Sandal"], columns=3, highlight=[False] * 4 + [True]
+    )
     assert trace_types(fig).count("Image") == 1
     captions = trace(fig, "captions")
     assert list(captions.text)[-1] == "true Bag<br>pred Sandal"
@@ -324,10 +342,8 @@ BUILDERS = {
     "error_histogram": lambda large: figures.error_histogram({"m": np.array([1.0, 2.0])}, large_text=large),
     "comparison_bar": lambda large: figures.comparison_bar([{"x": 1, "y": 0.5}], "x", "y", large_text=large),
     "image_grid": lambda large: figures.image_grid(np.zeros((2, 8, 8), np.uint8), ["a", "b"], large_text=large),
-    "encoding_output_chart": lambda large: figures.encoding_output_chart(get_encoding("sincos"), 30,
-                                                                         large_text=large),
-    "saliency_overlay": lambda large: figures.saliency_overlay(np.zeros((4, 4)), np.zeros((4, 4)),
-                                                               large_text=large),
+    "encoding_output_chart": lambda large: figures.encoding_output_chart(get_encoding("sincos"), 30, large_text=large),
+    "saliency_overlay": lambda large: figures.saliency_overlay(np.zeros((4, 4)), np.zeros((4, 4)), large_text=large),
 }
 
 

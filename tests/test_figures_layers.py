@@ -24,9 +24,12 @@ def traces(fig) -> dict:
 
 def strip_layers() -> list[LayerOutput]:
     rng = np.random.default_rng(0)
-    return [LayerOutput("conv_0", "conv", rng.random((6, 6, 32))), LayerOutput("pool_0", "pool", rng.random((3, 3, 8))),
-            LayerOutput("dense_0", "dense", rng.random(10)),
-            LayerOutput("label", "output", np.array([0.1, 0.7, 0.2]))]
+    return [
+        LayerOutput("conv_0", "conv", rng.random((6, 6, 32))),
+        LayerOutput("pool_0", "pool", rng.random((3, 3, 8))),
+        LayerOutput("dense_0", "dense", rng.random(10)),
+        LayerOutput("label", "output", np.array([0.1, 0.7, 0.2])),
+    ]
 
 
 def test_mosaic_tiles_maps_with_blank_gaps_and_knows_which_cell_is_which_tile() -> None:

@@ -20,9 +20,16 @@ def fake_predictions(n: int = 500, seed: int = 0) -> tuple[np.ndarray, np.ndarra
 def test_cell_indices_match_a_brute_force_loop(n_classes):
     true, predicted = fake_predictions()
     width = 720 // n_classes
-    for true_class, predicted_class in [(0, 0), (5, 7), (int(true[3]) // width, int(round(predicted[3])) % 720 // width)]:
-        expected = [i for i in range(len(true))
-                    if true[i] // width == true_class and int(np.rint(predicted[i])) % 720 // width == predicted_class]
+    for true_class, predicted_class in [
+        (0, 0),
+        (5, 7),
+        (int(true[3]) // width, int(round(predicted[3])) % 720 // width),
+    ]:
+        expected = [
+            i
+            for i in range(len(true))
+            if true[i] // width == true_class and int(np.rint(predicted[i])) % 720 // width == predicted_class
+        ]
         assert inspect.cell_indices(true, predicted, n_classes, true_class, predicted_class).tolist() == expected
 
 
@@ -32,7 +39,10 @@ def test_cell_indices_add_up_to_the_evaluation_confusion_matrix():
     report = evaluate_clock(Regression("minutes"), {"time": (predicted / 720.0)[:, None]}, labels)
     matrix = report["confusion_72"]
     for row, col in [(r, c) for r in range(0, 72, 7) for c in range(0, 72, 5)]:
-        assert len(inspect.cell_indices(report["true_minutes"], report["predicted_minutes"], 72, row, col)) == matrix[row, col]
+        assert (
+            len(inspect.cell_indices(report["true_minutes"], report["predicted_minutes"], 72, row, col))
+            == matrix[row, col]
+        )
 
 
 def test_top_mistakes_skip_the_diagonal_and_come_largest_first():
@@ -41,8 +51,8 @@ def test_top_mistakes_skip_the_diagonal_and_come_largest_first():
 
 
 def test_hour_offset_reads_cells_an_hour_off_the_diagonal():
-    assert inspect.hour_offset(72, 10, 16) == 1          # 60 minutes later
-    assert inspect.hour_offset(720, 30, 690) == -1       # 12:30 read as 11:30, the short way round
+    assert inspect.hour_offset(72, 10, 16) == 1  # 60 minutes later
+    assert inspect.hour_offset(720, 30, 690) == -1  # 12:30 read as 11:30, the short way round
     assert inspect.hour_offset(72, 10, 12) == 0
 
 
@@ -53,7 +63,10 @@ def test_class_range_names_the_minutes_a_class_covers():
 
 def test_selected_cell_reads_the_customdata_of_a_clicked_marker():
     assert inspect.selected_cell([{"x": "3:30", "customdata": [21, 27, 4]}]) == (21, 27)
-    assert inspect.selected_cell([{"customdata": {"0": 364, "1": 358, "2": 1}}]) == (364, 358)   # as the browser sends it
+    assert inspect.selected_cell([{"customdata": {"0": 364, "1": 358, "2": 1}}]) == (
+        364,
+        358,
+    )  # as the browser sends it
     assert inspect.selected_cell([]) is None
     assert inspect.selected_cell([{"x": "3:30"}]) is None
 
@@ -61,7 +74,7 @@ def test_selected_cell_reads_the_customdata_of_a_clicked_marker():
 def test_selected_cell_reads_axis_labels_when_a_point_has_no_customdata():
     labels = ["cat", "dog", "bird"]
     assert inspect.selected_cell([{"customdata": [2, 1, 7, 30.0], "x": "dog", "y": "bird"}], labels) == (2, 1)
-    assert inspect.selected_cell([{"x": "cat", "y": "dog"}], labels) == (1, 0)      # y is the true class
+    assert inspect.selected_cell([{"x": "cat", "y": "dog"}], labels) == (1, 0)  # y is the true class
     assert inspect.selected_cell([{"x": "cow", "y": "dog"}], labels) is None
     assert inspect.selected_cell([], labels) is None
 
@@ -93,7 +106,7 @@ def test_readout_of_a_72_class_model_lists_the_top_times_with_probabilities():
     logits[0, 21], logits[0, 22], logits[0, 20] = 6.0, 4.0, 3.0
     outputs = {"time_class": softmax_rows(logits)}
     reading = inspect.readout(Classes(72), outputs, k=5)
-    assert reading.time == "3:34"                          # the centre of 3:30-3:39
+    assert reading.time == "3:34"  # the centre of 3:30-3:39
     assert [row[0] for row in reading.top[:3]] == ["3:34 (3:30–3:39)", "3:44 (3:40–3:49)", "3:24 (3:20–3:29)"]
     assert len(reading.top) == 5
     assert reading.top[0][1] == pytest.approx(outputs["time_class"][0, 21])
@@ -101,8 +114,10 @@ def test_readout_of_a_72_class_model_lists_the_top_times_with_probabilities():
 
 
 def test_readout_of_a_sincos_model_reads_both_circles_as_angles():
-    angle_hour, angle_minute = 2 * np.pi * 210 / 720, 2 * np.pi * 30 / 60   # 3:30
-    outputs = {"sincos": np.array([[np.sin(angle_hour), np.cos(angle_hour), np.sin(angle_minute), np.cos(angle_minute)]])}
+    angle_hour, angle_minute = 2 * np.pi * 210 / 720, 2 * np.pi * 30 / 60  # 3:30
+    outputs = {
+        "sincos": np.array([[np.sin(angle_hour), np.cos(angle_hour), np.sin(angle_minute), np.cos(angle_minute)]])
+    }
     reading = inspect.readout(SinCos(), outputs)
     assert reading.time == "3:30" and reading.top == []
     hour, minute = reading.circles
@@ -149,18 +164,31 @@ def test_saliency_prediction_count_matches_the_patches():
 
 # ---- how sure a reading is -----------------------------------------------------------------------
 
+
 def sincos_row(hour_minutes: float, minute: float, hour_length: float = 1.0, minute_length: float = 1.0) -> np.ndarray:
     """Fake sin/cos outputs: the hour circle pointing at `hour_minutes`, the minute circle at `minute`."""
     hour, minute_angle = 2 * np.pi * hour_minutes / 720, 2 * np.pi * minute / 60
-    return np.array([[hour_length * np.sin(hour), hour_length * np.cos(hour),
-                      minute_length * np.sin(minute_angle), minute_length * np.cos(minute_angle)]])
+    return np.array(
+        [
+            [
+                hour_length * np.sin(hour),
+                hour_length * np.cos(hour),
+                minute_length * np.sin(minute_angle),
+                minute_length * np.cos(minute_angle),
+            ]
+        ]
+    )
 
 
 def test_levels_come_from_one_table_whichever_way_a_measure_runs():
-    sure, unsure = inspect.THRESHOLDS["near_mass"]                          # more is surer
+    sure, unsure = inspect.THRESHOLDS["near_mass"]  # more is surer
     assert [inspect.level_of("near_mass", v) for v in (sure, unsure, unsure - 0.01)] == ["sure", "unsure", "guessing"]
-    sure, unsure = inspect.THRESHOLDS["rotation_spread"]                    # less is surer
-    assert [inspect.level_of("rotation_spread", v) for v in (sure, unsure, unsure + 1)] == ["sure", "unsure", "guessing"]
+    sure, unsure = inspect.THRESHOLDS["rotation_spread"]  # less is surer
+    assert [inspect.level_of("rotation_spread", v) for v in (sure, unsure, unsure + 1)] == [
+        "sure",
+        "unsure",
+        "guessing",
+    ]
     assert inspect.least_sure(["sure", None, "unsure"]) == "unsure" and inspect.least_sure([None]) is None
 
 
@@ -193,17 +221,17 @@ def test_a_peaked_softmax_is_sure_and_a_flat_one_is_guessing():
 
 
 def test_a_720_class_model_spreading_over_neighbouring_minutes_is_still_sure():
-    logits = -0.5 * ((np.arange(720) - 210) / 3.0) ** 2           # soft targets: a few minutes either side
+    logits = -0.5 * ((np.arange(720) - 210) / 3.0) ** 2  # soft targets: a few minutes either side
     confidence = inspect.readout(Classes(720), {"time_class": softmax_rows(logits[None])}).confidence
     assert float(dict(confidence.measures)["top class probability"].rstrip("%")) < 20
-    assert confidence.level == "sure"                             # nearly all of it within 15 min of the answer
+    assert confidence.level == "sure"  # nearly all of it within 15 min of the answer
 
 
 def test_a_multihead_model_is_as_sure_as_its_hour_head():
     minute = np.array([[0.5]])
     sure = inspect.readout(MultiHead(), {"hour": softmax_rows(np.eye(12)[[3]] * 6), "minute": minute}).confidence
     assert sure.level == "sure"
-    split = softmax_rows(np.array([[0, 0, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0]], np.float64))   # 3 or 4?
+    split = softmax_rows(np.array([[0, 0, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0]], np.float64))  # 3 or 4?
     assert inspect.readout(MultiHead(), {"hour": split, "minute": minute}).confidence.level == "guessing"
 
 
@@ -214,14 +242,14 @@ def test_a_regression_says_it_has_no_confidence_of_its_own():
 
 def test_turned_copies_turn_clockwise_a_quarter_at_a_time():
     image = np.zeros((4, 4), np.uint8)
-    image[0, 3] = 255                                              # top right
+    image[0, 3] = 255  # top right
     copies = inspect.turned_copies(image)
     assert copies.shape == (4, 4, 4) and np.array_equal(copies[0], image)
     assert copies[1][3, 3] == 255 and copies[2][3, 0] == 255 and copies[3][0, 0] == 255
 
 
 def test_the_spread_of_readings_is_the_shortest_arc_holding_them():
-    assert inspect.arc_spread(np.array([710.0, 5.0, 0.0, 715.0])) == pytest.approx(15.0)   # across 12:00
+    assert inspect.arc_spread(np.array([710.0, 5.0, 0.0, 715.0])) == pytest.approx(15.0)  # across 12:00
     assert inspect.arc_spread(np.array([0.0, 180.0, 360.0, 540.0])) == pytest.approx(540.0)
     assert inspect.arc_spread(np.array([100.0])) == 0.0
 
@@ -242,7 +270,7 @@ def test_the_rotation_check_trusts_a_model_whose_readings_survive_turning_the_cl
     image[0, 0] = 200
     reading = inspect.readout(Regression(), brightness_model(inspect.turned_copies(image)), turned=True)
     assert reading.rotation.spread == pytest.approx(0.0) and reading.rotation.level == "sure"
-    assert reading.level == "sure"                                 # a regression's only measure is this check
+    assert reading.level == "sure"  # a regression's only measure is this check
     assert [turn for turn, _ in reading.rotation.readings] == [0, 90, 180, 270]
 
 
@@ -257,7 +285,7 @@ def test_the_rotation_check_catches_a_model_whose_readings_turn_with_the_clock()
 
 
 def test_the_overall_level_is_the_least_sure_of_the_two_checks():
-    outputs = {"sincos": np.concatenate([sincos_row(210, 30)] * 3 + [sincos_row(570, 30)])}   # one turn reads 9:30
+    outputs = {"sincos": np.concatenate([sincos_row(210, 30)] * 3 + [sincos_row(570, 30)])}  # one turn reads 9:30
     reading = inspect.readout(SinCos(), outputs, turned=True)
     assert reading.confidence.level == "sure" and reading.rotation.level == "guessing" and reading.level == "guessing"
     assert inspect.readout(SinCos(), outputs).rotation is None
@@ -271,4 +299,4 @@ def test_the_rotation_check_needs_all_four_turns():
 def test_the_rotation_check_is_fair_only_for_models_that_learnt_turned_clocks():
     assert inspect.learnt_turned_clocks({"data": {"source": "render", "clock_difficulty": "assignment"}})
     assert not inspect.learnt_turned_clocks({"data": {"source": "render", "clock_difficulty": "easy"}})
-    assert inspect.learnt_turned_clocks({"data": {"source": "path", "clock_difficulty": "easy"}})   # the photos
+    assert inspect.learnt_turned_clocks({"data": {"source": "path", "clock_difficulty": "easy"}})  # the photos

@@ -27,8 +27,9 @@ def wait_for(condition, timeout: float = 90.0, every: float = 0.1):
 
 def spawn_worker(root: Path, idle_exit: float) -> subprocess.Popen:
     code = f"from pathlib import Path; from core.runs.jobs import worker_main; worker_main(Path({str(root)!r}), {idle_exit})"
-    return subprocess.Popen([sys.executable, "-c", code], cwd=REPO_ROOT,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    return subprocess.Popen(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    )
 
 
 def test_submit_queues_runs_oldest_first(runs_root, make_config):

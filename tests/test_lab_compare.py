@@ -26,7 +26,11 @@ def test_comparison_configs_cover_every_combination_with_the_same_seed() -> None
     assert [c.name for c in configs] == ["opt=sgd lr=1e-3", "opt=sgd lr=0.1", "opt=adam lr=1e-3", "opt=adam lr=0.1"]
     assert {c.seed for c in configs} == {5} and {c.epochs for c in configs} == {2}
     assert [(c.optimizer.name, c.optimizer.learning_rate) for c in configs] == [
-        ("sgd", 1e-3), ("sgd", 0.1), ("adam", 1e-3), ("adam", 0.1)]
+        ("sgd", 1e-3),
+        ("sgd", 0.1),
+        ("adam", 1e-3),
+        ("adam", 0.1),
+    ]
 
 
 def test_comparing_an_architecture_knob_writes_the_preset_out() -> None:
@@ -65,23 +69,31 @@ def test_per_class_rows_skip_classes_without_examples() -> None:
 
 
 def test_comparison_bar_rows_turn_percent_into_fractions() -> None:
-    rows = [{"optimizer": "sgd", "learning rate": 0.001, "test accuracy": 91.5},
-            {"optimizer": "adam", "learning rate": 0.1, "test accuracy": None}]
+    rows = [
+        {"optimizer": "sgd", "learning rate": 0.001, "test accuracy": 91.5},
+        {"optimizer": "adam", "learning rate": 0.1, "test accuracy": None},
+    ]
     assert comparison_bar_rows(rows, "optimizer", "learning rate") == [
-        {"optimizer": "sgd", "accuracy": pytest.approx(0.915), "learning rate": "1e-3"}]
+        {"optimizer": "sgd", "accuracy": pytest.approx(0.915), "learning rate": "1e-3"}
+    ]
 
 
 def test_differing_knobs_find_what_changed_between_runs() -> None:
-    configs = [config_from_knobs(with_knobs(default_knobs(), {"optimizer.name": name})).to_dict()
-               for name in ("sgd", "adam")]
+    configs = [
+        config_from_knobs(with_knobs(default_knobs(), {"optimizer.name": name})).to_dict() for name in ("sgd", "adam")
+    ]
     assert differing_knobs(configs, ["activation"]) == ["optimizer"]
     assert differing_knobs(configs[:1], ["activation"]) == ["activation"]
 
 
 def test_comparison_table_exports_csv_and_markdown_with_the_knob_columns() -> None:
     configs = comparison_configs(default_knobs(), "activation", [("relu", "tanh")])
-    infos = [SimpleNamespace(config=c.to_dict(), metrics={"accuracy": 0.9}, status={"state": "done"}, run_id=f"r{i}",
-                             is_pretrained=False) for i, c in enumerate(configs)]
+    infos = [
+        SimpleNamespace(
+            config=c.to_dict(), metrics={"accuracy": 0.9}, status={"state": "done"}, run_id=f"r{i}", is_pretrained=False
+        )
+        for i, c in enumerate(configs)
+    ]
     rows = tables.run_rows(infos, differing_knobs([i.config for i in infos], []))
     csv_text, markdown = tables.to_csv(rows), tables.to_markdown(rows)
     assert csv_text.splitlines()[0].startswith("run,source,state,dataset,model,activation")

@@ -32,11 +32,26 @@ def test_parse_layer_sizes_refuses_bad_text_naming_it(text: str) -> None:
 
 
 def test_config_from_knobs_carries_every_knob() -> None:
-    knobs = with_knobs(default_knobs("fashion-mnist"), {
-        "model.preset": "", "model.hidden": [64, 32], "model.activation": "tanh", "model.initializer": "he_normal",
-        "model.l1": 1e-5, "model.l2": 1e-4, "model.dropout": 0.2, "model.batch_norm": True, "optimizer.name": "sgd",
-        "optimizer.learning_rate": 0.01, "optimizer.schedule": "cosine", "epochs": 2, "batch_size": 32,
-        "data.limit_train": 1000, "seed": 7})
+    knobs = with_knobs(
+        default_knobs("fashion-mnist"),
+        {
+            "model.preset": "",
+            "model.hidden": [64, 32],
+            "model.activation": "tanh",
+            "model.initializer": "he_normal",
+            "model.l1": 1e-5,
+            "model.l2": 1e-4,
+            "model.dropout": 0.2,
+            "model.batch_norm": True,
+            "optimizer.name": "sgd",
+            "optimizer.learning_rate": 0.01,
+            "optimizer.schedule": "cosine",
+            "epochs": 2,
+            "batch_size": 32,
+            "data.limit_train": 1000,
+            "seed": 7,
+        },
+    )
     config = config_from_knobs(knobs)
     assert config.data.dataset == "fashion-mnist" and config.data.limit_train == 1000
     assert config.model.preset == "" and config.model.hidden == [64, 32] and config.model.activation == "tanh"
@@ -74,7 +89,19 @@ def test_writing_a_preset_out_keeps_its_network(kind: str, preset: str) -> None:
     assert written == dataclasses.replace(resolve_model_config(knobs.model), preset="")
 
 
-@pytest.mark.parametrize("value, text", [(1e-3, "1e-3"), (3e-4, "3e-4"), (0.1, "0.1"), (0.0, "0"), (True, "on"),
-                                         (False, "off"), ((300, 100), "300-100"), ("adam", "adam"), (64, "64")])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (1e-3, "1e-3"),
+        (3e-4, "3e-4"),
+        (0.1, "0.1"),
+        (0.0, "0"),
+        (True, "on"),
+        (False, "off"),
+        ((300, 100), "300-100"),
+        ("adam", "adam"),
+        (64, "64"),
+    ],
+)
 def test_format_value_gives_short_labels(value, text: str) -> None:
     assert format_value(value) == text

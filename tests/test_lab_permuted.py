@@ -18,23 +18,36 @@ from core.runs.pretrain import RECIPES
 
 
 def _info(dataset: str, kind: str, permuted: bool, accuracy: float | None) -> SimpleNamespace:
-    config = {"name": f"{dataset}-{kind}-{permuted}", "data": {"dataset": dataset, "permuted": permuted},
-              "model": {"kind": kind}}
+    config = {
+        "name": f"{dataset}-{kind}-{permuted}",
+        "data": {"dataset": dataset, "permuted": permuted},
+        "model": {"kind": kind},
+    }
     metrics = {} if accuracy is None else {"accuracy": accuracy}
     return SimpleNamespace(config=config, metrics=metrics, history={"epochs": []}, run_id="x")
 
 
 def test_permutation_rows_keep_finished_dataset_runs_in_a_fixed_order() -> None:
-    infos = [_info("fashion-mnist", "cnn", True, 0.8), _info("mnist", "mlp", False, 0.98),
-             _info("mnist", "cnn", True, None), _info("clocks", "clock_cnn", False, 0.5)]
+    infos = [
+        _info("fashion-mnist", "cnn", True, 0.8),
+        _info("mnist", "mlp", False, 0.98),
+        _info("mnist", "cnn", True, None),
+        _info("clocks", "clock_cnn", False, 0.5),
+    ]
     rows = permutation_rows(infos)
     assert [(r["dataset"], r["pixels"], r["model"]) for r in rows] == [
-        ("MNIST", "original", "mlp"), ("Fashion-MNIST", "permuted", "cnn")]
+        ("MNIST", "original", "mlp"),
+        ("Fashion-MNIST", "permuted", "cnn"),
+    ]
 
 
 def test_permutation_reading_reports_the_drops_from_the_metrics() -> None:
-    infos = [_info("mnist", "mlp", False, 0.980), _info("mnist", "mlp", True, 0.975),
-             _info("mnist", "cnn", False, 0.990), _info("mnist", "cnn", True, 0.950)]
+    infos = [
+        _info("mnist", "mlp", False, 0.980),
+        _info("mnist", "mlp", True, 0.975),
+        _info("mnist", "cnn", False, 0.990),
+        _info("mnist", "cnn", True, 0.950),
+    ]
     rows = permutation_rows(infos)
     drops = permutation_drops(rows)
     assert drops[("MNIST", "mlp")] == pytest.approx(0.005) and drops[("MNIST", "cnn")] == pytest.approx(0.04)

@@ -29,8 +29,11 @@ def test_the_compact_clock_cnn_reads_the_dial_on_a_polar_grid_and_saves_safely(t
 
     from core.models.saved import load_model_file
 
-    config = RunConfig(data=DataConfig(dataset="clocks", clock_size=75), model=ModelConfig(kind="clock_cnn", preset="compact"),
-                       encoding="sincos")
+    config = RunConfig(
+        data=DataConfig(dataset="clocks", clock_size=75),
+        model=ModelConfig(kind="clock_cnn", preset="compact"),
+        encoding="sincos",
+    )
     model = build_model(config, (75, 75), get_encoding("sincos"))
     assert any(isinstance(layer, PolarResample) for layer in model.layers)
     images = render_clocks(np.array([0, 200]), 75, "assignment", 0)[..., None].astype("float32")

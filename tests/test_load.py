@@ -10,8 +10,11 @@ import pytest
 
 from tests.browser_support import missing_browser_reason
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow,
-              pytest.mark.skipif(missing_browser_reason() is not None, reason=missing_browser_reason() or "")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(missing_browser_reason() is not None, reason=missing_browser_reason() or ""),
+]
 
 
 def test_four_sessions_and_three_runs_keep_the_queue_order_and_every_page_working():

@@ -75,8 +75,11 @@ def test_a_truncated_archive_is_refused(tiny_archive, tmp_path):
 
 
 def test_an_archive_naming_an_unknown_layer_is_refused(tiny_archive, tmp_path):
-    path = rewrite_config(tiny_archive, tmp_path / "unknown.keras",
-                          lambda c: with_layer(c, {"class_name": "TotallyMadeUpLayer", "module": "evil.layers"}))
+    path = rewrite_config(
+        tiny_archive,
+        tmp_path / "unknown.keras",
+        lambda c: with_layer(c, {"class_name": "TotallyMadeUpLayer", "module": "evil.layers"}),
+    )
     with pytest.raises(ModelFileError, match="unknown.keras could not be loaded as a Keras model") as caught:
         load_model_file(path)
     assert "\n" not in str(caught.value)
@@ -86,11 +89,17 @@ def test_a_lambda_layer_is_refused_and_its_code_never_runs(tiny_archive, tmp_pat
     marker = tmp_path / "pwned"
     # a Lambda layer whose function would create the marker file if Keras ever deserialised it
     code = f"lambda x: (__import__('pathlib').Path({str(marker)!r}).touch(), x)[1]"
-    lambda_layer = {"class_name": "Lambda", "module": "keras.layers",
-                    "config": {"name": "label", "function": {"class_name": "__lambda__",
-                                                             "config": {"code": code, "defaults": None,
-                                                                        "closure": None}},
-                               "arguments": {}, "trainable": True, "dtype": "float32"}}
+    lambda_layer = {
+        "class_name": "Lambda",
+        "module": "keras.layers",
+        "config": {
+            "name": "label",
+            "function": {"class_name": "__lambda__", "config": {"code": code, "defaults": None, "closure": None}},
+            "arguments": {},
+            "trainable": True,
+            "dtype": "float32",
+        },
+    }
     path = rewrite_config(tiny_archive, tmp_path / "lambda.keras", lambda c: with_layer(c, lambda_layer))
     with pytest.raises(ModelFileError, match="lambda.keras could not be loaded as a Keras model") as caught:
         load_model_file(path)

@@ -19,13 +19,19 @@ RNG = np.random.default_rng(0)
 
 
 def clock_config(encoding="sincos", preset="compact", size=75, augment=False, **model):
-    return RunConfig(data=DataConfig(dataset="clocks", clock_size=size, augment=augment),
-                     model=ModelConfig(kind="clock_cnn", preset=preset, **model), encoding=encoding)
+    return RunConfig(
+        data=DataConfig(dataset="clocks", clock_size=size, augment=augment),
+        model=ModelConfig(kind="clock_cnn", preset=preset, **model),
+        encoding=encoding,
+    )
 
 
 def dataset_config(kind="mlp", preset="", augment=False, **model):
-    return RunConfig(data=DataConfig(dataset="fashion-mnist", augment=augment),
-                     model=ModelConfig(kind=kind, preset=preset, **model), encoding="labels")
+    return RunConfig(
+        data=DataConfig(dataset="fashion-mnist", augment=augment),
+        model=ModelConfig(kind=kind, preset=preset, **model),
+        encoding="labels",
+    )
 
 
 def train_one_step(config):
@@ -61,8 +67,9 @@ def test_clock_cnn_at_150_px_trains_a_step_with_augmentation():
     assert np.isfinite(loss)
 
 
-@pytest.mark.parametrize("kind,preset", [("mlp", ""), ("mlp", "reference"), ("cnn", ""), ("cnn", "reference"),
-                                         ("cnn", "compact")])
+@pytest.mark.parametrize(
+    "kind,preset", [("mlp", ""), ("mlp", "reference"), ("cnn", ""), ("cnn", "reference"), ("cnn", "compact")]
+)
 def test_dataset_models_train_a_step_with_labels(kind, preset):
     _, loss = train_one_step(dataset_config(kind, preset, hidden=[32]))
     assert np.isfinite(loss)
@@ -113,8 +120,11 @@ def test_a_resolved_preset_is_a_copy_of_the_presets_table():
     assert PRESETS[("cnn", "reference")]["hidden"] == [128, 64]
 
 
-@pytest.mark.parametrize("config", [clock_config(augment=True), dataset_config("cnn", augment=True),
-                                    dataset_config("mlp", augment=True)], ids=["clock_cnn", "cnn", "mlp"])
+@pytest.mark.parametrize(
+    "config",
+    [clock_config(augment=True), dataset_config("cnn", augment=True), dataset_config("mlp", augment=True)],
+    ids=["clock_cnn", "cnn", "mlp"],
+)
 def test_augmentation_never_rotates_or_flips_and_is_off_at_inference(config):
     model = build_model(config, input_shape_for(config), encoding_for(config))
     kinds = [type(layer).__name__ for layer in model.layers]
@@ -136,8 +146,11 @@ def test_no_augmentation_layers_without_augment():
 @pytest.mark.parametrize("name", OPTIMIZERS)
 @pytest.mark.parametrize("schedule", SCHEDULES)
 def test_every_optimizer_builds_with_every_schedule(name, schedule):
-    optimizer = build_optimizer(OptimizerConfig(name=name, schedule=schedule, momentum=0.9, weight_decay=1e-4,
-                                                step_every_epochs=2), steps_per_epoch=10, epochs=5)
+    optimizer = build_optimizer(
+        OptimizerConfig(name=name, schedule=schedule, momentum=0.9, weight_decay=1e-4, step_every_epochs=2),
+        steps_per_epoch=10,
+        epochs=5,
+    )
     assert type(optimizer).__name__.lower() == name
 
 
@@ -178,8 +191,11 @@ def test_models_save_and_load_as_keras_files_in_safe_mode(tmp_path):
     model.save(tmp_path / "model.keras")
     loaded = keras.saving.load_model(tmp_path / "model.keras", compile=False, safe_mode=True)
     images = RNG.integers(0, 256, size=(2, 75, 75, 1)).astype(np.float32)
-    np.testing.assert_allclose(np.asarray(loaded(images, training=False)["minute"]),
-                               np.asarray(model(images, training=False)["minute"]), atol=1e-5)
+    np.testing.assert_allclose(
+        np.asarray(loaded(images, training=False)["minute"]),
+        np.asarray(model(images, training=False)["minute"]),
+        atol=1e-5,
+    )
 
 
 def test_plain_clock_cnn_is_conv_blocks_with_pooling_and_a_dense_head():

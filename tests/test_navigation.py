@@ -33,8 +33,11 @@ from tests.browser_support import (
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow,
-              pytest.mark.skipif(missing_browser_reason() is not None, reason=missing_browser_reason() or "")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(missing_browser_reason() is not None, reason=missing_browser_reason() or ""),
+]
 
 PAGES = {page.name: page for page in APP_PAGES}
 # The labels Streamlit's pages/ auto-discovery gives streamlit_app.py and pages/mlp-cnn.py: never the app's own.
@@ -74,8 +77,9 @@ def assert_app_navigation(page: Page) -> None:
     assert not missing, f"app navigation incomplete, missing {missing}; sidebar links: {sorted(links)}"
     for app_page in APP_PAGES[1:]:  # Home is the default page: its link may point at "/" rather than "/home"
         assert links[app_page.nav_label].endswith(app_page.path), (app_page.nav_label, links[app_page.nav_label])
-    assert page.locator('[data-testid="stSidebar"]').get_by_text(FRAME_WIDGET).count() == 1, \
+    assert page.locator('[data-testid="stSidebar"]').get_by_text(FRAME_WIDGET).count() == 1, (
         "streamlit_app.py's frame did not run around the page"
+    )
 
 
 # Known bug, not fixable from streamlit_app.py: on a cold deep link Streamlit never runs it (see the module docstring).

@@ -68,7 +68,7 @@ def page_env(monkeypatch: pytest.MonkeyPatch, pretrained_root: Path) -> list[int
 
 def open_page(tab: str = "Data") -> AppTest:
     """The page with one tab open (bound tabs run only the open tab's code)."""
-    at = AppTest.from_file(APP, default_timeout=60).run()   # the home page first, as a browser would
+    at = AppTest.from_file(APP, default_timeout=60).run()  # the home page first, as a browser would
     at.switch_page(PAGE)
     if tab != "Data":
         at.query_params["clk_tab"] = tab
@@ -77,8 +77,14 @@ def open_page(tab: str = "Data") -> AppTest:
     return at
 
 
-TAB_WIDGETS = {"Data": "clk_difficulty", "Encodings": "clk_time", "Compare": "clk_csv",
-               "Confusion & circle": "res_classes", "Inspector": "insp_run", "Inside": "inside_clk_run"}
+TAB_WIDGETS = {
+    "Data": "clk_difficulty",
+    "Encodings": "clk_time",
+    "Compare": "clk_csv",
+    "Confusion & circle": "res_classes",
+    "Inspector": "insp_run",
+    "Inside": "inside_clk_run",
+}
 
 
 @pytest.mark.parametrize("tab", list(TAB_WIDGETS))
@@ -103,7 +109,7 @@ def comparison_table(at: AppTest):
 def test_the_compare_tab_lists_every_pretrained_encoding_with_its_scores():
     at = open_page("Compare")
     table = comparison_table(at)
-    assert list(table["run"])[:len(PRETRAINED_CLOCKS)] == list(PRETRAINED_CLOCKS)
+    assert list(table["run"])[: len(PRETRAINED_CLOCKS)] == list(PRETRAINED_CLOCKS)
     assert set(table["network"]) == {"polar CNN", "plain CNN"}
     assert table["mean error (min)"].notna().all()
     assert "course bar" in page_text(at)

@@ -25,8 +25,10 @@ APP = str(REPO_ROOT / "streamlit_app.py")
 PRETRAINED = REPO_ROOT / "pretrained"
 NEEDED = ("mnist_mlp", "mnist_cnn", "mnist_mlp_permuted", "mnist_cnn_permuted")
 
-pytestmark = pytest.mark.skipif(not all((PRETRAINED / name / "model.keras").is_file() for name in NEEDED),
-                                reason="the pretrained MNIST models are not installed")
+pytestmark = pytest.mark.skipif(
+    not all((PRETRAINED / name / "model.keras").is_file() for name in NEEDED),
+    reason="the pretrained MNIST models are not installed",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -101,8 +103,17 @@ def test_a_test_image_goes_through_the_cnn_layer_by_layer() -> None:
     assert said(at).startswith(f"The network says **{predicted_class('mnist_cnn', image)}**")
     assert list(chart_named(at, "prediction")[0]["y"]) == CLASS_NAMES["mnist"]
     strip = [trace["name"] for trace in next(data for data in charts(at) if len(data) > 3)]
-    assert strip == ["input", "conv_0_0", "conv_0_1", "pool_0", "conv_1_0", "conv_1_1", "pool_1", "dense_0",
-                     "prediction"]
+    assert strip == [
+        "input",
+        "conv_0_0",
+        "conv_0_1",
+        "pool_0",
+        "conv_1_0",
+        "conv_1_1",
+        "pool_1",
+        "dense_0",
+        "prediction",
+    ]
     assert chart_named(at, "filters") and chart_named(at, "feature map")
     at.selectbox(key="inside_layer").set_value("pool_1").run()
     at.number_input(key="inside_channel").set_value(64).run()
@@ -142,6 +153,7 @@ def test_the_permuted_mlp_sees_the_shuffled_image_and_its_weights_come_back_as_s
 
 
 # ---- the clock tab (drawn on its own: pages/clocks.py wires it in) ---------------------------------------------
+
 
 def clock_tab_app() -> None:
     """The tab over the runs in $CLOCKWORK_RUNS."""

@@ -24,8 +24,12 @@ from core.runs.pretrain import RECIPES
 from core.storage.atomic import write_json
 from core.storage.paths import REPO_ROOT
 
-NAMES = [f"{short}_{kind}{suffix}" for short in DATASET_SHORT.values() for kind in ("mlp", "cnn")
-         for suffix in ("", "_permuted")]
+NAMES = [
+    f"{short}_{kind}{suffix}"
+    for short in DATASET_SHORT.values()
+    for kind in ("mlp", "cnn")
+    for suffix in ("", "_permuted")
+]
 
 
 def standin_evaluation(dataset: str, seed: int) -> dict:
@@ -41,10 +45,16 @@ def standin_evaluation(dataset: str, seed: int) -> dict:
 def write_finished_run(run_dir: Path, report: dict) -> None:
     """Turn a run folder into a finished run: done status, two epochs of history, metrics, evaluation."""
     runs.set_status(run_dir, state="done", finished=runs.now_iso())
-    write_json(run_dir / "history.json", {"epochs": [{"epoch": 1, "loss": 1.0, "accuracy": 0.5, "val_loss": 1.1,
-                                                      "val_accuracy": 0.5},
-                                                     {"epoch": 2, "loss": 0.5, "accuracy": 0.8, "val_loss": 0.6,
-                                                      "val_accuracy": 0.75}], "batches": []})
+    write_json(
+        run_dir / "history.json",
+        {
+            "epochs": [
+                {"epoch": 1, "loss": 1.0, "accuracy": 0.5, "val_loss": 1.1, "val_accuracy": 0.5},
+                {"epoch": 2, "loss": 0.5, "accuracy": 0.8, "val_loss": 0.6, "val_accuracy": 0.75},
+            ],
+            "batches": [],
+        },
+    )
     write_json(run_dir / "metrics.json", {"accuracy": float(report["accuracy"]), "params": 1000})
     save_evaluation(run_dir / "evaluation.npz", report)
 
@@ -188,8 +198,10 @@ def test_the_confusion_cell_shows_the_images_behind_it() -> None:
     true_class, predicted_class = (int(v) for v in evaluation["most_confused"][0][:2])
     count = len(confusion_cell_indices(evaluation["y_true"], evaluation["predicted"], true_class, predicted_class))
     names = [str(n) for n in evaluation["class_names"]]
-    assert any(f"True {names[true_class]}, predicted {names[predicted_class]}: {count} test image(s)" in md.value
-               for md in at.markdown)
+    assert any(
+        f"True {names[true_class]}, predicted {names[predicted_class]}: {count} test image(s)" in md.value
+        for md in at.markdown
+    )
 
 
 def standin_like_evaluation(name: str) -> dict:
@@ -207,8 +219,10 @@ def test_comparison_table_exports_csv_and_markdown(monkeypatch: pytest.MonkeyPat
         return original(self, label, data, *args, **kwargs)
 
     monkeypatch.setattr(DeltaGenerator, "download_button", recording)
-    ids = [inject_run(with_knobs(default_knobs(), {"optimizer.name": name}), f"opt={name} lr=1e-3", seed=i)
-           for i, name in enumerate(["sgd", "adam"])]
+    ids = [
+        inject_run(with_knobs(default_knobs(), {"optimizer.name": name}), f"opt={name} lr=1e-3", seed=i)
+        for i, name in enumerate(["sgd", "adam"])
+    ]
     at = open_page(compare=",".join(ids))
     infos = [runs.read_run(runs.run_path(None, run_id), with_history=False) for run_id in ids]
     rows = tables.run_rows(infos, ["optimizer"])

@@ -66,8 +66,9 @@ def test_the_permutation_seed_changes_the_permuted_images_only() -> None:
     assert original_after == original and permuted_after != permuted
 
 
-def test_the_page_says_kindly_when_pretrained_models_are_missing(monkeypatch: pytest.MonkeyPatch,
-                                                                 tmp_path: Path) -> None:
+def test_the_page_says_kindly_when_pretrained_models_are_missing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("CLOCKWORK_PRETRAINED", str(tmp_path / "empty"))
     at = open_page()
     assert any("not installed yet" in info.value for info in at.info)
@@ -79,8 +80,10 @@ def test_retrain_queues_the_best_mlp_and_cnn_on_permuted_pixels() -> None:
     at.button(key="retrain").click().run()
     assert not at.exception
     configs = sorted((info.config for info in runs.list_runs()), key=lambda c: c["model"]["kind"])
-    assert [c["model"] for c in configs] == [RECIPES["fashion_cnn_permuted"].config.to_dict()["model"],
-                                             RECIPES["fashion_mlp_permuted"].config.to_dict()["model"]]
+    assert [c["model"] for c in configs] == [
+        RECIPES["fashion_cnn_permuted"].config.to_dict()["model"],
+        RECIPES["fashion_mlp_permuted"].config.to_dict()["model"],
+    ]
     for config in configs:
         assert config["data"]["permuted"] and config["data"]["permutation_seed"] == 3
         assert config["data"]["dataset"] == "fashion-mnist" and 0 < config["data"]["limit_train"] <= 10000

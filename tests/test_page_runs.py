@@ -14,8 +14,13 @@ from core.runs import store as runs
 from tests.conftest import page_text
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
-TINY = RunConfig(name="tiny real", data=DataConfig(dataset="mnist", source="embedded", limit_train=200),
-                 model=ModelConfig(kind="mlp", hidden=[8]), epochs=1, batch_size=32)
+TINY = RunConfig(
+    name="tiny real",
+    data=DataConfig(dataset="mnist", source="embedded", limit_train=200),
+    model=ModelConfig(kind="mlp", hidden=[8]),
+    epochs=1,
+    batch_size=32,
+)
 
 
 @pytest.fixture(scope="session")

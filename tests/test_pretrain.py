@@ -21,7 +21,15 @@ def test_recipes_cover_every_experiment():
         for kind in ("mlp", "cnn"):
             assert {f"{dataset}_{kind}", f"{dataset}_{kind}_permuted"} <= names
     clock_encodings = {RECIPES[n].config.encoding for n in names if n.startswith("clock_")}
-    assert {"regression", "classes-24", "classes-72", "classes-180", "classes-720", "multihead", "sincos"} <= clock_encodings
+    assert {
+        "regression",
+        "classes-24",
+        "classes-72",
+        "classes-180",
+        "classes-720",
+        "multihead",
+        "sincos",
+    } <= clock_encodings
 
 
 def test_recipes_never_choose_with_the_test_split():
@@ -32,7 +40,8 @@ def test_quick_pretrain_installs_a_complete_run_folder(tmp_path):
     results = pretrain(["mnist_mlp"], out=tmp_path, data_source="embedded", quick=True)
     folder = tmp_path / "mnist_mlp"
     assert {"config.json", "status.json", "history.json", "metrics.json", "model.keras", "evaluation.npz"} <= {
-        p.name for p in folder.iterdir()}
+        p.name for p in folder.iterdir()
+    }
     assert json.loads((folder / "status.json").read_text())["state"] == "done"
     assert results["mnist_mlp"]["accuracy"] == json.loads((folder / "metrics.json").read_text())["accuracy"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

@@ -30,8 +30,19 @@ def test_generated_run_ids_match_the_pattern_and_differ():
     assert all(RUN_ID_PATTERN.fullmatch(run_id) for run_id in ids)
 
 
-@pytest.mark.parametrize("bad", ["../etc", "..", "20260101-000000-abcdef/../x", "/etc/passwd", "", "my run",
-                                 "20260101-000000-ABCDEF", "20260101-000000-abcdef\n"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "../etc",
+        "..",
+        "20260101-000000-abcdef/../x",
+        "/etc/passwd",
+        "",
+        "my run",
+        "20260101-000000-ABCDEF",
+        "20260101-000000-abcdef\n",
+    ],
+)
 def test_run_path_refuses_ids_that_are_not_generated(runs_root, bad):
     with pytest.raises(RunError, match="not a valid run id"):
         run_path(runs_root, bad)

@@ -25,9 +25,13 @@ def panel_script() -> None:
 
     def config_ui() -> RunConfig:
         rate = st.number_input("Learning rate", value=0.001, format="%.4f", key="rate")
-        return RunConfig(name="panel test", data=DataConfig(dataset="mnist", source="embedded", limit_train=200),
-                         model=ModelConfig(kind="mlp", hidden=[8]), optimizer=OptimizerConfig(learning_rate=rate),
-                         epochs=1)
+        return RunConfig(
+            name="panel test",
+            data=DataConfig(dataset="mnist", source="embedded", limit_train=200),
+            model=ModelConfig(kind="mlp", hidden=[8]),
+            optimizer=OptimizerConfig(learning_rate=rate),
+            epochs=1,
+        )
 
     run = train_panel("test", config_ui)
     st.write(f"current run: {run.run_id if run else 'none'}")
@@ -86,8 +90,19 @@ def test_stop_cancels_a_queued_run(runs_root: Path) -> None:
 def test_a_running_run_shows_epoch_batch_eta_and_loss(runs_root: Path) -> None:
     at = click(start_app(), "train_start_test")
     (info,) = runs.list_runs(runs_root)
-    runs.set_status(info.path, state="running", progress={"epoch": 2, "epochs": 5, "batch": 120, "batches": 422,
-                                                          "elapsed_s": 30.0, "eta_s": 41.0, "loss": 0.53})
+    runs.set_status(
+        info.path,
+        state="running",
+        progress={
+            "epoch": 2,
+            "epochs": 5,
+            "batch": 120,
+            "batches": 422,
+            "elapsed_s": 30.0,
+            "eta_s": 41.0,
+            "loss": 0.53,
+        },
+    )
     at.run()
     text = page_text(at)
     assert "epoch 2/5 · batch 120/422 · ETA 0:41 · loss 0.53" in text
@@ -128,8 +143,9 @@ def test_a_fourth_waiting_run_is_refused(runs_root: Path, monkeypatch: pytest.Mo
 
 
 def test_a_reload_finds_the_run_from_the_url(runs_root: Path) -> None:
-    path = runs.create_run(RunConfig(name="from the link", data=DataConfig(dataset="mnist"),
-                                     model=ModelConfig(kind="mlp")), runs_root)
+    path = runs.create_run(
+        RunConfig(name="from the link", data=DataConfig(dataset="mnist"), model=ModelConfig(kind="mlp")), runs_root
+    )
     at = AppTest.from_function(panel_script, default_timeout=30)
     at.query_params["run"] = path.name
     at.run()

@@ -82,8 +82,14 @@ def test_cancel_file_written_before_training_cancels_the_run(runs_root, make_con
 
 
 def test_nan_loss_fails_the_run_naming_epoch_batch_and_a_fix(runs_root, make_config):
-    config = make_config(optimizer__name="sgd", optimizer__learning_rate=10.0, model__hidden=[64, 64],
-                         model__activation="elu", batch_size=8, epochs=3)
+    config = make_config(
+        optimizer__name="sgd",
+        optimizer__learning_rate=10.0,
+        model__hidden=[64, 64],
+        model__activation="elu",
+        batch_size=8,
+        epochs=3,
+    )
     info = run_config(config, runs_root)
     assert info.state == "failed"
     assert "epoch 1, batch" in info.status["reason"] and "lower the learning rate" in info.status["reason"]

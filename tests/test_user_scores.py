@@ -25,7 +25,7 @@ from core.storage.paths import pretrained_dir
 from tests.test_clock_results import SIZE, ThreeThirtyModel, write_standin
 from ui.state import USER_CLOCKS, UserClocks
 
-N_FILES = 1800          # 2.5 clocks per time: more than the sample of 1,440 takes
+N_FILES = 1800  # 2.5 clocks per time: more than the sample of 1,440 takes
 THREE_THIRTY = 210
 
 
@@ -138,8 +138,10 @@ def scored_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
     monkeypatch.setenv("CLOCKWORK_PRETRAINED", str(tmp_path / "pretrained"))
     st.cache_data.clear()
     st.cache_resource.clear()
-    reports = {"clock_sincos": write_standin(tmp_path / "pretrained", "clock_sincos", "sincos", 0),
-               "clock_72": write_standin(tmp_path / "pretrained", "clock_72", "classes-72", 1)}
+    reports = {
+        "clock_sincos": write_standin(tmp_path / "pretrained", "clock_sincos", "sincos", 0),
+        "clock_72": write_standin(tmp_path / "pretrained", "clock_72", "classes-72", 1),
+    }
     write_bytes(pretrained_dir() / "clock_sincos" / "model.keras", b"stand-in")
     write_bytes(pretrained_dir() / "clock_72" / "model.keras", b"damaged")
 
@@ -157,8 +159,9 @@ def scored_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
 def started(script, with_files: bool = True) -> AppTest:
     at = AppTest.from_function(script, default_timeout=60)
     if with_files:
-        at.session_state[USER_CLOCKS] = UserClocks(clock_images(N_FILES), clock_labels(N_FILES),
-                                                   "uploaded images.npy and labels.npy", "upload:a:b")
+        at.session_state[USER_CLOCKS] = UserClocks(
+            clock_images(N_FILES), clock_labels(N_FILES), "uploaded images.npy and labels.npy", "upload:a:b"
+        )
     at.run()
     assert not at.exception, at.exception
     return at
@@ -181,7 +184,7 @@ def test_without_files_the_compare_tab_says_how_to_load_them(scored_models):
 
 def test_the_compare_tab_scores_every_model_on_the_files_behind_a_button(scored_models):
     at = started(compare_script)
-    assert len(at.dataframe) == 1                                     # only the own-test-split table so far
+    assert len(at.dataframe) == 1  # only the own-test-split table so far
     at.button(key="clk_score_files").click().run()
     assert not at.exception, at.exception
     frame = files_table(at).set_index("run")
@@ -190,7 +193,8 @@ def test_the_compare_tab_scores_every_model_on_the_files_behind_a_button(scored_
     assert sincos["your files: mean error (min)"] == round(expected["common_sense_error_mean_min"], 2)
     assert sincos["your files: hour accuracy (%)"] == round(100 * expected["hour_accuracy"], 1)
     assert sincos["own test split: mean error (min)"] == round(
-        scored_models["clock_sincos"]["common_sense_error_mean_min"], 2)
+        scored_models["clock_sincos"]["common_sense_error_mean_min"], 2
+    )
     assert sincos["your files: clocks scored"] == SAMPLE_LIMIT
     assert "not a Keras model archive" in frame.loc["clock_72"]["your files: note"]
     assert np.isnan(frame.loc["clock_72"]["your files: mean error (min)"])
@@ -221,9 +225,12 @@ def test_the_confusion_tab_switches_between_its_test_split_and_your_files(scored
     at.button(key="res_score_files").click().run()
     assert not at.exception, at.exception
     mine = files_scores()
-    assert next(m.value for m in at.metric if m.label == "Mean error") == f"{mine['common_sense_error_mean_min']:.1f} min"
-    assert next(m.value for m in at.metric if m.label == "clock_sincos: mean") == \
-        f"{np.mean(mine['errors']):.1f} min"                          # the histogram compares runs on the files too
+    assert (
+        next(m.value for m in at.metric if m.label == "Mean error") == f"{mine['common_sense_error_mean_min']:.1f} min"
+    )
+    assert (
+        next(m.value for m in at.metric if m.label == "clock_sincos: mean") == f"{np.mean(mine['errors']):.1f} min"
+    )  # the histogram compares runs on the files too
     at.selectbox(key="res_run").set_value("clock_72").run()
     assert "could not be scored" in at.warning[0].value
     at.segmented_control(key="res_data").set_value("Its own test split").run()

@@ -174,16 +174,18 @@ def draw_curves(run_ids: list[str], metric: str, key: str, extra: list[tuple[str
     return active
 
 
-def live_curves(run_ids: list[str], *, metric: str = "loss", key: str,
-                extra: list[tuple[str, dict]] | tuple = ()) -> None:
+def live_curves(
+    run_ids: list[str], *, metric: str = "loss", key: str, extra: list[tuple[str, dict]] | tuple = ()
+) -> None:
     """Training curves that redraw every second while any of `run_ids` is queued or running."""
     _, active = _histories(run_ids)
     draw = st.fragment(run_every=TICK_S if active else None)(_draw_curves_until_done)
     draw(list(run_ids), metric, key, list(extra), active)
 
 
-def _draw_curves_until_done(run_ids: list[str], metric: str, key: str, extra: list[tuple[str, dict]],
-                            was_active: bool) -> None:
+def _draw_curves_until_done(
+    run_ids: list[str], metric: str, key: str, extra: list[tuple[str, dict]], was_active: bool
+) -> None:
     still_active = draw_curves(run_ids, metric, key, extra)
     if was_active and not still_active:
         st.rerun(scope="app")  # stop ticking: the next full run draws a static chart

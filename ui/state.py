@@ -14,7 +14,7 @@ import streamlit as st
 
 SESSION_ID = "session_id"
 LARGE_TEXT = "large_text"
-USER_CLOCKS = "clocks_user_data"        # UserClocks: the clock files this session loaded
+USER_CLOCKS = "clocks_user_data"  # UserClocks: the clock files this session loaded
 USER_CLOCK_FOLDER = "clocks_user_path"  # str: where this session's clock files were saved for training
 CLOCK_TRAIN_SOURCE = "clk_train_source"  # the Train panel's "render" / "path" radio
 
@@ -44,7 +44,9 @@ def session_id() -> str:
 def sidebar_settings() -> None:
     """The display settings at the bottom of every sidebar."""
     with st.sidebar:
-        large = st.toggle("Large text (projector)", key=LARGE_TEXT, help="Bigger fonts and thicker lines in every chart.")
+        large = st.toggle(
+            "Large text (projector)", key=LARGE_TEXT, help="Bigger fonts and thicker lines in every chart."
+        )
     if large:
         st.query_params["large"] = "1"
     elif "large" in st.query_params:
@@ -81,7 +83,7 @@ def train_on_user_clocks(folder: str) -> None:
     st.session_state[CLOCK_TRAIN_SOURCE] = "path"
 
 
-USER_SCORES = "clocks_user_scores"      # UserScores: models scored on this session's clock files
+USER_SCORES = "clocks_user_scores"  # UserScores: models scored on this session's clock files
 
 
 @dataclass

@@ -27,8 +27,13 @@ def draw_teacher_actions() -> None:
     waiting = [info for info in active if info.state == "queued"]
     running = [info for info in active if info.state == "running"]
     left, right = st.columns(2)
-    if left.button(f"Clear the queue ({len(waiting)} waiting)", key="teacher_clear", icon=":material/clear_all:",
-                   disabled=not waiting, width="stretch"):
+    if left.button(
+        f"Clear the queue ({len(waiting)} waiting)",
+        key="teacher_clear",
+        icon=":material/clear_all:",
+        disabled=not waiting,
+        width="stretch",
+    ):
         cleared = jobs.clear_queue()
         st.toast(f"Cancelled {len(cleared)} waiting run(s).", icon=":material/clear_all:")
         st.rerun()
@@ -50,8 +55,10 @@ def draw_teacher_section() -> None:
             return
         st.caption(classroom.describe(limits))
         if not limits.teacher_control:
-            st.info("The teacher control is off: start the app with CLOCKWORK_TEACHER_PASSWORD set to turn it on.",
-                    icon=":material/lock_open:")
+            st.info(
+                "The teacher control is off: start the app with CLOCKWORK_TEACHER_PASSWORD set to turn it on.",
+                icon=":material/lock_open:",
+            )
             return
         if teacher_unlocked(limits):
             draw_teacher_actions()

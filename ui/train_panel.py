@@ -76,8 +76,9 @@ def _check_limits(configs: list[RunConfig]) -> None:
     limits = classroom.limits_from_env(default_max_queued=MAX_QUEUED_PER_SESSION)
     waiting = jobs.queued_count(session_id()) if session_id() else 0
     for config in configs:
-        classroom.check_submission(config, waiting, adding=len(configs), limits=limits,
-                                   train_count=training_set_size(config))
+        classroom.check_submission(
+            config, waiting, adding=len(configs), limits=limits, train_count=training_set_size(config)
+        )
 
 
 def _queue_and_start_worker(configs: list[RunConfig]) -> tuple[list[str], str]:
@@ -98,7 +99,10 @@ def _queue_and_start_worker(configs: list[RunConfig]) -> tuple[list[str], str]:
     try:
         jobs.ensure_worker()
     except (OSError, RuntimeError) as error:
-        return run_ids, f"The runs are queued but no worker could start: {error}. Train them with `python -m core worker`."
+        return (
+            run_ids,
+            f"The runs are queued but no worker could start: {error}. Train them with `python -m core worker`.",
+        )
     return run_ids, ""
 
 
@@ -138,19 +142,37 @@ def draw_estimate(config: RunConfig) -> None:
     st.caption(f":material/memory: {device['backend']} · {device['device']} · {device['cpu_count']} CPU cores")
     seconds = estimate_seconds(config, training_set_size(config), device)
     if is_long(seconds) and device["device"] == "CPU":
-        st.warning(f"About {format_duration(seconds)} on this CPU. For a quick try, use fewer epochs "
-                   "or limit the training images.", icon=":material/timer:")
+        st.warning(
+            f"About {format_duration(seconds)} on this CPU. For a quick try, use fewer epochs "
+            "or limit the training images.",
+            icon=":material/timer:",
+        )
     else:
         st.caption(f":material/timer: about {format_duration(seconds)} (rough estimate)")
 
 
 def _buttons(page: str, config: RunConfig | None, run: RunInfo | None) -> None:
     start_col, stop_col = st.columns(2)
-    start_col.button("Start", key=f"train_start_{page}", type="primary", icon=":material/play_arrow:",
-                     width="stretch", disabled=config is None, on_click=_on_start, args=(page, config))
+    start_col.button(
+        "Start",
+        key=f"train_start_{page}",
+        type="primary",
+        icon=":material/play_arrow:",
+        width="stretch",
+        disabled=config is None,
+        on_click=_on_start,
+        args=(page, config),
+    )
     active = run is not None and run.state in ACTIVE_STATES
-    stop_col.button("Stop", key=f"train_stop_{page}", icon=":material/stop:", width="stretch", disabled=not active,
-                    on_click=_on_stop, args=(run.run_id if run else "",))
+    stop_col.button(
+        "Stop",
+        key=f"train_stop_{page}",
+        icon=":material/stop:",
+        width="stretch",
+        disabled=not active,
+        on_click=_on_stop,
+        args=(run.run_id if run else "",),
+    )
     message = _messages().pop(page, "")
     if message:
         st.error(message, icon=":material/error:")

@@ -38,8 +38,9 @@ def time_captions(minutes: np.ndarray) -> list[str]:
     return [format_time(m) for m in np.asarray(minutes).reshape(-1)]
 
 
-def contact_sheet_png(difficulty: str = "assignment", count: int = 36, size: int = 150, seed: int = 0,
-                      columns: int = 6) -> bytes:
+def contact_sheet_png(
+    difficulty: str = "assignment", count: int = 36, size: int = 150, seed: int = 0, columns: int = 6
+) -> bytes:
     """Render `count` clocks of one difficulty and tile them, each with its time underneath."""
     from PIL import Image, ImageDraw
 

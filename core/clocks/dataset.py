@@ -42,8 +42,9 @@ def render_one(minutes: float, size: int = 150, difficulty: str = "assignment", 
     return render_clocks(np.array([minutes], np.float64), size=size, difficulty=difficulty, seed=seed, workers=1)[0]
 
 
-def make_clock_dataset(n: int = 18000, size: int = 150, difficulty: str | ClockStyle = "assignment",
-                       seed: int = 0, cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def make_clock_dataset(
+    n: int = 18000, size: int = 150, difficulty: str | ClockStyle = "assignment", seed: int = 0, cache: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Balanced labels and their rendered clocks (uint8 [n, size, size], int64 [n, 2]), cached on disk."""
     style = style_of(difficulty)
     path = cache_path(n, size, difficulty, seed)
@@ -84,17 +85,19 @@ def write_assignment_files(out_dir: str | Path, images: np.ndarray, labels: np.n
     return image_path, label_path
 
 
-def split_by_time(labels: np.ndarray, test_fraction: float = TEST_FRACTION, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def split_by_time(
+    labels: np.ndarray, test_fraction: float = TEST_FRACTION, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Seeded train/test index arrays, stratified by the 720 times: a time seen twice or more is in both
     parts; a time seen once goes to test with probability test_fraction, so small sets split too."""
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must be between 0 and 1 (got {test_fraction})")
     minutes = to_minutes(np.asarray(labels))
     rng = np.random.default_rng([seed, 2])
-    order = np.lexsort((rng.random(len(minutes)), minutes))          # grouped by time, shuffled within
+    order = np.lexsort((rng.random(len(minutes)), minutes))  # grouped by time, shuffled within
     counts = np.bincount(minutes, minlength=720)
     group_start = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    rank = np.arange(len(order)) - group_start[minutes[order]]          # position within its time group
+    rank = np.arange(len(order)) - group_start[minutes[order]]  # position within its time group
     n_test = np.floor(counts * test_fraction + 0.5).astype(np.int64)
     single_to_test = rng.random(720) < test_fraction
     n_test = np.where(counts >= 2, np.clip(n_test, 1, counts - 1), (counts == 1) & single_to_test)

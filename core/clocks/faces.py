@@ -32,8 +32,8 @@ import numpy as np
 from core.clocks.glyphs import Atlas, atlas, texels_for
 from core.clocks.time import MINUTES
 
-FAR = 9.0                            # a mark that is not there: farther than anything on the face
-STEP = 2 * np.pi / 60                # one minute of arc
+FAR = 9.0  # a mark that is not there: farther than anything on the face
+STEP = 2 * np.pi / 60  # one minute of arc
 
 
 @dataclass
@@ -41,29 +41,29 @@ class Dial:
     """One clock's design (distances in face radii, tones 0 black .. 1 white)."""
 
     family: str
-    shape: str = "round"                    # "round" or "square" case and face
-    bezel: float = 1.17                     # the case's outer radius (a square case's half-width)
-    depth: float = 0.22                     # how far the case's back (on the floor) lies behind the glass
+    shape: str = "round"  # "round" or "square" case and face
+    bezel: float = 1.17  # the case's outer radius (a square case's half-width)
+    depth: float = 0.22  # how far the case's back (on the floor) lies behind the glass
     face_tone: float = 0.95
-    face_falloff: float = 0.04              # the face darkens by this much towards the rim
-    ink_tone: float = 0.1                   # numerals, ticks, hands
+    face_falloff: float = 0.04  # the face darkens by this much towards the rim
+    ink_tone: float = 0.1  # numerals, ticks, hands
     case_tone: float = 0.15
-    case_shine: float = 0.12                # how much the bezel's tone follows the light around it
+    case_shine: float = 0.12  # how much the bezel's tone follows the light around it
     second_tone: float = 0.4
-    numerals: str = ""                      # a glyph set of core.clocks.glyphs, or "" for none
-    radial: bool = False                    # numerals turned to the centre (else upright on the dial)
-    numeral_height: float = 0.135           # cap height
-    numeral_radius: float = 0.775           # where the numerals' centres sit
-    numeral_weight: float = 0.0             # added stroke half-width (negative: thinner)
+    numerals: str = ""  # a glyph set of core.clocks.glyphs, or "" for none
+    radial: bool = False  # numerals turned to the centre (else upright on the dial)
+    numeral_height: float = 0.135  # cap height
+    numeral_radius: float = 0.775  # where the numerals' centres sit
+    numeral_weight: float = 0.0  # added stroke half-width (negative: thinner)
     ticks: np.ndarray = field(default_factory=lambda: np.full((4, 61), FAR, np.float32))
-    marker: str = ""                        # "", "triangle", "small_triangle", "double_bar" or "dot"
-    marker_radius: float = 0.95             # the outer edge of the mark at 12
-    hands: str = "bar"                      # "bar", "tapered" or "arrow"
+    marker: str = ""  # "", "triangle", "small_triangle", "double_bar" or "dot"
+    marker_radius: float = 0.95  # the outer edge of the mark at 12
+    hands: str = "bar"  # "bar", "tapered" or "arrow"
     hour_length: float = 0.55
     minute_length: float = 0.8
-    hour_width: float = 0.032               # half-widths at the root
+    hour_width: float = 0.032  # half-widths at the root
     minute_width: float = 0.027
-    tip_ratio: float = 1.0                  # tip width / root width of tapered hands
+    tip_ratio: float = 1.0  # tip width / root width of tapered hands
     tail: float = 0.1
     hub: float = 0.055
     second: bool = False
@@ -73,6 +73,7 @@ class Dial:
 # Marks around the dial: a table of 61 slots (-30..30 minutes from 12; -30 and 30 are both 6 o'clock) with a
 # rounded box per slot: radial centre, radial half-length, half-width across, corner radius. A dot is a box of
 # no size with a corner radius; a missing mark sits at radius FAR.
+
 
 def _mark(kind: str, outer: float, length: float, width: float) -> tuple[float, float, float, float]:
     """A dot ('dot', diameter `width`), a bar ('bar', `length` long, `width` wide) or nothing, reaching to `outer`."""
@@ -99,47 +100,77 @@ def tick_table(minute: tuple, hour: tuple, quarter: tuple | None = None, skip: i
 # The families. Each maker gets the image's own generator and the style's face_variation (0: the family's
 # reference design, 1: its full per-clock variation).
 
+
 def _assignment(rng: np.random.Generator, var: float) -> Dial:
     u = rng.random(8)
-    return Dial("assignment", bezel=1.17 + var * 0.05 * (u[0] - 0.4), face_tone=0.95 - var * 0.06 * u[1],
-                face_falloff=0.02 + var * 0.05 * u[2], ink_tone=0.1 + var * 0.08 * u[3],
-                case_tone=0.13 + var * 0.1 * u[4], numerals="arabic",
-                numeral_weight=var * 0.004 * (u[5] - 0.5),
-                ticks=tick_table(("dot", 0.945, 0, 0.03), ("bar", 0.965, 0.08, 0.026)),
-                hour_width=0.032 * (1 + var * 0.2 * (u[6] - 0.5)), minute_width=0.027 * (1 + var * 0.2 * (u[7] - 0.5)))
+    return Dial(
+        "assignment",
+        bezel=1.17 + var * 0.05 * (u[0] - 0.4),
+        face_tone=0.95 - var * 0.06 * u[1],
+        face_falloff=0.02 + var * 0.05 * u[2],
+        ink_tone=0.1 + var * 0.08 * u[3],
+        case_tone=0.13 + var * 0.1 * u[4],
+        numerals="arabic",
+        numeral_weight=var * 0.004 * (u[5] - 0.5),
+        ticks=tick_table(("dot", 0.945, 0, 0.03), ("bar", 0.965, 0.08, 0.026)),
+        hour_width=0.032 * (1 + var * 0.2 * (u[6] - 0.5)),
+        minute_width=0.027 * (1 + var * 0.2 * (u[7] - 0.5)),
+    )
 
 
 def _station(rng: np.random.Generator, var: float) -> Dial:
     u = rng.random(5)
     widen = 1.0 + var * (-0.2 + 0.55 * u[3])
     lengthen = 1.0 + var * (-0.05 + 0.09 * u[4])
-    return Dial("station", bezel=1.12, face_tone=0.93 - var * 0.14 * u[0], face_falloff=0.02 + var * 0.08 * u[0],
-                ink_tone=0.07 + var * 0.13 * u[1], case_tone=0.3 + var * (-0.18 + 0.53 * u[2]), case_shine=0.16,
-                ticks=tick_table(("bar", 0.93, 0.07, 0.022), ("bar", 0.93, 0.15, 0.056), ("bar", 0.93, 0.23, 0.09),
-                                 skip=1),
-                marker="triangle", hands="tapered", hour_length=0.5 * lengthen, minute_length=0.8 * lengthen,
-                hour_width=0.055 * widen, minute_width=0.036 * widen, tip_ratio=0.4, tail=0.13, hub=0.065 * widen)
+    return Dial(
+        "station",
+        bezel=1.12,
+        face_tone=0.93 - var * 0.14 * u[0],
+        face_falloff=0.02 + var * 0.08 * u[0],
+        ink_tone=0.07 + var * 0.13 * u[1],
+        case_tone=0.3 + var * (-0.18 + 0.53 * u[2]),
+        case_shine=0.16,
+        ticks=tick_table(("bar", 0.93, 0.07, 0.022), ("bar", 0.93, 0.15, 0.056), ("bar", 0.93, 0.23, 0.09), skip=1),
+        marker="triangle",
+        hands="tapered",
+        hour_length=0.5 * lengthen,
+        minute_length=0.8 * lengthen,
+        hour_width=0.055 * widen,
+        minute_width=0.036 * widen,
+        tip_ratio=0.4,
+        tail=0.13,
+        hub=0.065 * widen,
+    )
 
 
 _TICK_STYLES = ("dots", "bars", "both", "none")
 
 
-def _random_dial(family: str, rng: np.random.Generator, var: float, numerals: str, radial_prob: float,
-                 marker_prob: float, second_prob: float) -> Dial:
+def _random_dial(
+    family: str,
+    rng: np.random.Generator,
+    var: float,
+    numerals: str,
+    radial_prob: float,
+    marker_prob: float,
+    second_prob: float,
+) -> Dial:
     """A dial of one of the varied families: numerals as given, everything else drawn from `rng`."""
     u = rng.random(32)
     dark_face = u[0] < 0.25
     face = 0.05 + 0.2 * u[1] if dark_face else 0.97 - 0.22 * u[1]
     ink = 0.97 - 0.17 * u[2] if dark_face else 0.03 + 0.2 * u[2]
     case = (0.05 + 0.2 * u[4], 0.35 + 0.35 * u[4], 0.75 + 0.2 * u[4])[int(u[3] * 3)]
-    outer = 0.965 - 0.04 * u[5]                                   # the outer edge of the tick ring
+    outer = 0.965 - 0.04 * u[5]  # the outer edge of the tick ring
     ticks = _TICK_STYLES[int(u[6] * len(_TICK_STYLES))] if numerals else _TICK_STYLES[int(u[6] * 3)]
     dot, bar = 0.022 + 0.022 * u[7], 0.018 + 0.03 * u[8]
     length = 0.05 + 0.1 * u[9]
-    marks = {"dots": (("dot", outer, 0, dot * 0.7), ("dot", outer + 0.004, 0, dot * 1.5)),
-             "bars": (("bar", outer, length * 0.5, bar * 0.45), ("bar", outer, length, bar)),
-             "both": (("dot", outer, 0, dot * 0.75), ("bar", outer, length, bar)),
-             "none": (("", 0, 0, 0), ("", 0, 0, 0))}[ticks]
+    marks = {
+        "dots": (("dot", outer, 0, dot * 0.7), ("dot", outer + 0.004, 0, dot * 1.5)),
+        "bars": (("bar", outer, length * 0.5, bar * 0.45), ("bar", outer, length, bar)),
+        "both": (("dot", outer, 0, dot * 0.75), ("bar", outer, length, bar)),
+        "none": (("", 0, 0, 0), ("", 0, 0, 0)),
+    }[ticks]
     quarter = ("bar", outer, length * 1.6, bar * 1.6) if ticks != "none" and u[10] < 0.3 else None
     ring_inner = {"dots": outer - dot * 1.5, "bars": outer - length, "both": outer - length, "none": 0.97}[ticks]
     if quarter is not None:
@@ -155,18 +186,35 @@ def _random_dial(family: str, rng: np.random.Generator, var: float, numerals: st
     reach = height / 2 if radial else height * max(0.5, half_width)
     minute_length = 0.7 + 0.18 * u[16]
     hour_width = 0.022 + 0.03 * u[18]
-    return Dial(family, shape="square" if u[19] < 0.2 else "round", bezel=1.04 + 0.2 * u[20],
-                depth=0.1 + 0.25 * u[31],
-                face_tone=face, face_falloff=0.01 + 0.07 * u[21], ink_tone=ink, case_tone=case,
-                case_shine=0.06 + 0.14 * u[22], second_tone=0.3 + 0.4 * u[23],
-                numerals=numerals, radial=radial, numeral_height=height,
-                numeral_radius=ring_inner - 0.03 - reach - 0.02 * u[24],
-                numeral_weight=(0.012 * u[25] - 0.003) * var, ticks=tick_table(*marks, quarter, skip=0 if marker else -1),
-                marker=marker, marker_radius=outer, hands=("bar", "tapered", "arrow")[int(u[15] * 3)],
-                hour_length=minute_length * (0.55 + 0.2 * u[26]), minute_length=minute_length,
-                hour_width=hour_width, minute_width=hour_width * (0.55 + 0.45 * u[27]),
-                tip_ratio=0.25 + 0.4 * u[28], tail=0.05 + 0.15 * u[29], hub=max(hour_width * 1.4, 0.03 + 0.04 * u[30]),
-                second=bool(rng.random() < second_prob))
+    return Dial(
+        family,
+        shape="square" if u[19] < 0.2 else "round",
+        bezel=1.04 + 0.2 * u[20],
+        depth=0.1 + 0.25 * u[31],
+        face_tone=face,
+        face_falloff=0.01 + 0.07 * u[21],
+        ink_tone=ink,
+        case_tone=case,
+        case_shine=0.06 + 0.14 * u[22],
+        second_tone=0.3 + 0.4 * u[23],
+        numerals=numerals,
+        radial=radial,
+        numeral_height=height,
+        numeral_radius=ring_inner - 0.03 - reach - 0.02 * u[24],
+        numeral_weight=(0.012 * u[25] - 0.003) * var,
+        ticks=tick_table(*marks, quarter, skip=0 if marker else -1),
+        marker=marker,
+        marker_radius=outer,
+        hands=("bar", "tapered", "arrow")[int(u[15] * 3)],
+        hour_length=minute_length * (0.55 + 0.2 * u[26]),
+        minute_length=minute_length,
+        hour_width=hour_width,
+        minute_width=hour_width * (0.55 + 0.45 * u[27]),
+        tip_ratio=0.25 + 0.4 * u[28],
+        tail=0.05 + 0.15 * u[29],
+        hub=max(hour_width * 1.4, 0.03 + 0.04 * u[30]),
+        second=bool(rng.random() < second_prob),
+    )
 
 
 FAMILIES: dict[str, Callable[[np.random.Generator, float, float], Dial]] = {
@@ -190,8 +238,14 @@ def check_families(families: tuple[str, ...]) -> None:
         raise ValueError(f"unknown or no dial families {unknown}; choose from {', '.join(FAMILIES)}")
 
 
-def design(indices: np.ndarray, seed: int, families: tuple[str, ...], pick: np.ndarray, variation: float,
-           second_hand_prob: float) -> DialBatch:
+def design(
+    indices: np.ndarray,
+    seed: int,
+    families: tuple[str, ...],
+    pick: np.ndarray,
+    variation: float,
+    second_hand_prob: float,
+) -> DialBatch:
     """Each image's dial: family `families[pick * len]`, details from its own generator seeded by (seed, index)."""
     dials = []
     for index, unit in zip(indices, pick):
@@ -223,7 +277,7 @@ class DialBatch:
         for spec in fields(Dial):
             values = [getattr(dial, spec.name) for dial in dials]
             if spec.name == "ticks":
-                values = np.stack(values)                                  # [B, 4, 61]
+                values = np.stack(values)  # [B, 4, 61]
             elif not isinstance(values[0], str):
                 values = np.array(values, dtype=np.float32)
             setattr(self, spec.name, values)
@@ -283,16 +337,23 @@ class DialBatch:
 # ----------------------------------------------------------------------------------------------------------
 # Signed distances on float32 pixel arrays of face coordinates, dense [B, H, W] or compact [N] (see DialBatch).
 
-def printed_distance(dials: DialBatch, u: np.ndarray, v: np.ndarray, r: np.ndarray, theta: np.ndarray,
-                     size: int, numerals: bool = True) -> np.ndarray:
+
+def printed_distance(
+    dials: DialBatch, u: np.ndarray, v: np.ndarray, r: np.ndarray, theta: np.ndarray, size: int, numerals: bool = True
+) -> np.ndarray:
     """Distance to everything printed on the dial: the marks around it, the numerals, the mark at 12."""
     ink = _ticks_distance(dials, r, theta)
     if numerals:
         keys = [(glyphs, bool(radial)) for glyphs, radial in zip(dials.numerals, dials.radial)]
         for (glyph_set, radial), chosen in dials.groups(keys):
             if glyph_set:
-                _merge(ink, chosen, _numerals_distance(dials, chosen, glyph_set, radial, u[chosen], v[chosen],
-                                                       theta[chosen], texels_for(size)))
+                _merge(
+                    ink,
+                    chosen,
+                    _numerals_distance(
+                        dials, chosen, glyph_set, radial, u[chosen], v[chosen], theta[chosen], texels_for(size)
+                    ),
+                )
     for marker, chosen in dials.groups("marker"):
         if marker:
             _merge(ink, chosen, _marker_distance(marker, dials.col("marker_radius", chosen), u[chosen], v[chosen]))
@@ -313,15 +374,15 @@ def _ticks_distance(dials: DialBatch, r: np.ndarray, theta: np.ndarray) -> np.nd
     slot -= nearest
     np.abs(slot, out=slot)
     across = np.multiply(r, STEP)
-    across *= slot                                          # arc distance from the slot's centre line
+    across *= slot  # arc distance from the slot's centre line
     nearest += 30.0
     index = nearest.astype(np.int32)
     index += dials.spread(np.arange(len(dials), dtype=np.int32) * 61)
     marks = dials.tick_records.take(index).view(np.float32).reshape(*index.shape, 4)
-    across -= marks[..., 2]                                 # half-width
-    along = np.subtract(r, marks[..., 0])                   # radial centre
+    across -= marks[..., 2]  # half-width
+    along = np.subtract(r, marks[..., 0])  # radial centre
     np.abs(along, out=along)
-    along -= marks[..., 1]                                  # radial half-length
+    along -= marks[..., 1]  # radial half-length
     inside = np.maximum(across, along)
     np.minimum(inside, 0.0, out=inside)
     np.maximum(across, 0.0, out=across)
@@ -331,31 +392,39 @@ def _ticks_distance(dials: DialBatch, r: np.ndarray, theta: np.ndarray) -> np.nd
     across += along
     outside = np.sqrt(across, out=across)
     outside += inside
-    outside -= marks[..., 3]                                # corner rounding
+    outside -= marks[..., 3]  # corner rounding
     return outside
 
 
-_SECTOR = np.arange(-6, 7) * np.pi / 6                      # the nearest hour's angle, -6..6 hours from 12
-_SECTOR_SIN_COS = (np.sin(_SECTOR) + 1j * np.cos(_SECTOR)).astype(np.complex64)   # one gather for both
+_SECTOR = np.arange(-6, 7) * np.pi / 6  # the nearest hour's angle, -6..6 hours from 12
+_SECTOR_SIN_COS = (np.sin(_SECTOR) + 1j * np.cos(_SECTOR)).astype(np.complex64)  # one gather for both
 
 
-def _numerals_distance(dials: DialBatch, chosen: slice | np.ndarray, glyph_set: str, radial: bool, u: np.ndarray,
-                       v: np.ndarray, theta: np.ndarray, texels: int) -> np.ndarray:
+def _numerals_distance(
+    dials: DialBatch,
+    chosen: slice | np.ndarray,
+    glyph_set: str,
+    radial: bool,
+    u: np.ndarray,
+    v: np.ndarray,
+    theta: np.ndarray,
+    texels: int,
+) -> np.ndarray:
     """Distance to the nearest hour's numeral, read from the glyph atlas in the numeral's own frame."""
     glyphs: Atlas = atlas(glyph_set, texels)
     sector = np.multiply(theta, 6 / np.pi)
     sector += 6.5
-    sector = sector.astype(np.int32)                        # rounds: theta * 6 / pi + 6 is >= 0
+    sector = sector.astype(np.int32)  # rounds: theta * 6 / pi + 6 is >= 0
     sin_cos = _SECTOR_SIN_COS.take(sector)
     s, c = sin_cos.real, sin_cos.imag
     radius = dials.col("numeral_radius", chosen)
-    if radial:                                              # turned to the centre: x along the rim, y outwards
+    if radial:  # turned to the centre: x along the rim, y outwards
         x = u * c
         x -= v * s
         y = u * s
         y += v * c
         y -= radius
-    else:                                                   # upright on the dial
+    else:  # upright on the dial
         x = np.multiply(s, radius)
         np.subtract(u, x, out=x)
         y = np.multiply(c, radius, out=c)
@@ -363,7 +432,7 @@ def _numerals_distance(dials: DialBatch, chosen: slice | np.ndarray, glyph_set: 
     height = dials.col("numeral_height", chosen)
     x /= height
     y /= height
-    distance = glyphs.distance(sector, x, y)                # the atlas holds one cell per sector, -6..6 hours
+    distance = glyphs.distance(sector, x, y)  # the atlas holds one cell per sector, -6..6 hours
     distance *= height
     distance -= dials.col("numeral_weight", chosen)
     return distance
@@ -373,7 +442,7 @@ def _marker_distance(marker: str, outer: np.ndarray, u: np.ndarray, v: np.ndarra
     """Distance to the mark at 12, reaching in from the tick ring's outer edge `outer`."""
     if marker in ("triangle", "small_triangle"):
         apex, base, half = (0.64, 0.93, 0.11) if marker == "triangle" else (outer - 0.17, outer, 0.065)
-        norm = np.sqrt((base - apex) ** 2 + half ** 2)
+        norm = np.sqrt((base - apex) ** 2 + half**2)
         side = np.abs(u)
         side *= (base - apex) / norm
         side -= v * (half / norm)
@@ -387,12 +456,11 @@ def _marker_distance(marker: str, outer: np.ndarray, u: np.ndarray, v: np.ndarra
         along = np.abs(v - (outer - 0.07))
         along -= 0.07
         return np.maximum(across, along, out=across)
-    dx, dy = u, v - (outer - 0.05)                          # "dot"
+    dx, dy = u, v - (outer - 0.05)  # "dot"
     return np.sqrt(dx * dx + dy * dy) - 0.048
 
 
-def hands_distance(dials: DialBatch, minutes: np.ndarray, u: np.ndarray, v: np.ndarray,
-                   r: np.ndarray) -> np.ndarray:
+def hands_distance(dials: DialBatch, minutes: np.ndarray, u: np.ndarray, v: np.ndarray, r: np.ndarray) -> np.ndarray:
     """Distance to the hour hand (it moves with the minutes), the minute hand and the hub."""
     hour_angle = 2 * np.pi * (minutes % MINUTES) / MINUTES
     minute_angle = 2 * np.pi * (minutes % 60) / 60
@@ -402,15 +470,32 @@ def hands_distance(dials: DialBatch, minutes: np.ndarray, u: np.ndarray, v: np.n
         col = functools.partial(dials.col, chosen=chosen)
         taper = 1.0 - dials.tip_ratio if style == "tapered" else None
         arrow = style == "arrow"
-        both = _hand(uu, vv, dials.spread(np.sin(hour_angle), chosen), dials.spread(np.cos(hour_angle), chosen),
-                     col("hour_length"), col("tail"), col("hour_width"),
-                     None if taper is None else dials.spread(taper * dials.hour_width / dials.hour_length, chosen),
-                     arrow)
-        np.minimum(both, _hand(uu, vv, dials.spread(np.sin(minute_angle), chosen),
-                               dials.spread(np.cos(minute_angle), chosen), col("minute_length"),
-                               dials.spread(dials.tail * 1.3, chosen), col("minute_width"),
-                               None if taper is None else dials.spread(taper * dials.minute_width / dials.minute_length,
-                                                                       chosen), arrow), out=both)
+        both = _hand(
+            uu,
+            vv,
+            dials.spread(np.sin(hour_angle), chosen),
+            dials.spread(np.cos(hour_angle), chosen),
+            col("hour_length"),
+            col("tail"),
+            col("hour_width"),
+            None if taper is None else dials.spread(taper * dials.hour_width / dials.hour_length, chosen),
+            arrow,
+        )
+        np.minimum(
+            both,
+            _hand(
+                uu,
+                vv,
+                dials.spread(np.sin(minute_angle), chosen),
+                dials.spread(np.cos(minute_angle), chosen),
+                col("minute_length"),
+                dials.spread(dials.tail * 1.3, chosen),
+                col("minute_width"),
+                None if taper is None else dials.spread(taper * dials.minute_width / dials.minute_length, chosen),
+                arrow,
+            ),
+            out=both,
+        )
         if isinstance(chosen, slice):
             hands = both
         else:
@@ -419,8 +504,9 @@ def hands_distance(dials: DialBatch, minutes: np.ndarray, u: np.ndarray, v: np.n
     return np.minimum(hands, hub, out=hands)
 
 
-def second_hand_distance(dials: DialBatch, chosen: slice | np.ndarray, angle: np.ndarray, u: np.ndarray,
-                         v: np.ndarray) -> np.ndarray:
+def second_hand_distance(
+    dials: DialBatch, chosen: slice | np.ndarray, angle: np.ndarray, u: np.ndarray, v: np.ndarray
+) -> np.ndarray:
     """A thin second hand with a round counterweight, at per-image `angle` clockwise from 12."""
     s, c = dials.spread(np.sin(angle), chosen), dials.spread(np.cos(angle), chosen)
     hand = _hand(u, v, s, c, 0.88, 0.22, 0.009, 0.003 / 0.88)
@@ -428,9 +514,17 @@ def second_hand_distance(dials: DialBatch, chosen: slice | np.ndarray, angle: np
     return np.minimum(hand, weight, out=hand)
 
 
-def _hand(u: np.ndarray, v: np.ndarray, s: np.ndarray, c: np.ndarray, length: np.ndarray | float,
-          tail: np.ndarray | float, root_width: np.ndarray | float, narrowing: np.ndarray | float | None = None,
-          arrow: bool = False) -> np.ndarray:
+def _hand(
+    u: np.ndarray,
+    v: np.ndarray,
+    s: np.ndarray,
+    c: np.ndarray,
+    length: np.ndarray | float,
+    tail: np.ndarray | float,
+    root_width: np.ndarray | float,
+    narrowing: np.ndarray | float | None = None,
+    arrow: bool = False,
+) -> np.ndarray:
     """Distance to a bar from -`tail` to `length`, `root_width` wide (half-width) at the centre and narrowing by
     `narrowing` per unit of length, pointing at (s, c) = sin and cos of its angle clockwise from 12; an arrow hand
     has a thin straight shaft and a head of 3 x `root_width`."""
@@ -441,7 +535,7 @@ def _hand(u: np.ndarray, v: np.ndarray, s: np.ndarray, c: np.ndarray, length: np
     np.abs(across, out=across)
     if arrow:
         head_length, head_width = 4.0 * root_width, 3.0 * root_width
-        norm = np.sqrt(head_length ** 2 + head_width ** 2)
+        norm = np.sqrt(head_length**2 + head_width**2)
         head = across * (head_length / norm)
         head += (along - length) * (head_width / norm)
         np.maximum(head, (length - head_length) - along, out=head)
@@ -450,7 +544,7 @@ def _hand(u: np.ndarray, v: np.ndarray, s: np.ndarray, c: np.ndarray, length: np
     if narrowing is not None:
         shaft += along * narrowing
     shaft -= root_width
-    along -= (length - tail) / 2                           # centre the bar's extent on 0
+    along -= (length - tail) / 2  # centre the bar's extent on 0
     np.abs(along, out=along)
     along -= (length + tail) / 2
     np.maximum(shaft, along, out=shaft)

@@ -21,9 +21,9 @@ GLYPH_SETS: dict[str, tuple[str, ...]] = {
     "arabic_quarters": ("12", "", "", "3", "", "", "6", "", "", "9", "", ""),
     "roman": ("XII", "I", "II", "III", "IIII", "V", "VI", "VII", "VIII", "IX", "X", "XI"),
 }
-RULED = {"roman"}    # sets drawn with a rule along the top and the bottom of each numeral, as on classic dials
-MARGIN = 0.5        # empty border around the widest glyph, in cap heights: more than any anti-aliasing ramp
-FAR = 1.0           # distances are exact up to this many cap heights and clipped there; a blank hour holds FAR
+RULED = {"roman"}  # sets drawn with a rule along the top and the bottom of each numeral, as on classic dials
+MARGIN = 0.5  # empty border around the widest glyph, in cap heights: more than any anti-aliasing ramp
+FAR = 1.0  # distances are exact up to this many cap heights and clipped there; a blank hour holds FAR
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,8 @@ class Atlas:
     sdf: np.ndarray
     rows: int
     cols: int
-    texels: int                 # texels per cap height
-    half_width: float           # half the widest glyph's ink width, in cap heights
+    texels: int  # texels per cap height
+    half_width: float  # half the widest glyph's ink width, in cap heights
 
     @property
     def centre(self) -> tuple[float, float]:
@@ -76,7 +76,7 @@ def atlas(glyph_set: str, texels: int) -> Atlas:
     texts = GLYPH_SETS[glyph_set]
     masks = [_glyph_mask(text, texels, glyph_set in RULED) for text in texts]
     half_width = max((mask.shape[1] for mask in masks if mask is not None), default=texels) / 2 / texels
-    rows = int(np.ceil(texels * (1 + 2 * MARGIN))) | 1                 # odd: the glyph centre is a texel centre
+    rows = int(np.ceil(texels * (1 + 2 * MARGIN))) | 1  # odd: the glyph centre is a texel centre
     cols = int(np.ceil(texels * (2 * half_width + 2 * MARGIN))) | 1
     cells = np.full((len(texts), rows, cols), FAR, dtype=np.float32)
     for k, mask in enumerate(masks):
@@ -84,7 +84,7 @@ def atlas(glyph_set: str, texels: int) -> Atlas:
             continue
         canvas = np.zeros((rows, cols), dtype=bool)
         top, left = (rows - mask.shape[0]) // 2, (cols - mask.shape[1]) // 2
-        canvas[top:top + mask.shape[0], left:left + mask.shape[1]] = mask
+        canvas[top : top + mask.shape[0], left : left + mask.shape[1]] = mask
         cells[k] = np.minimum(_signed_distance(canvas, texels) / texels, FAR)
     cells = cells[np.arange(-6, 7) % 12]
     return Atlas(cells.reshape(-1), rows, cols, texels, half_width)
@@ -94,7 +94,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """Pillow's bundled scalable font (Aileron, Pillow >= 10.1), or its small bitmap font before that."""
     try:
         return ImageFont.load_default(size=size)
-    except TypeError:                                   # Pillow < 10.1: no size argument
+    except TypeError:  # Pillow < 10.1: no size argument
         return ImageFont.load_default()
 
 
@@ -147,10 +147,10 @@ def _distance_to(target: np.ndarray, reach: int) -> np.ndarray:
     index = np.arange(rows, dtype=np.float64)[:, None]
     above = np.maximum.accumulate(np.where(target, index, -far), axis=0)
     below = np.minimum.accumulate(np.where(target, index, 2 * far)[::-1], axis=0)[::-1]
-    column = np.square(np.minimum(np.minimum(index - above, below - index), far))       # squared, along columns
+    column = np.square(np.minimum(np.minimum(index - above, below - index), far))  # squared, along columns
     padded = np.pad(column, ((0, 0), (reach, reach)), constant_values=far * far)
     squared = column.copy()
     for shift in range(1, reach + 1):
-        np.minimum(squared, padded[:, reach - shift:reach - shift + cols] + shift * shift, out=squared)
-        np.minimum(squared, padded[:, reach + shift:reach + shift + cols] + shift * shift, out=squared)
+        np.minimum(squared, padded[:, reach - shift : reach - shift + cols] + shift * shift, out=squared)
+        np.minimum(squared, padded[:, reach + shift : reach + shift + cols] + shift * shift, out=squared)
     return np.sqrt(squared)

@@ -19,42 +19,42 @@ from dataclasses import dataclass
 
 import numpy as np
 
-WORK_SIDE = 192            # the longer side of the copy the dial is searched in (pixels)
-RADII = 30                 # circle radii voted for, evenly spaced in log between the two bounds below
-CANDIDATES = 4             # centres of symmetry tried, most voted first
-RING_STEP = 2              # how far (in work pixels) the rim may move in or out from one ray to the next
-MAX_CASE_RATIO = 1.3       # an outer ring at most this much wider than the strongest ring counts as the case
-CASE_EVEN = 0.10           # and it runs parallel to the ring inside (their ratio varies less than this), not square
-OUTER_RINGS = 2            # rings looked for outside the strongest one (a bezel, then the case)
-MIN_RADIUS = 0.06          # the smallest dial radius searched, as a fraction of the picture's shorter side
-MAX_RADIUS = 0.52          # the largest
-MIN_SEEN = 0.7             # a traced rim is a dial when it lies on a real edge on this share of its rays
-MIN_CONTRAST = 3.0         # and its mean edge strength is this many times the picture's edge floor (80th percentile)
-CASE_SEEN = 0.85           # a ring outside the face's edge is the case when a real edge lies on this share of rays
-CASE_STRENGTH = 2.5        # and its mean edge strength is this many times that in a band just outside it
-RAYS = 96                  # rays cast from a centre to trace the rim
-FILL = 0.9                 # the dial's longest width / the crop's side (the models trained on 0.7-1.07)
-ZOOM_RANGE = (0.5, 2.0)    # the user's zoom on top of the found crop
-SHIFT_RANGE = 0.5          # the user's offset, as a fraction of the crop's side, either way
+WORK_SIDE = 192  # the longer side of the copy the dial is searched in (pixels)
+RADII = 30  # circle radii voted for, evenly spaced in log between the two bounds below
+CANDIDATES = 4  # centres of symmetry tried, most voted first
+RING_STEP = 2  # how far (in work pixels) the rim may move in or out from one ray to the next
+MAX_CASE_RATIO = 1.3  # an outer ring at most this much wider than the strongest ring counts as the case
+CASE_EVEN = 0.10  # and it runs parallel to the ring inside (their ratio varies less than this), not square
+OUTER_RINGS = 2  # rings looked for outside the strongest one (a bezel, then the case)
+MIN_RADIUS = 0.06  # the smallest dial radius searched, as a fraction of the picture's shorter side
+MAX_RADIUS = 0.52  # the largest
+MIN_SEEN = 0.7  # a traced rim is a dial when it lies on a real edge on this share of its rays
+MIN_CONTRAST = 3.0  # and its mean edge strength is this many times the picture's edge floor (80th percentile)
+CASE_SEEN = 0.85  # a ring outside the face's edge is the case when a real edge lies on this share of rays
+CASE_STRENGTH = 2.5  # and its mean edge strength is this many times that in a band just outside it
+RAYS = 96  # rays cast from a centre to trace the rim
+FILL = 0.9  # the dial's longest width / the crop's side (the models trained on 0.7-1.07)
+ZOOM_RANGE = (0.5, 2.0)  # the user's zoom on top of the found crop
+SHIFT_RANGE = 0.5  # the user's offset, as a fraction of the crop's side, either way
 
 
 @dataclass(frozen=True)
 class Dial:
     """A dial found in a picture: centre and reach in the picture's pixels, and how well its rim was seen."""
 
-    x: float         # centre, column
-    y: float         # centre, row
-    radius: float    # the dial's longest reach from its centre (half its longest width)
-    support: float   # share of the rays on which the traced rim sits on a real edge, 0..1
+    x: float  # centre, column
+    y: float  # centre, row
+    radius: float  # the dial's longest reach from its centre (half its longest width)
+    support: float  # share of the rays on which the traced rim sits on a real edge, 0..1
 
 
 @dataclass(frozen=True)
 class CropBox:
     """A square cut from a picture, and how it was chosen (a square wider than the picture reaches past its edges)."""
 
-    x: float         # centre, column
-    y: float         # centre, row
-    side: float      # side length in the picture's pixels
+    x: float  # centre, column
+    y: float  # centre, row
+    side: float  # side length in the picture's pixels
     dial: Dial | None
 
     @property
@@ -68,8 +68,10 @@ class CropBox:
         if self.dial is None:
             return "No dial found: used the centre square."
         d = self.dial
-        return (f"Found the dial at ({d.x:.0f}, {d.y:.0f}) px, {2 * d.radius:.0f} px wide "
-                f"({d.support:.0%} of its rim seen).")
+        return (
+            f"Found the dial at ({d.x:.0f}, {d.y:.0f}) px, {2 * d.radius:.0f} px wide "
+            f"({d.support:.0%} of its rim seen)."
+        )
 
 
 def upright_grey(picture) -> np.ndarray:
@@ -87,8 +89,9 @@ def _downscaled(grey: np.ndarray) -> tuple[np.ndarray, float]:
     factor = max(height, width) / WORK_SIDE
     if factor <= 1:
         return grey.astype(np.float32), 1.0
-    small = Image.fromarray(grey).resize((max(1, round(width / factor)), max(1, round(height / factor))),
-                                         Image.Resampling.BOX)
+    small = Image.fromarray(grey).resize(
+        (max(1, round(width / factor)), max(1, round(height / factor))), Image.Resampling.BOX
+    )
     return np.asarray(small, np.float32), width / small.width
 
 
@@ -110,11 +113,15 @@ def _gradients(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _thin(magnitude: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
     """Non-maximum suppression: True where the edge strength peaks across the edge (one-pixel-wide edges)."""
     angle = (np.degrees(np.arctan2(gy, gx)) + 180.0) % 180.0
-    sector = ((angle + 22.5) // 45).astype(np.int64) % 4          # 0: horizontal gradient, 1: 45°, 2: vertical, 3: 135°
+    sector = ((angle + 22.5) // 45).astype(np.int64) % 4  # 0: horizontal gradient, 1: 45°, 2: vertical, 3: 135°
     p = np.pad(magnitude, 1)
     centre = p[1:-1, 1:-1]
-    neighbours = [(p[1:-1, 2:], p[1:-1, :-2]), (p[2:, 2:], p[:-2, :-2]), (p[2:, 1:-1], p[:-2, 1:-1]),
-                  (p[2:, :-2], p[:-2, 2:])]
+    neighbours = [
+        (p[1:-1, 2:], p[1:-1, :-2]),
+        (p[2:, 2:], p[:-2, :-2]),
+        (p[2:, 1:-1], p[:-2, 1:-1]),
+        (p[2:, :-2], p[:-2, 2:]),
+    ]
     peak = np.zeros(magnitude.shape, bool)
     for index, (a, b) in enumerate(neighbours):
         peak |= (sector == index) & (centre >= a) & (centre >= b)
@@ -125,14 +132,15 @@ def _edges(image: np.ndarray) -> tuple[np.ndarray, ...]:
     """Strong thin edge pixels (rows, columns, unit gradient ux, uy), the gradient maps, and the strength floor."""
     gx, gy = _gradients(_smooth(image))
     magnitude = np.hypot(gx, gy)
-    floor = max(float(np.percentile(magnitude, 80)), 6.0)        # a faint or flat picture has no dial edges
+    floor = max(float(np.percentile(magnitude, 80)), 6.0)  # a faint or flat picture has no dial edges
     rows, cols = np.nonzero(_thin(magnitude, gx, gy) & (magnitude >= floor))
     strength = magnitude[rows, cols]
     return rows, cols, gx[rows, cols] / strength, gy[rows, cols] / strength, gx, gy, floor
 
 
-def _circle_support(shape: tuple[int, int], radii: np.ndarray, rows: np.ndarray, cols: np.ndarray, ux: np.ndarray,
-                    uy: np.ndarray) -> np.ndarray:
+def _circle_support(
+    shape: tuple[int, int], radii: np.ndarray, rows: np.ndarray, cols: np.ndarray, ux: np.ndarray, uy: np.ndarray
+) -> np.ndarray:
     """[H, W] best share of a circle's rim (over the radii) backed by edges whose gradient line passes its centre.
 
     Each edge pixel votes at distance r along its gradient, both ways (a dark rim on a light wall or the reverse);
@@ -147,9 +155,9 @@ def _circle_support(shape: tuple[int, int], radii: np.ndarray, rows: np.ndarray,
         inside = (x >= 0) & (x < width) & (y >= 0) & (y < height)
         votes += np.bincount((k[inside] * height + y[inside]) * width + x[inside], minlength=votes.size)
     votes = votes.reshape(len(radii), height, width)
-    padded = np.pad(votes, ((1, 1), (1, 1), (1, 1)))               # votes for a round rim land within a pixel
-    box = sum(padded[:, 1 + dy:1 + dy + height, 1 + dx:1 + dx + width] for dy in (-1, 0, 1) for dx in (-1, 0, 1))
-    shared = box[:-2] * 0.25 + box[1:-1] * 0.5 + box[2:] * 0.25     # and a neighbouring radius shares them
+    padded = np.pad(votes, ((1, 1), (1, 1), (1, 1)))  # votes for a round rim land within a pixel
+    box = sum(padded[:, 1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width] for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+    shared = box[:-2] * 0.25 + box[1:-1] * 0.5 + box[2:] * 0.25  # and a neighbouring radius shares them
     return (shared / (2 * np.pi * radii)[:, None, None]).max(axis=0)
 
 
@@ -162,7 +170,7 @@ def _peaks(votes: np.ndarray, count: int, apart: int) -> list[tuple[int, int]]:
         if votes[y, x] <= 0:
             break
         found.append((int(y), int(x)))
-        votes[max(0, y - apart):y + apart + 1, max(0, x - apart):x + apart + 1] = 0
+        votes[max(0, y - apart) : y + apart + 1, max(0, x - apart) : x + apart + 1] = 0
     return found
 
 
@@ -189,8 +197,8 @@ def _ring(strength: np.ndarray, floor: np.ndarray | None = None) -> np.ndarray:
     back = np.zeros((2 * rays, n), np.int64)
     extended = np.full(n + 2 * step, -np.inf)
     for i in range(1, 2 * rays):
-        extended[step:step + n] = score
-        options = np.lib.stride_tricks.sliding_window_view(extended, 2 * step + 1)   # [n, 2 * step + 1]
+        extended[step : step + n] = score
+        options = np.lib.stride_tricks.sliding_window_view(extended, 2 * step + 1)  # [n, 2 * step + 1]
         best = np.argmax(options, axis=1)
         back[i] = np.arange(n) + best - step
         score = options[np.arange(n), best] + strength[i % rays]
@@ -225,21 +233,26 @@ def _outline(strength: np.ndarray, radii: np.ndarray, floor_value: float) -> tup
     seen, power = _ring_quality(strength, path, floor_value)
     chosen = path
     for _ in range(OUTER_RINGS):
-        outside = chosen + np.maximum(2, np.rint(0.1 * radii[chosen])).astype(np.int64)   # past this edge
+        outside = chosen + np.maximum(2, np.rint(0.1 * radii[chosen])).astype(np.int64)  # past this edge
         if np.any(outside >= len(radii) - 1):
             break
         outer = _ring(strength, outside)
         outer_seen, outer_power = _ring_quality(strength, outer, floor_value)
         ratio = radii[outer] / radii[chosen]
-        if (outer_seen < CASE_SEEN or outer_power < CASE_STRENGTH * _beyond(strength, outer)
-                or np.median(radii[outer] / radii[path]) > MAX_CASE_RATIO or ratio.std() > CASE_EVEN * ratio.mean()):
+        if (
+            outer_seen < CASE_SEEN
+            or outer_power < CASE_STRENGTH * _beyond(strength, outer)
+            or np.median(radii[outer] / radii[path]) > MAX_CASE_RATIO
+            or ratio.std() > CASE_EVEN * ratio.mean()
+        ):
             break
         chosen = outer
     return radii[chosen], seen, power
 
 
-def _trace(gx: np.ndarray, gy: np.ndarray, x: float, y: float, radii: np.ndarray,
-           floor_value: float) -> tuple[float, float, float, float, float]:
+def _trace(
+    gx: np.ndarray, gy: np.ndarray, x: float, y: float, radii: np.ndarray, floor_value: float
+) -> tuple[float, float, float, float, float]:
     """The rim traced from a centre guess, then again from the traced rim's own centre (a least-squares circle
     through it: exact for a round rim, the middle of a tilted one by symmetry):
     (centre x, centre y, longest reach, share of rays with a real edge, mean edge strength along it)."""
@@ -267,7 +280,7 @@ def find_dial(grey: np.ndarray) -> Dial | None:
     best = None
     for y, x in _peaks(support, CANDIDATES, max(3, int(low))):
         cx, cy, longest, seen, power = _trace(gx, gy, float(x), float(y), radii, floor_value)
-        quality = seen * power * np.sqrt(longest)       # a clock is the big, clear round thing
+        quality = seen * power * np.sqrt(longest)  # a clock is the big, clear round thing
         clear = seen >= MIN_SEEN and power >= MIN_CONTRAST * floor_value
         if clear and (best is None or quality > best[0]):
             best = (quality, cx, cy, longest, seen)
@@ -277,8 +290,9 @@ def find_dial(grey: np.ndarray) -> Dial | None:
     return Dial(x=(cx + 0.5) * factor - 0.5, y=(cy + 0.5) * factor - 0.5, radius=longest * factor, support=seen)
 
 
-def crop_box(shape: tuple[int, int], dial: Dial | None, zoom: float = 1.0,
-             shift: tuple[float, float] = (0.0, 0.0)) -> CropBox:
+def crop_box(
+    shape: tuple[int, int], dial: Dial | None, zoom: float = 1.0, shift: tuple[float, float] = (0.0, 0.0)
+) -> CropBox:
     """The square the model sees: around the dial (its longest width FILL of the side), else the centre square;
     zoomed in by `zoom`, moved by `shift` (right, down; fractions of the side), then kept inside the picture
     when it fits (a dial at the picture's edge ends up off-centre, as in the training photos, not mirrored)."""
@@ -313,8 +327,9 @@ def cut(grey: np.ndarray, box: CropBox, size: int) -> np.ndarray:
     return np.asarray(Image.fromarray(grey).resize((size, size), Image.Resampling.BOX, box=area), np.uint8)
 
 
-def crop_photo(grey: np.ndarray, size: int, dial: Dial | None, zoom: float = 1.0,
-               shift: tuple[float, float] = (0.0, 0.0)) -> tuple[np.ndarray, CropBox]:
+def crop_photo(
+    grey: np.ndarray, size: int, dial: Dial | None, zoom: float = 1.0, shift: tuple[float, float] = (0.0, 0.0)
+) -> tuple[np.ndarray, CropBox]:
     """The model's uint8 [size, size] input cut around a found dial (or the centre square), and the box it came from."""
     grey = np.asarray(grey, np.uint8)
     box = crop_box(grey.shape, dial, zoom, shift)
@@ -329,8 +344,9 @@ def preview(grey: np.ndarray, box: CropBox, max_side: int = 640) -> np.ndarray:
     scale = min(1.0, max_side / max(grey.shape))
     picture = Image.fromarray(grey).convert("RGB")
     if scale < 1.0:
-        picture = picture.resize((max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale))),
-                                 Image.Resampling.BOX)
+        picture = picture.resize(
+            (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale))), Image.Resampling.BOX
+        )
     draw = ImageDraw.Draw(picture)
     line = max(2, round(max(picture.size) / 200))
 
@@ -339,8 +355,11 @@ def preview(grey: np.ndarray, box: CropBox, max_side: int = 640) -> np.ndarray:
 
     if box.dial is not None:
         d = box.dial
-        draw.ellipse([at(d.x - d.radius), at(d.y - d.radius), at(d.x + d.radius), at(d.y + d.radius)],
-                     outline=(0, 114, 178), width=line)                                  # Okabe-Ito blue
+        draw.ellipse(
+            [at(d.x - d.radius), at(d.y - d.radius), at(d.x + d.radius), at(d.y + d.radius)],
+            outline=(0, 114, 178),
+            width=line,
+        )  # Okabe-Ito blue
     left, top, right, bottom = box.bounds
     draw.rectangle([at(left), at(top), at(right), at(bottom)], outline=(213, 94, 0), width=line)  # vermillion
     return np.asarray(picture)

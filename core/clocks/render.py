@@ -24,14 +24,22 @@ import numpy as np
 from core.clocks import faces, floors
 from core.clocks.faces import DialBatch, dial_families
 
-__all__ = ["DIFFICULTIES", "RENDER_VERSION", "ClockStyle", "dial_families", "families_of", "render_clocks", "style_of",
-           "with_knobs"]
+__all__ = [
+    "DIFFICULTIES",
+    "RENDER_VERSION",
+    "ClockStyle",
+    "dial_families",
+    "families_of",
+    "render_clocks",
+    "style_of",
+    "with_knobs",
+]
 
 RENDER_VERSION = 2
-BATCH = 8                   # images shaded together: few Python calls per image, arrays still in the CPU cache
-PIECE = 500                 # images per task sent to a worker process
+BATCH = 8  # images shaded together: few Python calls per image, arrays still in the CPU cache
+PIECE = 500  # images per task sent to a worker process
 PARALLEL_PIXELS = 30_000_000  # below this (~1,300 clocks at 150 px) starting processes costs more than it saves
-CASE_RADIUS = faces.Dial("assignment").bezel   # the assignment clock's case radius; the face (glass) has radius 1
+CASE_RADIUS = faces.Dial("assignment").bezel  # the assignment clock's case radius; the face (glass) has radius 1
 BACKGROUNDS = ("wood", "carpet", "gradient", "photo")
 
 
@@ -44,43 +52,55 @@ class ClockStyle:
     frame in about a third of them, a lamp's reflection on the glass in another third.
     """
 
-    rotation_deg: float = 180.0                     # in-plane rotation drawn from +-this
-    max_tilt_deg: float = 52.0                      # out-of-plane tilt (perspective), 0..this, mostly large
+    rotation_deg: float = 180.0  # in-plane rotation drawn from +-this
+    max_tilt_deg: float = 52.0  # out-of-plane tilt (perspective), 0..this, mostly large
     scale_range: tuple[float, float] = (0.75, 1.1)  # the clock's reach from its centre / half the frame's width
-    max_offset: float = 0.16                        # centre offset, fraction of half the image (big clocks get cut)
-    glare_prob: float = 1 / 3                       # chance of reflections on the glass
-    glare_strength: float = 0.9                     # peak brightness a reflection adds (screen blend, 0..1)
-    glare_size: float = 0.13                        # a lamp reflection's radius, fraction of half the image
-    glare_count: int = 1                            # up to this many lamp reflections
-    streaks: int = 0                                # up to this many window-like streaks
-    bezel_highlight: float = 0.5                    # a small fixed highlight on the bezel (0..1)
-    noise_sigma: float = 1.5                        # sensor noise, gray levels (0..255)
-    blur_range: tuple[float, float] = (0.5, 1.0)    # defocus blur (Gaussian sigma), pixels at 150 px
-    occlusion_prob: float = 0.0                     # chance of an object covering part of the dial
-    second_hand_prob: float = 0.0                   # chance of a thin second hand (families with random dials)
+    max_offset: float = 0.16  # centre offset, fraction of half the image (big clocks get cut)
+    glare_prob: float = 1 / 3  # chance of reflections on the glass
+    glare_strength: float = 0.9  # peak brightness a reflection adds (screen blend, 0..1)
+    glare_size: float = 0.13  # a lamp reflection's radius, fraction of half the image
+    glare_count: int = 1  # up to this many lamp reflections
+    streaks: int = 0  # up to this many window-like streaks
+    bezel_highlight: float = 0.5  # a small fixed highlight on the bezel (0..1)
+    noise_sigma: float = 1.5  # sensor noise, gray levels (0..255)
+    blur_range: tuple[float, float] = (0.5, 1.0)  # defocus blur (Gaussian sigma), pixels at 150 px
+    occlusion_prob: float = 0.0  # chance of an object covering part of the dial
+    second_hand_prob: float = 0.0  # chance of a thin second hand (families with random dials)
     backgrounds: tuple[str, ...] = ("wood", "carpet")  # wood, carpet (floors), gradient, photo (walls, clutter)
-    background_variation: float = 1.0              # 0 flat gray; 1 full texture, gradients, shadow
-    face_variation: float = 1.0                     # per-clock variation of tones and sizes within a family
+    background_variation: float = 1.0  # 0 flat gray; 1 full texture, gradients, shadow
+    face_variation: float = 1.0  # per-clock variation of tones and sizes within a family
     contrast_range: tuple[float, float] = (0.93, 1.05)
     brightness_range: tuple[float, float] = (-0.04, 0.04)
-    families: tuple[str, ...] = ("assignment",)     # dial families to draw from (see dial_families())
-    numerals: bool = True                           # False: leave the numerals off (tests, demonstrations)
-    hands: bool = True                              # False: leave the hands off
+    families: tuple[str, ...] = ("assignment",)  # dial families to draw from (see dial_families())
+    numerals: bool = True  # False: leave the numerals off (tests, demonstrations)
+    hands: bool = True  # False: leave the hands off
 
 
-_VARIED = dict(max_tilt_deg=55.0, scale_range=(0.62, 1.08), max_offset=0.14, glare_prob=0.45, glare_count=2, streaks=1,
-               noise_sigma=3.0, blur_range=(0.3, 1.1), occlusion_prob=0.1, second_hand_prob=0.25,
-               backgrounds=BACKGROUNDS, contrast_range=(0.7, 1.1), brightness_range=(-0.1, 0.1),
-               families=dial_families())
+_VARIED = dict(
+    max_tilt_deg=55.0,
+    scale_range=(0.62, 1.08),
+    max_offset=0.14,
+    glare_prob=0.45,
+    glare_count=2,
+    streaks=1,
+    noise_sigma=3.0,
+    blur_range=(0.3, 1.1),
+    occlusion_prob=0.1,
+    second_hand_prob=0.25,
+    backgrounds=BACKGROUNDS,
+    contrast_range=(0.7, 1.1),
+    brightness_range=(-0.1, 0.1),
+    families=dial_families(),
+)
 
 DIFFICULTY_NOTES = {
     "easy": "the assignment's clock upright and frontal on a plain background: the hands are all there is",
     "assignment": "the assignment's wall clock: numerals 1-12 and no mark at 12, turned any way, tilted up to "
-                  "about 50 degrees, sometimes cut by the frame, on wood or carpet, sometimes a lamp's glare",
+    "about 50 degrees, sometimes cut by the frame, on wood or carpet, sometimes a lamp's glare",
     "varied": "many dial designs (Arabic, Roman or no numerals, 12 o'clock marks, hand styles, dark faces, "
-              "square cases, second hands) on many backgrounds",
+    "square cases, second hands) on many backgrounds",
     "mixed": "what the pretrained models learned from: the assignment's clock half the time, every other "
-             "dial design but Roman numerals the other half",
+    "dial design but Roman numerals the other half",
     "unseen": "Roman-numeral dials only: the design held out of all pretrained training",
     "hard": "the varied designs at their strongest: steeper tilt, more glare and noise, objects covering the dial",
 }
@@ -89,34 +109,97 @@ HELD_OUT_FAMILY = "roman"  # never in "mixed": the pretrained models' test on a 
 _MIXED_FAMILIES = ("assignment",) * 4 + tuple(f for f in dial_families() if f not in ("assignment", HELD_OUT_FAMILY))
 
 DIFFICULTIES: dict[str, ClockStyle] = {
-    "easy": ClockStyle(rotation_deg=0.0, max_tilt_deg=0.0, scale_range=(0.88, 0.92), max_offset=0.0,
-                       glare_prob=0.0, glare_strength=0.0, bezel_highlight=0.0, noise_sigma=0.0,
-                       blur_range=(0.0, 0.0), background_variation=0.0, face_variation=0.0,
-                       contrast_range=(1.0, 1.0), brightness_range=(0.0, 0.0)),
+    "easy": ClockStyle(
+        rotation_deg=0.0,
+        max_tilt_deg=0.0,
+        scale_range=(0.88, 0.92),
+        max_offset=0.0,
+        glare_prob=0.0,
+        glare_strength=0.0,
+        bezel_highlight=0.0,
+        noise_sigma=0.0,
+        blur_range=(0.0, 0.0),
+        background_variation=0.0,
+        face_variation=0.0,
+        contrast_range=(1.0, 1.0),
+        brightness_range=(0.0, 0.0),
+    ),
     "assignment": ClockStyle(),
     "varied": ClockStyle(**_VARIED),
     "mixed": ClockStyle(**{**_VARIED, "families": _MIXED_FAMILIES}),
     "unseen": ClockStyle(**{**_VARIED, "families": (HELD_OUT_FAMILY,)}),
-    "hard": ClockStyle(**{**_VARIED, **dict(max_tilt_deg=62.0, scale_range=(0.6, 1.12), max_offset=0.16,
-                                            glare_prob=0.7, glare_strength=0.95, glare_count=3, streaks=2,
-                                            noise_sigma=6.0, blur_range=(0.3, 1.4), occlusion_prob=0.6,
-                                            second_hand_prob=0.5, contrast_range=(0.45, 1.1),
-                                            brightness_range=(-0.18, 0.15))}),
+    "hard": ClockStyle(
+        **{
+            **_VARIED,
+            **dict(
+                max_tilt_deg=62.0,
+                scale_range=(0.6, 1.12),
+                max_offset=0.16,
+                glare_prob=0.7,
+                glare_strength=0.95,
+                glare_count=3,
+                streaks=2,
+                noise_sigma=6.0,
+                blur_range=(0.3, 1.4),
+                occlusion_prob=0.6,
+                second_hand_prob=0.5,
+                contrast_range=(0.45, 1.1),
+                brightness_range=(-0.18, 0.15),
+            ),
+        }
+    ),
 }
 
 # Per-image uniforms, drawn first from each image's own generator: one column per scalar below,
 # then the blocks of _BLOCKS (background texture grid, glare blobs, streaks, floor tables).
-_PARAMS = ("rotation", "tilt", "tilt_axis", "distance", "scale", "offset_r", "offset_a", "family",
-           "background", "bg_base", "bg_grad_x", "bg_grad_y", "bg_edge_pos", "bg_edge_angle", "bg_edge_step",
-           "floor_angle", "floor_scale", "floor_grain", "floor_contrast", "floor_wobble",
-           "shadow_angle", "shadow_strength", "vignette", "light_angle", "highlight",
-           "contrast", "brightness", "blur", "glare", "glare_n",
-           "occluder", "occluder_angle", "occluder_radius", "occluder_gap", "occluder_length",
-           "occluder_tone", "second_angle", "streak_n")
-_BG_GRID = 5        # background texture: a 5x5 random grid, smoothly upsampled
+_PARAMS = (
+    "rotation",
+    "tilt",
+    "tilt_axis",
+    "distance",
+    "scale",
+    "offset_r",
+    "offset_a",
+    "family",
+    "background",
+    "bg_base",
+    "bg_grad_x",
+    "bg_grad_y",
+    "bg_edge_pos",
+    "bg_edge_angle",
+    "bg_edge_step",
+    "floor_angle",
+    "floor_scale",
+    "floor_grain",
+    "floor_contrast",
+    "floor_wobble",
+    "shadow_angle",
+    "shadow_strength",
+    "vignette",
+    "light_angle",
+    "highlight",
+    "contrast",
+    "brightness",
+    "blur",
+    "glare",
+    "glare_n",
+    "occluder",
+    "occluder_angle",
+    "occluder_radius",
+    "occluder_gap",
+    "occluder_length",
+    "occluder_tone",
+    "second_angle",
+    "streak_n",
+)
+_BG_GRID = 5  # background texture: a 5x5 random grid, smoothly upsampled
 _MAX_BLOBS, _MAX_STREAKS = 3, 2
-_BLOCKS = {"texture": (_BG_GRID * _BG_GRID,), "blobs": (_MAX_BLOBS, 5), "streaks": (_MAX_STREAKS, 5),
-           "floor": (floors.RANDOMS,)}
+_BLOCKS = {
+    "texture": (_BG_GRID * _BG_GRID,),
+    "blobs": (_MAX_BLOBS, 5),
+    "streaks": (_MAX_STREAKS, 5),
+    "floor": (floors.RANDOMS,),
+}
 
 
 def style_of(difficulty: str | ClockStyle) -> ClockStyle:
@@ -133,8 +216,9 @@ def with_knobs(difficulty: str | ClockStyle, **knobs: object) -> ClockStyle:
     return replace(style_of(difficulty), **knobs)
 
 
-def families_of(count: int, difficulty: str | ClockStyle = "assignment", seed: int = 0,
-                first_index: int = 0) -> list[str]:
+def families_of(
+    count: int, difficulty: str | ClockStyle = "assignment", seed: int = 0, first_index: int = 0
+) -> list[str]:
     """The dial family of images first_index .. first_index + count - 1 of a series, without rendering them
     (to score a model per family, or to check which families a style draws)."""
     style = style_of(difficulty)
@@ -143,8 +227,15 @@ def families_of(count: int, difficulty: str | ClockStyle = "assignment", seed: i
     return [faces.family_of(style.families, unit) for unit in p["family"]]
 
 
-def render_clocks(minutes: np.ndarray, size: int = 150, difficulty: str | ClockStyle = "assignment",
-                  seed: int = 0, *, workers: int | None = None, first_index: int = 0) -> np.ndarray:
+def render_clocks(
+    minutes: np.ndarray,
+    size: int = 150,
+    difficulty: str | ClockStyle = "assignment",
+    seed: int = 0,
+    *,
+    workers: int | None = None,
+    first_index: int = 0,
+) -> np.ndarray:
     """Render clocks showing `minutes` after 12:00 as uint8 [N, size, size] grayscale photos.
 
     Image i is image number first_index + i of the (seed, style) series, so a long series can be
@@ -169,12 +260,13 @@ def render_clocks(minutes: np.ndarray, size: int = 150, difficulty: str | ClockS
         try:
             return _render_in_processes(minutes, size, style, seed, first_index, workers)
         except (BrokenProcessPool, OSError):
-            pass                                  # no worker processes here (a sandbox, a limit): render below
+            pass  # no worker processes here (a sandbox, a limit): render below
     return _render_range(minutes, size, style, seed, first_index)
 
 
-def _render_in_processes(minutes: np.ndarray, size: int, style: ClockStyle, seed: int, first_index: int,
-                         workers: int) -> np.ndarray:
+def _render_in_processes(
+    minutes: np.ndarray, size: int, style: ClockStyle, seed: int, first_index: int, workers: int
+) -> np.ndarray:
     """Render pieces in 'spawn' worker processes and copy each into place as it arrives.
 
     Processes, not threads: with the cores busy (a training job, other users), two threads
@@ -184,11 +276,13 @@ def _render_in_processes(minutes: np.ndarray, size: int, style: ClockStyle, seed
     images = np.empty((len(minutes), size, size), dtype=np.uint8)
     piece = int(min(PIECE, max(BATCH, -(-len(minutes) // (4 * workers)))))
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(_render_range, minutes[start:start + piece], size, style, seed,
-                               first_index + start): start for start in range(0, len(minutes), piece)}
+        futures = {
+            pool.submit(_render_range, minutes[start : start + piece], size, style, seed, first_index + start): start
+            for start in range(0, len(minutes), piece)
+        }
         for future in as_completed(futures):
             start = futures[future]
-            images[start:start + piece] = future.result()
+            images[start : start + piece] = future.result()
     return images
 
 
@@ -205,7 +299,7 @@ def _render_range(minutes: np.ndarray, size: int, style: ClockStyle, seed: int, 
 def _available_cores() -> int:
     try:
         return max(1, min(len(os.sched_getaffinity(0)), 8))
-    except AttributeError:                        # not on Linux
+    except AttributeError:  # not on Linux
         return max(1, min(os.cpu_count() or 1, 8))
 
 
@@ -216,8 +310,7 @@ def _available_cores() -> int:
 # shadow, glare, occluder) on a coarse grid (every third pixel) and interpolated up.
 
 
-def _render_batch(indices: np.ndarray, minutes: np.ndarray, size: int, style: ClockStyle,
-                  seed: int) -> np.ndarray:
+def _render_batch(indices: np.ndarray, minutes: np.ndarray, size: int, style: ClockStyle, seed: int) -> np.ndarray:
     """Render images number `indices` of the series: floor, case, face, ink, hands, glare, occluder, noise.
 
     The background, the floor and the case's side are shaded on whole images; the clock itself (bezel, face,
@@ -225,8 +318,9 @@ def _render_batch(indices: np.ndarray, minutes: np.ndarray, size: int, style: Cl
     a tilted clock covers well under half of its photo.
     """
     p, blocks, noise_rngs = _image_uniforms(indices, seed)
-    dials = faces.design(indices, seed, tuple(style.families), p["family"], style.face_variation,
-                         style.second_hand_prob)
+    dials = faces.design(
+        indices, seed, tuple(style.families), p["family"], style.face_variation, style.second_hand_prob
+    )
     pose = _pose(p, style, dials)
     x, y = _pixel_grid(size)
     u, v, footprint = _plane_coordinates(pose["inverse"], pose["offset"], x, y, size)
@@ -234,11 +328,12 @@ def _render_batch(indices: np.ndarray, minutes: np.ndarray, size: int, style: Cl
     # Defocus: edges a Gaussian of sigma s pixels would blur get a linear ramp 3.2 s pixels wide
     # (the same 10-90% width) on top of the one-pixel anti-aliasing; everything else is smooth already.
     blur = _between(p["blur"], *style.blur_range) * size / 150.0
-    aa = (footprint * np.sqrt(1.1 ** 2 + (3.2 * blur) ** 2)).astype(np.float32)
+    aa = (footprint * np.sqrt(1.1**2 + (3.2 * blur) ** 2)).astype(np.float32)
 
     coarse = _coarse_grid(size)
-    kinds = np.array(style.backgrounds)[np.minimum((p["background"] * len(style.backgrounds)).astype(int),
-                                                   len(style.backgrounds) - 1)]
+    kinds = np.array(style.backgrounds)[
+        np.minimum((p["background"] * len(style.backgrounds)).astype(int), len(style.backgrounds) - 1)
+    ]
     image = coarse.upsample(_lighting(p, style, kinds, pose, dials, coarse, blocks["texture"]))
     _add_floor(image, p, style, kinds, blocks["floor"], back_u, back_v, floors.DENSITY * footprint)
     # The case's side: seen between its back (on the floor) and its rim when the clock is tilted.
@@ -255,10 +350,12 @@ def _render_batch(indices: np.ndarray, minutes: np.ndarray, size: int, style: Cl
     r2 = u * u
     r2 += v * v
     r = np.sqrt(r2)
-    theta = np.arctan2(u, v)                                                 # clockwise from 12
+    theta = np.arctan2(u, v)  # clockwise from 12
     aa = clock.spread(aa)
     part = image.reshape(-1).take(near)
-    _lerp(part, _case_tone(clock, p, pose, style, theta, r), _coverage(_outline(clock, u, v, r, clock.col("bezel")), aa))
+    _lerp(
+        part, _case_tone(clock, p, pose, style, theta, r), _coverage(_outline(clock, u, v, r, clock.col("bezel")), aa)
+    )
     glass = _coverage(_outline(clock, u, v, r, 1.0), aa)
     face = clock.col("face_falloff") * r2
     np.subtract(clock.col("face_tone"), face, out=face)
@@ -266,7 +363,7 @@ def _render_batch(indices: np.ndarray, minutes: np.ndarray, size: int, style: Cl
     ink = faces.printed_distance(clock, u, v, r, theta, size, style.numerals)
     if style.hands:
         np.minimum(ink, faces.hands_distance(clock, minutes, u, v, r), out=ink)
-    _lerp(part, clock.col("ink_tone"), _coverage(ink, aa))      # one coverage for everything printed and the hands
+    _lerp(part, clock.col("ink_tone"), _coverage(ink, aa))  # one coverage for everything printed and the hands
     if style.hands and dials.second.any():
         chosen = clock.select(dials.second)
         distance = faces.second_hand_distance(clock, chosen, 2 * np.pi * p["second_angle"], u[chosen], v[chosen])
@@ -280,7 +377,7 @@ def _render_batch(indices: np.ndarray, minutes: np.ndarray, size: int, style: Cl
     if glare is not None:
         glare = coarse.upsample(glare).reshape(-1).take(near)
         glare *= glass
-        glare *= 1.0 - part                       # screen blend: highlights wash the dial out
+        glare *= 1.0 - part  # screen blend: highlights wash the dial out
         part += glare
     image.reshape(-1)[near] = part
     if style.occlusion_prob > 0:
@@ -290,8 +387,9 @@ def _render_batch(indices: np.ndarray, minutes: np.ndarray, size: int, style: Cl
     return _quantize(image, noise_rngs, style.noise_sigma)
 
 
-def _image_uniforms(indices: np.ndarray, seed: int
-                    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[np.random.Generator]]:
+def _image_uniforms(
+    indices: np.ndarray, seed: int
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[np.random.Generator]]:
     """Each image's random choices come from its own generator, seeded by (seed, index)."""
     sizes = [int(np.prod(shape)) for shape in _BLOCKS.values()]
     rngs = [np.random.default_rng([seed, int(i), 1]) for i in indices]
@@ -299,7 +397,7 @@ def _image_uniforms(indices: np.ndarray, seed: int
     params = {name: table[:, k] for k, name in enumerate(_PARAMS)}
     blocks, start = {}, len(_PARAMS)
     for (name, shape), count in zip(_BLOCKS.items(), sizes):
-        blocks[name] = table[:, start:start + count].reshape(-1, *shape)
+        blocks[name] = table[:, start : start + count].reshape(-1, *shape)
         start += count
     return params, blocks, rngs
 
@@ -321,7 +419,7 @@ class _Coarse:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.n = -(-size // self.STEP) + 1                    # samples at pixels 0, STEP, 2*STEP, ...
+        self.n = -(-size // self.STEP) + 1  # samples at pixels 0, STEP, 2*STEP, ...
         grid = (np.arange(self.n, dtype=np.float32) * self.STEP + 0.5) / (size / 2) - 1.0
         self.x, self.y = grid[None, None, :], -grid[None, :, None]
         self.weights = np.arange(self.STEP, dtype=np.float32) / self.STEP
@@ -377,7 +475,7 @@ def _pose(p: dict[str, np.ndarray], style: ClockStyle, dials: DialBatch) -> dict
     phi = np.radians(_between(p["rotation"], -style.rotation_deg, style.rotation_deg))
     tilt = np.radians(style.max_tilt_deg * np.sqrt(p["tilt"]))
     axis = 2 * np.pi * p["tilt_axis"]
-    distance = _between(p["distance"], 3.5, 7.0)          # camera distance in face radii
+    distance = _between(p["distance"], 3.5, 7.0)  # camera distance in face radii
     radius = _between(p["scale"], *style.scale_range)
     rotation = _axis_rotation(axis, tilt) @ _z_rotation(phi)
     reach = style.max_offset * np.sqrt(p["offset_r"])
@@ -386,22 +484,32 @@ def _pose(p: dict[str, np.ndarray], style: ClockStyle, dials: DialBatch) -> dict
     model[:, :, :2] = rotation[:, :, :2]
     model[:, 2, 2] = distance
     back = model.copy()
-    back[:, :, 2] += dials.depth[:, None] * rotation[:, :, 2]          # the face's +z points away from the camera
+    back[:, :, 2] += dials.depth[:, None] * rotation[:, :, 2]  # the face's +z points away from the camera
     angles = np.linspace(0, 2 * np.pi, 48, endpoint=False)
-    ring = np.stack([np.sin(angles), np.cos(angles)])                                          # [2, 48]
+    ring = np.stack([np.sin(angles), np.cos(angles)])  # [2, 48]
     square = ring / np.abs(ring).max(axis=0)
     shape = np.array([dial.shape == "square" for dial in dials.dials])[:, None, None]
     rim = np.where(shape, square[None], ring[None]) * dials.bezel[:, None, None].astype(np.float64)
-    rim = np.concatenate([rim, np.ones((len(phi), 1, rim.shape[2]))], axis=1)                  # [B, 3, 48]
-    extent = np.concatenate([np.hypot(projected[:, 0], projected[:, 1]) / projected[:, 2]
-                             for projected in (model @ rim, back @ rim)], axis=1) * distance[:, None]
+    rim = np.concatenate([rim, np.ones((len(phi), 1, rim.shape[2]))], axis=1)  # [B, 3, 48]
+    extent = (
+        np.concatenate(
+            [np.hypot(projected[:, 0], projected[:, 1]) / projected[:, 2] for projected in (model @ rim, back @ rim)],
+            axis=1,
+        )
+        * distance[:, None]
+    )
     scale = radius / extent.max(axis=1)
     camera = np.zeros_like(model)
     camera[:, 0, 0] = camera[:, 1, 1] = scale * distance
     camera[:, :2, 2] = offset
     camera[:, 2, 2] = 1.0
-    return {"inverse": np.linalg.inv(camera @ model), "back": np.linalg.inv(camera @ back), "phi": phi,
-            "scale": scale, "offset": offset}
+    return {
+        "inverse": np.linalg.inv(camera @ model),
+        "back": np.linalg.inv(camera @ back),
+        "phi": phi,
+        "scale": scale,
+        "offset": offset,
+    }
 
 
 def _z_rotation(angle: np.ndarray) -> np.ndarray:
@@ -422,8 +530,9 @@ def _axis_rotation(axis_angle: np.ndarray, tilt: np.ndarray) -> np.ndarray:
     return np.eye(3)[None] + s * cross + (1 - c) * (cross @ cross)
 
 
-def _plane_coordinates(inverse: np.ndarray, offset: np.ndarray, x: np.ndarray, y: np.ndarray,
-                       size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _plane_coordinates(
+    inverse: np.ndarray, offset: np.ndarray, x: np.ndarray, y: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Plane coordinates (u right, v towards 12) at every (x, y), and each image's pixel width in plane units [B]
     at the clock's centre."""
     h = inverse.astype(np.float32)
@@ -438,8 +547,9 @@ def _plane_coordinates(inverse: np.ndarray, offset: np.ndarray, x: np.ndarray, y
     return u, v, footprint
 
 
-def _outline(dials: DialBatch, u: np.ndarray, v: np.ndarray, r: np.ndarray | None,
-             radius: np.ndarray | float) -> np.ndarray:
+def _outline(
+    dials: DialBatch, u: np.ndarray, v: np.ndarray, r: np.ndarray | None, radius: np.ndarray | float
+) -> np.ndarray:
     """Signed distance to each clock's round or square (rounded-corner) outline of `radius`; a new array."""
     groups = dials.groups("shape")
     if len(groups) == 1 and groups[0][0] == "round":
@@ -491,8 +601,14 @@ def _light_angle(p: dict[str, np.ndarray], pose: dict[str, np.ndarray]) -> np.nd
     return np.radians(-45.0 + 80.0 * (p["light_angle"] - 0.5)) - pose["phi"]
 
 
-def _case_tone(clock: DialBatch, p: dict[str, np.ndarray], pose: dict[str, np.ndarray], style: ClockStyle,
-               theta: np.ndarray, r: np.ndarray) -> np.ndarray:
+def _case_tone(
+    clock: DialBatch,
+    p: dict[str, np.ndarray],
+    pose: dict[str, np.ndarray],
+    style: ClockStyle,
+    theta: np.ndarray,
+    r: np.ndarray,
+) -> np.ndarray:
     """The bezel: lit from the lamp's side, a small highlight where the lamp reflects, a dark inner lip."""
     light = np.subtract(theta, clock.spread(_light_angle(p, pose)))
     facing = np.cos(light, out=light)
@@ -503,7 +619,7 @@ def _case_tone(clock: DialBatch, p: dict[str, np.ndarray], pose: dict[str, np.nd
         spot *= 1 / 0.1
         np.clip(spot, 0.0, 1.0, out=spot)
         spot *= spot
-        across = np.subtract(r, 1.0)                            # 0 at the glass, 1 at the case's edge
+        across = np.subtract(r, 1.0)  # 0 at the glass, 1 at the case's edge
         across *= clock.spread(1.0 / (clock.bezel - 1.0))
         across -= 0.45
         np.square(across, out=across)
@@ -520,8 +636,15 @@ def _case_tone(clock: DialBatch, p: dict[str, np.ndarray], pose: dict[str, np.nd
     return shade
 
 
-def _lighting(p: dict[str, np.ndarray], style: ClockStyle, kinds: np.ndarray, pose: dict[str, np.ndarray],
-              dials: DialBatch, coarse: _Coarse, texture: np.ndarray) -> np.ndarray:
+def _lighting(
+    p: dict[str, np.ndarray],
+    style: ClockStyle,
+    kinds: np.ndarray,
+    pose: dict[str, np.ndarray],
+    dials: DialBatch,
+    coarse: _Coarse,
+    texture: np.ndarray,
+) -> np.ndarray:
     """The smooth part of the background on the coarse grid: base tone, the lamp's gradient, a vignette, the
     clock's soft shadow on the floor; walls (gradient) and clutter (photo) also get texture and an edge."""
     var = style.background_variation
@@ -529,8 +652,11 @@ def _lighting(p: dict[str, np.ndarray], style: ClockStyle, kinds: np.ndarray, po
     floor = np.isin(kinds, floors.KINDS)
     base = np.where(floor, _between(p["bg_base"], 0.4, 0.72), _between(p["bg_base"], 0.1, 0.9))
     slope = np.where(floor, 0.1, 0.3) * var
-    image = (_col(0.5 + var * (base - 0.5)) + _col(slope * _between(p["bg_grad_x"], -1, 1)) * x
-             + _col(slope * _between(p["bg_grad_y"], -1, 1)) * y)
+    image = (
+        _col(0.5 + var * (base - 0.5))
+        + _col(slope * _between(p["bg_grad_x"], -1, 1)) * x
+        + _col(slope * _between(p["bg_grad_y"], -1, 1)) * y
+    )
     if var <= 0:
         return image
     photo = kinds == "photo"
@@ -541,7 +667,7 @@ def _lighting(p: dict[str, np.ndarray], style: ClockStyle, kinds: np.ndarray, po
         step = var * photo * _between(p["bg_edge_step"], -0.35, 0.35)
         image += np.clip(edge / 0.05, 0.0, 1.0) * _col(step)
     u, v, _ = _plane_coordinates(pose["back"], pose["offset"], coarse.x, coarse.y, coarse.n)
-    away = _light_angle(p, pose) + np.pi + (p["shadow_angle"] - 0.5)           # the shadow falls away from the lamp
+    away = _light_angle(p, pose) + np.pi + (p["shadow_angle"] - 0.5)  # the shadow falls away from the lamp
     shift = 0.08 + 0.1 * p["shadow_strength"]
     shadow = np.sqrt((u - _col(shift * np.sin(away))) ** 2 + (v - _col(shift * np.cos(away))) ** 2)
     shadow = np.clip((_col(dials.bezel + 0.06) - shadow) / 0.2, 0.0, 1.0) * _col(var * 0.35 * p["shadow_strength"])
@@ -550,8 +676,16 @@ def _lighting(p: dict[str, np.ndarray], style: ClockStyle, kinds: np.ndarray, po
     return image
 
 
-def _add_floor(image: np.ndarray, p: dict[str, np.ndarray], style: ClockStyle, kinds: np.ndarray,
-               randoms: np.ndarray, u: np.ndarray, v: np.ndarray, per_pixel: np.ndarray) -> None:
+def _add_floor(
+    image: np.ndarray,
+    p: dict[str, np.ndarray],
+    style: ClockStyle,
+    kinds: np.ndarray,
+    randoms: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    per_pixel: np.ndarray,
+) -> None:
     """Add the wood or carpet texture (in place) to the images whose background is a floor; `per_pixel` is
     the floor tables' entries per pixel at each clock's centre."""
     is_floor = np.isin(kinds, floors.KINDS)
@@ -575,15 +709,21 @@ def _smooth_texture(grid_values: np.ndarray, n: int) -> np.ndarray:
     """Upsample each image's coarse random grid to n x n with cosine interpolation (small broadcasts, no BLAS)."""
     coarse = (grid_values.reshape(-1, _BG_GRID, _BG_GRID) - 0.5).astype(np.float32)
     weights = _texture_weights(n)
-    along_x = (coarse[:, :, None, :] * weights[None, None, :, :]).sum(axis=-1)           # [B, grid, n]
+    along_x = (coarse[:, :, None, :] * weights[None, None, :, :]).sum(axis=-1)  # [B, grid, n]
     texture = np.zeros((len(coarse), n, n), dtype=np.float32)
     for row in range(_BG_GRID):
         texture += weights[None, :, row, None] * along_x[:, row, None, :]
     return texture
 
 
-def _glare(p: dict[str, np.ndarray], style: ClockStyle, pose: dict[str, np.ndarray], coarse: _Coarse,
-           blobs: np.ndarray, streaks: np.ndarray) -> np.ndarray | None:
+def _glare(
+    p: dict[str, np.ndarray],
+    style: ClockStyle,
+    pose: dict[str, np.ndarray],
+    coarse: _Coarse,
+    blobs: np.ndarray,
+    streaks: np.ndarray,
+) -> np.ndarray | None:
     """Reflections on the glass, on the coarse grid: round lamp reflections (mostly on the upper left, as the
     lamp stays put while the clock turns) and window-like streaks, in a `glare_prob` share of the images."""
     if style.glare_strength <= 0 or style.glare_prob <= 0 or style.glare_count + style.streaks <= 0:
@@ -594,7 +734,7 @@ def _glare(p: dict[str, np.ndarray], style: ClockStyle, pose: dict[str, np.ndarr
     x, y = coarse.x, coarse.y
     glare = np.zeros((len(blobs), coarse.n, coarse.n), dtype=np.float32)
     blob_slots = min(style.glare_count, _MAX_BLOBS)
-    blob_count = 1 + np.floor(p["glare_n"] * blob_slots)                             # 1..glare_count
+    blob_count = 1 + np.floor(p["glare_n"] * blob_slots)  # 1..glare_count
     for k in range(blob_slots):
         place, spread, side, size, power = blobs[:, k].T
         angle = np.where(side < 0.7, 0.75 * np.pi + 1.6 * (spread - 0.5), 2 * np.pi * spread)
@@ -604,7 +744,7 @@ def _glare(p: dict[str, np.ndarray], style: ClockStyle, pose: dict[str, np.ndarr
         radius = _col(style.glare_size * _between(size, 0.7, 1.3))
         spot = np.sqrt(np.square(x - cx) + np.square(y - cy))
         spot = np.clip((radius - spot) / (0.35 * radius), 0.0, 1.0)
-        spot *= spot * (3.0 - 2.0 * spot)                                            # smoothstep: a soft-edged disc
+        spot *= spot * (3.0 - 2.0 * spot)  # smoothstep: a soft-edged disc
         glare += spot * _col(style.glare_strength * _between(power, 0.6, 1.0) * (k < blob_count) * shown)
     streak_count = np.floor(p["streak_n"] * (min(style.streaks, _MAX_STREAKS) + 1))  # 0..streaks
     for k in range(min(style.streaks, _MAX_STREAKS)):
@@ -617,10 +757,9 @@ def _glare(p: dict[str, np.ndarray], style: ClockStyle, pose: dict[str, np.ndarr
     return np.minimum(glare, 0.97, out=glare)
 
 
-def _occluder(p: dict[str, np.ndarray], style: ClockStyle, pose: dict[str, np.ndarray],
-              coarse: _Coarse) -> np.ndarray:
+def _occluder(p: dict[str, np.ndarray], style: ClockStyle, pose: dict[str, np.ndarray], coarse: _Coarse) -> np.ndarray:
     """Coverage of an object (a finger, a pole, a ball) reaching in from outside; it never reaches the centre."""
-    face = pose["scale"]                                       # the face radius in image units
+    face = pose["scale"]  # the face radius in image units
     radius = face * _between(p["occluder_radius"], 0.25, 0.6)
     tip = face * _between(p["occluder_gap"], 0.45, 0.8) + radius
     angle = 2 * np.pi * p["occluder_angle"]
@@ -629,7 +768,7 @@ def _occluder(p: dict[str, np.ndarray], style: ClockStyle, pose: dict[str, np.nd
     rel_x, rel_y = coarse.x - _col(tip_x), coarse.y - _col(tip_y)
     along = np.clip(rel_x * _col(dx) + rel_y * _col(dy), 0.0, _col(3.0 * p["occluder_length"]))
     distance = np.sqrt((rel_x - along * _col(dx)) ** 2 + (rel_y - along * _col(dy)) ** 2)
-    cover = np.clip((_col(radius) - distance) / 0.05 + 0.5, 0.0, 1.0)      # soft: it is out of focus
+    cover = np.clip((_col(radius) - distance) / 0.05 + 0.5, 0.0, 1.0)  # soft: it is out of focus
     return cover * _col(p["occluder"] < style.occlusion_prob)
 
 
@@ -644,7 +783,7 @@ def _to_gray_levels(image: np.ndarray, p: dict[str, np.ndarray], style: ClockSty
     contrast = _between(p["contrast"], *style.contrast_range)
     brightness = _between(p["brightness"], *style.brightness_range)
     image *= _col(255.0 * contrast)
-    image += _col(255.0 * (0.5 - 0.5 * contrast + brightness) + 0.5)   # + 0.5: round when truncating to uint8
+    image += _col(255.0 * (0.5 - 0.5 * contrast + brightness) + 0.5)  # + 0.5: round when truncating to uint8
 
 
 def _quantize(image: np.ndarray, rngs: list[np.random.Generator], sigma: float) -> np.ndarray:
@@ -659,7 +798,7 @@ def _quantize(image: np.ndarray, rngs: list[np.random.Generator], sigma: float) 
         noise = (raw & 15).astype(np.float32)
         noise += raw >> 4
         noise -= 15.0
-        noise *= sigma / 6.52                     # the sum's standard deviation is sqrt(2 * 255 / 12) = 6.52
+        noise *= sigma / 6.52  # the sum's standard deviation is sqrt(2 * 255 / 12) = 6.52
         image += noise
     np.clip(image, 0.0, 255.0, out=image)
     return image.astype(np.uint8)

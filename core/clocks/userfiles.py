@@ -26,12 +26,12 @@ from core.clocks.time import MINUTES, to_minutes
 from core.storage import paths
 
 IMAGE_SIZES = (150, 75)
-MAX_BYTES = 4 * 1024 ** 3           # no array claiming more than 4 GiB is read
-_HEADER_LIMIT = 10_000              # the longest .npy header accepted (NumPy's own default)
+MAX_BYTES = 4 * 1024**3  # no array claiming more than 4 GiB is read
+_HEADER_LIMIT = 10_000  # the longest .npy header accepted (NumPy's own default)
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # an uploaded image file, .npy or picture
-MAX_UPLOAD_SIDE = 4096              # pixels per side of an uploaded picture or array
+MAX_UPLOAD_SIDE = 4096  # pixels per side of an uploaded picture or array
 MIN_UPLOAD_SIDE = 16
-MIN_TRAINABLE_IMAGES = 50           # fewer cannot keep a test split and a validation split
+MIN_TRAINABLE_IMAGES = 50  # fewer cannot keep a test split and a validation split
 _SESSION_ID = re.compile(r"^[0-9a-zA-Z_-]{1,64}$")
 
 HeaderCheck = Callable[[tuple[int, ...], np.dtype, str], None]
@@ -49,16 +49,18 @@ class ClockPathError(ValueError):
     """A local path to clock files that does not exist or is not a file."""
 
 
-def load_clock_files(images_path: str | Path, labels_path: str | Path,
-                     max_bytes: int = MAX_BYTES) -> tuple[np.ndarray, np.ndarray]:
+def load_clock_files(
+    images_path: str | Path, labels_path: str | Path, max_bytes: int = MAX_BYTES
+) -> tuple[np.ndarray, np.ndarray]:
     """Load and validate images.npy and labels.npy: (uint8 [N, H, W], int64 [N, 2])."""
     images = _load_path(Path(images_path), "images", max_bytes, _check_image_header)
     labels = _load_path(Path(labels_path), "labels", max_bytes, _check_label_header)
     return _check_pair(images, labels)
 
 
-def load_clock_bytes(images_bytes: bytes, labels_bytes: bytes,
-                     max_bytes: int = MAX_BYTES) -> tuple[np.ndarray, np.ndarray]:
+def load_clock_bytes(
+    images_bytes: bytes, labels_bytes: bytes, max_bytes: int = MAX_BYTES
+) -> tuple[np.ndarray, np.ndarray]:
     """The same checks for uploaded file contents."""
     images = _read_npy(io.BytesIO(images_bytes), len(images_bytes), "images", max_bytes, _check_image_header)
     labels = _read_npy(io.BytesIO(labels_bytes), len(labels_bytes), "labels", max_bytes, _check_label_header)
@@ -73,8 +75,9 @@ def load_clock_folder(folder: str | Path, max_bytes: int = MAX_BYTES) -> tuple[n
     return load_clock_files(folder / "images.npy", folder / "labels.npy", max_bytes)
 
 
-def prepare_upload(data: bytes, name: str, size: int, zoom: float = 1.0,
-                   shift: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+def prepare_upload(
+    data: bytes, name: str, size: int, zoom: float = 1.0, shift: tuple[float, float] = (0.0, 0.0)
+) -> np.ndarray:
     """An uploaded clock as a grayscale uint8 [size, size] model input: a .npy image's centre square, or a PNG/JPEG
     photo cut around its dial (core.clocks.photo; the centre square when no dial is found), with `zoom` and `shift`."""
     image = read_upload(data, name)
@@ -83,7 +86,7 @@ def prepare_upload(data: bytes, name: str, size: int, zoom: float = 1.0,
     if image.shape[0] != image.shape[1]:
         side = min(image.shape)
         top, left = (image.shape[0] - side) // 2, (image.shape[1] - side) // 2
-        image = image[top:top + side, left:left + side]
+        image = image[top : top + side, left : left + side]
     if image.shape != (size, size):
         image = resize_images(image[None], size)[0]
     return np.ascontiguousarray(image, np.uint8)
@@ -120,7 +123,7 @@ def _picture(data: bytes, name: str) -> np.ndarray:
     try:
         with Image.open(io.BytesIO(data)) as picture:
             _checked_side(picture.height, picture.width, name)
-            return upright_grey(picture)                  # EXIF orientation first: phones store photos sideways
+            return upright_grey(picture)  # EXIF orientation first: phones store photos sideways
     except (UnidentifiedImageError, Image.DecompressionBombError):
         raise UploadError(f"{name} is not a PNG or JPEG picture") from None
     except OSError as error:
@@ -129,8 +132,9 @@ def _picture(data: bytes, name: str) -> np.ndarray:
 
 def _checked_side(height: int, width: int, what: str) -> None:
     if min(height, width) < MIN_UPLOAD_SIDE or max(height, width) > MAX_UPLOAD_SIDE:
-        raise UploadError(f"{what} is {height}x{width} pixels; sides must be between "
-                          f"{MIN_UPLOAD_SIDE} and {MAX_UPLOAD_SIDE}")
+        raise UploadError(
+            f"{what} is {height}x{width} pixels; sides must be between {MIN_UPLOAD_SIDE} and {MAX_UPLOAD_SIDE}"
+        )
 
 
 def resolve_clock_paths(text: str) -> tuple[Path, Path]:
@@ -176,8 +180,10 @@ def data_summary(images: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
 def training_problem(summary: dict[str, Any]) -> str:
     """Why a set of clock files cannot be trained on ('' when it can): too few images to keep a test split."""
     if summary["count"] < MIN_TRAINABLE_IMAGES:
-        return (f"only {summary['count']} images: at least {MIN_TRAINABLE_IMAGES} are needed to keep "
-                f"a test split ({TEST_FRACTION:.0%}) and a validation split")
+        return (
+            f"only {summary['count']} images: at least {MIN_TRAINABLE_IMAGES} are needed to keep "
+            f"a test split ({TEST_FRACTION:.0%}) and a validation split"
+        )
     return ""
 
 
@@ -188,8 +194,7 @@ def user_files_dir(session_id: str, root: str | Path | None = None) -> Path:
     return Path(root or paths.runs_dir()) / "uploads" / session_id
 
 
-def save_user_files(session_id: str, images: np.ndarray, labels: np.ndarray,
-                    root: str | Path | None = None) -> Path:
+def save_user_files(session_id: str, images: np.ndarray, labels: np.ndarray, root: str | Path | None = None) -> Path:
     """Write a session's clock files as images.npy/labels.npy for a run with data.source='path'; returns the folder."""
     folder = user_files_dir(session_id, root)
     write_assignment_files(folder, images, labels)
@@ -206,14 +211,14 @@ def resize_images(images: np.ndarray, size: int) -> np.ndarray:
     height, width = images.shape[1:]
     rows, cols = _area_weights(height, size), _area_weights(width, size)
     out = np.empty((len(images), size, size), dtype=np.uint8)
-    for start in range(0, len(images), 256):                           # bounded float32 memory
-        chunk = images[start:start + 256].astype(np.float32)
-        if height == width and height % size == 0:                     # 150 -> 75: the mean of 2x2 blocks
+    for start in range(0, len(images), 256):  # bounded float32 memory
+        chunk = images[start : start + 256].astype(np.float32)
+        if height == width and height % size == 0:  # 150 -> 75: the mean of 2x2 blocks
             factor = height // size
             resized = chunk.reshape(len(chunk), size, factor, size, factor).mean(axis=(2, 4))
         else:
             resized = np.einsum("ih,nhw,jw->nij", rows, chunk, cols, optimize=True)
-        out[start:start + 256] = np.clip(np.rint(resized), 0, 255).astype(np.uint8)
+        out[start : start + 256] = np.clip(np.rint(resized), 0, 255).astype(np.uint8)
     return out
 
 
@@ -223,7 +228,7 @@ def _area_weights(source: int, target: int) -> np.ndarray:
     low, high = edges[:-1, None], edges[1:, None]
     pixel = np.arange(source)[None, :]
     overlap = np.clip(np.minimum(high, pixel + 1) - np.maximum(low, pixel), 0.0, None)
-    if target > source:                                                  # enlarging: nearest source pixel
+    if target > source:  # enlarging: nearest source pixel
         centre = (edges[:-1] + edges[1:]) / 2
         overlap = (np.arange(source)[None, :] == np.floor(centre)[:, None]).astype(np.float64)
     return (overlap / overlap.sum(axis=1, keepdims=True)).astype(np.float32)
@@ -250,13 +255,14 @@ def _read_npy(file: BinaryIO, total_size: int, name: str, max_bytes: int, check:
         raise ClockDataError(f"{name} claims shape {shape} ({claimed:,} bytes), over the {max_bytes:,}-byte limit")
     present = total_size - file.tell()
     if present < claimed:
-        raise ClockDataError(f"{name} is truncated: the header promises {claimed:,} bytes of data but only "
-                             f"{present:,} are there")
+        raise ClockDataError(
+            f"{name} is truncated: the header promises {claimed:,} bytes of data but only {present:,} are there"
+        )
     check(shape, dtype, name)
     flat = np.empty(int(np.prod(shape)), dtype=dtype)
     if file.readinto(memoryview(flat.view(np.uint8))) != claimed:
         raise ClockDataError(f"{name} is truncated: it ended before the {claimed:,} bytes of data its header promises")
-    array = flat.reshape(shape, order="F" if fortran_order else "C")      # Fortran order: same values, other layout
+    array = flat.reshape(shape, order="F" if fortran_order else "C")  # Fortran order: same values, other layout
     return np.ascontiguousarray(array, dtype=dtype.newbyteorder("="))
 
 
@@ -278,8 +284,9 @@ def _read_header(file: BinaryIO, name: str) -> tuple[tuple[int, ...], bool, np.d
         elif version == (2, 0):
             shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(file, max_header_size=_HEADER_LIMIT)
         else:
-            raise ClockDataError(f"{name} uses .npy format version {version[0]}.{version[1]}; save it with np.save "
-                                 "from a plain array")
+            raise ClockDataError(
+                f"{name} uses .npy format version {version[0]}.{version[1]}; save it with np.save from a plain array"
+            )
     except ClockDataError:
         raise
     except (ValueError, SyntaxError, TypeError, OSError, EOFError, tokenize.TokenError) as error:
@@ -295,15 +302,19 @@ def _read_header(file: BinaryIO, name: str) -> tuple[tuple[int, ...], bool, np.d
 
 def _check_image_header(shape: tuple[int, ...], dtype: np.dtype, name: str) -> None:
     if len(shape) == 4 and shape[3] in (3, 4):
-        raise ClockDataError(f"{name} holds colour images {shape}; the clocks are grayscale [N, H, W] "
-                             "(convert, e.g. average the channels)")
+        raise ClockDataError(
+            f"{name} holds colour images {shape}; the clocks are grayscale [N, H, W] "
+            "(convert, e.g. average the channels)"
+        )
     if len(shape) != 3 or shape[1:] not in ((size, size) for size in IMAGE_SIZES):
         raise ClockDataError(f"{name} has shape {shape}; expected (N, 150, 150) or (N, 75, 75)")
     if shape[0] == 0:
         raise ClockDataError(f"{name} holds no images (shape {shape})")
     if dtype.kind == "f":
-        raise ClockDataError(f"{name} holds {dtype} images; convert them to uint8 gray levels 0-255 "
-                             "(e.g. np.clip(images * 255, 0, 255).astype(np.uint8) for 0-1 floats)")
+        raise ClockDataError(
+            f"{name} holds {dtype} images; convert them to uint8 gray levels 0-255 "
+            "(e.g. np.clip(images * 255, 0, 255).astype(np.uint8) for 0-1 floats)"
+        )
     if dtype != np.uint8:
         raise ClockDataError(f"{name} holds {dtype} images; they must be uint8 gray levels 0-255")
 

@@ -31,20 +31,36 @@ DATASETS = ("mnist", "fashion-mnist")
 SOURCES = ("auto", "path", "keras", "shared", "embedded")
 CLASS_NAMES = {
     "mnist": [str(digit) for digit in range(10)],
-    "fashion-mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                      "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+    "fashion-mnist": [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ],
 }
 TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 KEYS = ("x_train", "y_train", "x_test", "y_test")
 SHARED_FILES = {"mnist": "mnist-10k.npz", "fashion-mnist": "fashion-mnist.npz"}
 EMBEDDED_FILES = {
     "mnist": {"mnist.npz": KEYS},
-    "fashion-mnist": {"fashion-mnist-train.npz": ("x_train", "y_train"),
-                      "fashion-mnist-test.npz": ("x_test", "y_test")},
+    "fashion-mnist": {
+        "fashion-mnist-train.npz": ("x_train", "y_train"),
+        "fashion-mnist-test.npz": ("x_test", "y_test"),
+    },
 }
 # What keras.datasets.<name>.load_data() leaves in ~/.keras/datasets (keras/src/datasets/*.py).
-KERAS_FASHION_FILES = {"y_train": ("train-labels-idx1-ubyte.gz", 8), "x_train": ("train-images-idx3-ubyte.gz", 16),
-                       "y_test": ("t10k-labels-idx1-ubyte.gz", 8), "x_test": ("t10k-images-idx3-ubyte.gz", 16)}
+KERAS_FASHION_FILES = {
+    "y_train": ("train-labels-idx1-ubyte.gz", 8),
+    "x_train": ("train-images-idx3-ubyte.gz", 16),
+    "y_test": ("t10k-labels-idx1-ubyte.gz", 8),
+    "x_test": ("t10k-images-idx3-ubyte.gz", 16),
+}
 DOWNLOAD_TIMEOUT_S = 10.0  # per socket operation: an unreachable host fails fast, a slow download still finishes
 
 
@@ -62,16 +78,16 @@ class Dataset:
     x_test: np.ndarray
     y_test: np.ndarray
     class_names: list[str]
-    source: str          # path | keras | shared | embedded
-    description: str     # one sentence for the UI: where the images came from and how many
+    source: str  # path | keras | shared | embedded
+    description: str  # one sentence for the UI: where the images came from and how many
 
 
 @dataclass
 class RunData:
     """The arrays one run trains and tests on (the validation split is carved from train later)."""
 
-    x_train: np.ndarray   # uint8 [N, H, W]
-    y_train: np.ndarray   # int [N] class indices, or int [N, 2] [hour, minute] for clocks
+    x_train: np.ndarray  # uint8 [N, H, W]
+    y_train: np.ndarray  # int [N] class indices, or int [N, 2] [hour, minute] for clocks
     x_test: np.ndarray
     y_test: np.ndarray
     class_names: list[str] | None
@@ -102,8 +118,12 @@ def load_dataset(name: str, source: str = "auto", path: str | None = None) -> Da
         file = _user_file(path)
         stat = file.stat()
         return _load_cached(name, how, str(file), (stat.st_mtime_ns, stat.st_size))
-    location = {"keras": keras_datasets_dir(), "keras-cache": keras_datasets_dir(),
-                "shared": shared_data_dir(), "embedded": embedded_data_dir()}[how]
+    location = {
+        "keras": keras_datasets_dir(),
+        "keras-cache": keras_datasets_dir(),
+        "shared": shared_data_dir(),
+        "embedded": embedded_data_dir(),
+    }[how]
     return _load_cached(name, how, str(location), None)
 
 
@@ -133,8 +153,14 @@ def load_run_data(data: DataConfig) -> RunData:
         strata = run.y_train[:, 0] % 12  # keep every hour equally represented
     else:
         dataset = load_dataset(data.dataset, data.source, data.path or None)
-        run = RunData(dataset.x_train, dataset.y_train.astype(np.int64), dataset.x_test,
-                      dataset.y_test.astype(np.int64), list(dataset.class_names), dataset.description)
+        run = RunData(
+            dataset.x_train,
+            dataset.y_train.astype(np.int64),
+            dataset.x_test,
+            dataset.y_test.astype(np.int64),
+            list(dataset.class_names),
+            dataset.description,
+        )
         strata = run.y_train
     if 0 < data.limit_train < len(run.y_train):
         keep = stratified_subset(strata, data.limit_train, seed=0)
@@ -157,16 +183,21 @@ def _clock_run_data(data: DataConfig) -> RunData:
     from core.clocks.dataset import make_clock_dataset, split_by_time
 
     if data.source != "path":
-        images, labels = make_clock_dataset(n=data.clock_count, size=data.clock_size,
-                                            difficulty=data.clock_difficulty, seed=data.clock_seed)
-        description = (f"rendered clocks: {len(images):,} images of {data.clock_size}x{data.clock_size} px, "
-                       f"difficulty '{data.clock_difficulty}', seed {data.clock_seed}")
+        images, labels = make_clock_dataset(
+            n=data.clock_count, size=data.clock_size, difficulty=data.clock_difficulty, seed=data.clock_seed
+        )
+        description = (
+            f"rendered clocks: {len(images):,} images of {data.clock_size}x{data.clock_size} px, "
+            f"difficulty '{data.clock_difficulty}', seed {data.clock_seed}"
+        )
     else:
         folder = Path(data.path).expanduser()
         images, labels = clockdata.load_clock_files(folder / "images.npy", folder / "labels.npy")
         description = f"your clock files in {folder}: {len(images):,} images"
         if images.shape[1:] != (data.clock_size, data.clock_size):
-            description += f", resized from {images.shape[1]}x{images.shape[2]} to {data.clock_size}x{data.clock_size} px"
+            description += (
+                f", resized from {images.shape[1]}x{images.shape[2]} to {data.clock_size}x{data.clock_size} px"
+            )
             images = clockdata.resize_images(images, data.clock_size)
     train, test = split_by_time(labels, seed=data.clock_seed)
     if len(test) == 0:
@@ -220,9 +251,13 @@ def _load_cached(name: str, how: str, location: str, stamp: tuple[int, int] | No
     arrays, description = _READERS[how](name, Path(location))
     arrays = _validated(arrays, description)
     counts = f"{len(arrays['x_train']):,} train / {len(arrays['x_test']):,} test images"
-    return Dataset(name=name, class_names=list(CLASS_NAMES[name]), source=_public(how),
-                   description=f"{description}: {counts}" + _NOTES[how].format(title=TITLES[name]),
-                   **{key: _read_only(arrays[key]) for key in KEYS})
+    return Dataset(
+        name=name,
+        class_names=list(CLASS_NAMES[name]),
+        source=_public(how),
+        description=f"{description}: {counts}" + _NOTES[how].format(title=TITLES[name]),
+        **{key: _read_only(arrays[key]) for key in KEYS},
+    )
 
 
 def _read_path(name: str, file: Path) -> tuple[dict[str, np.ndarray], str]:
@@ -253,7 +288,9 @@ def _read_keras_cache(name: str, folder: Path) -> tuple[dict[str, np.ndarray], s
             with gzip.open(folder / "fashion-mnist" / file, "rb") as stream:
                 arrays[key] = np.frombuffer(stream.read(), np.uint8, offset=offset)
         except (OSError, EOFError, ValueError, zlib.error) as error:
-            raise DatasetError(f"the Keras cache file {file} is damaged ({error}); delete it or choose another source") from None
+            raise DatasetError(
+                f"the Keras cache file {file} is damaged ({error}); delete it or choose another source"
+            ) from None
     for part in ("train", "test"):
         arrays[f"x_{part}"] = arrays[f"x_{part}"].reshape(-1, 28, 28)
     return arrays, where
@@ -269,18 +306,30 @@ def _download_with_keras(name: str, folder: Path) -> tuple[dict[str, np.ndarray]
         (x_train, y_train), (x_test, y_test) = loader.load_data()
     except Exception as error:  # keras' get_file raises a bare Exception for network failures
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise DatasetError(f"downloading {TITLES[name]} with Keras failed ({reason}); "
-                           "the embedded offline copy is available: choose source 'embedded'") from None
+        raise DatasetError(
+            f"downloading {TITLES[name]} with Keras failed ({reason}); "
+            "the embedded offline copy is available: choose source 'embedded'"
+        ) from None
     finally:
         socket.setdefaulttimeout(previous)
     arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
     return arrays, f"Keras download (cached in {folder})"
 
 
-_READERS = {"path": _read_path, "keras": _download_with_keras, "keras-cache": _read_keras_cache,
-            "shared": _read_shared, "embedded": _read_embedded}
-_NOTES = {"path": "", "keras": " (the official {title} split)", "keras-cache": " (the official {title} split)",
-          "shared": " of {title}", "embedded": " (subset of {title})"}
+_READERS = {
+    "path": _read_path,
+    "keras": _download_with_keras,
+    "keras-cache": _read_keras_cache,
+    "shared": _read_shared,
+    "embedded": _read_embedded,
+}
+_NOTES = {
+    "path": "",
+    "keras": " (the official {title} split)",
+    "keras-cache": " (the official {title} split)",
+    "shared": " of {title}",
+    "embedded": " (subset of {title})",
+}
 
 
 def _read_npz(file: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -293,8 +342,10 @@ def _read_npz(file: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
         with np.load(file, allow_pickle=False) as archive:
             missing = [key for key in keys if key not in archive.files]
             if missing:
-                raise DatasetError(f"{file.name} is missing {', '.join(missing)}; "
-                                   f"a dataset .npz in Keras layout holds {', '.join(KEYS)}")
+                raise DatasetError(
+                    f"{file.name} is missing {', '.join(missing)}; "
+                    f"a dataset .npz in Keras layout holds {', '.join(KEYS)}"
+                )
             return {key: _read_member(archive, key, file.name) for key in keys}
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
         raise DatasetError(f"{file.name} could not be read as an .npz file ({error})") from None
@@ -305,7 +356,9 @@ def _read_member(archive: Any, key: str, file_name: str) -> np.ndarray:
         return archive[key]
     except ValueError as error:
         if "pickle" in str(error) or "Object arrays" in str(error):
-            raise DatasetError(f"{file_name}: {key} holds Python objects; only plain numeric arrays are loaded") from None
+            raise DatasetError(
+                f"{file_name}: {key} holds Python objects; only plain numeric arrays are loaded"
+            ) from None
         raise DatasetError(f"{file_name}: {key} is not a readable array ({error})") from None
 
 
@@ -323,11 +376,12 @@ def _validated(arrays: dict[str, np.ndarray], where: str) -> dict[str, np.ndarra
         if not np.issubdtype(labels.dtype, np.integer):
             raise DatasetError(f"{where}: y_{part} must hold integer labels 0-9, got {labels.dtype}")
         if labels.shape != (len(images),):
-            raise DatasetError(f"{where}: y_{part} must have shape ({len(images)},), one label per image "
-                               f"of x_{part}, got {labels.shape}")
+            raise DatasetError(
+                f"{where}: y_{part} must have shape ({len(images)},), one label per image "
+                f"of x_{part}, got {labels.shape}"
+            )
         if labels.min() < 0 or labels.max() > 9:
-            raise DatasetError(f"{where}: y_{part} holds labels outside 0-9 "
-                               f"(min {labels.min()}, max {labels.max()})")
+            raise DatasetError(f"{where}: y_{part} holds labels outside 0-9 (min {labels.min()}, max {labels.max()})")
         checked[f"y_{part}"] = labels.astype(np.uint8, copy=False)
     return checked
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-SIDE = 28          # the field MNIST images live in
-BOX = 20           # the longer side of the scaled bounding box
-INK_LEVEL = 16     # gray levels at or below this count as background (anti-aliasing fringes, JPEG noise)
+SIDE = 28  # the field MNIST images live in
+BOX = 20  # the longer side of the scaled bounding box
+INK_LEVEL = 16  # gray levels at or below this count as background (anti-aliasing fringes, JPEG noise)
 CENTRE = (SIDE - 1) / 2.0  # 13.5: the centre of a 28-pixel row in pixel-index coordinates
 
 
@@ -76,11 +76,13 @@ def paste_centred(patch: np.ndarray, side: int = SIDE) -> np.ndarray:
     top, left = int(np.floor(centre - row + 0.5)), int(np.floor(centre - col + 0.5))
     field = np.zeros((side, side), np.uint8)
     height, width = patch.shape
-    src_top, src_left = max(0, -top), max(0, -left)           # a lopsided drawing may hang over an edge: clip it
+    src_top, src_left = max(0, -top), max(0, -left)  # a lopsided drawing may hang over an edge: clip it
     dst_top, dst_left = max(0, top), max(0, left)
     rows = min(height - src_top, side - dst_top)
     cols = min(width - src_left, side - dst_left)
-    field[dst_top:dst_top + rows, dst_left:dst_left + cols] = patch[src_top:src_top + rows, src_left:src_left + cols]
+    field[dst_top : dst_top + rows, dst_left : dst_left + cols] = patch[
+        src_top : src_top + rows, src_left : src_left + cols
+    ]
     return field
 
 

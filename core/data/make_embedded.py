@@ -35,6 +35,7 @@ def stratified_indices(labels: np.ndarray, per_class: int, seed: int) -> np.ndar
 
 def save_npz_reproducibly(path: Path, **arrays: np.ndarray) -> Path:
     """Like np.savez_compressed, but with a fixed timestamp per entry so equal arrays give equal bytes."""
+
     def write(file) -> None:
         with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name, array in arrays.items():
@@ -42,6 +43,7 @@ def save_npz_reproducibly(path: Path, **arrays: np.ndarray) -> Path:
                 info.compress_type = zipfile.ZIP_DEFLATED
                 with archive.open(info, "w", force_zip64=True) as entry:
                     np.lib.format.write_array(entry, np.ascontiguousarray(array), allow_pickle=False)
+
     return write_with(path, write)
 
 
@@ -55,17 +57,27 @@ def build(source: Path, target: Path) -> list[Path]:
     with np.load(source / "fashion-mnist.npz", allow_pickle=False) as fashion:
         train = stratified_indices(fashion["y_train"], TRAIN_PER_CLASS, SEED)
         test = stratified_indices(fashion["y_test"], TEST_PER_CLASS, SEED + 1)
-        written.append(save_npz_reproducibly(target / "fashion-mnist-train.npz",
-                                             x_train=fashion["x_train"][train], y_train=fashion["y_train"][train]))
-        written.append(save_npz_reproducibly(target / "fashion-mnist-test.npz",
-                                             x_test=fashion["x_test"][test], y_test=fashion["y_test"][test]))
+        written.append(
+            save_npz_reproducibly(
+                target / "fashion-mnist-train.npz", x_train=fashion["x_train"][train], y_train=fashion["y_train"][train]
+            )
+        )
+        written.append(
+            save_npz_reproducibly(
+                target / "fashion-mnist-test.npz", x_test=fashion["x_test"][test], y_test=fashion["y_test"][test]
+            )
+        )
     return written
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE,
-                        help="folder with mnist-10k.npz and fashion-mnist.npz (default: ../shared/data beside the repo)")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=DEFAULT_SOURCE,
+        help="folder with mnist-10k.npz and fashion-mnist.npz (default: ../shared/data beside the repo)",
+    )
     parser.add_argument("--target", type=Path, default=HERE, help="where to write (default: core/data)")
     args = parser.parse_args(argv)
     written = build(args.source, args.target)

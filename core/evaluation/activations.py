@@ -15,13 +15,34 @@ import numpy as np
 from core.data.permutation import unpermute_images
 
 # Layers that change nothing worth seeing at inference: augmentation, dropout, noise, the 0..255 -> 0..1 rescale.
-SKIPPED_CLASSES = ("InputLayer", "Rescaling", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise",
-                   "GaussianDropout", "AlphaDropout")
-KINDS = {"Conv2D": "conv", "DepthwiseConv2D": "conv", "SeparableConv2D": "conv", "MaxPooling2D": "pool",
-         "AveragePooling2D": "pool", "GlobalAveragePooling2D": "pool", "GlobalMaxPooling2D": "pool",
-         "Dense": "dense", "BatchNormalization": "norm", "LayerNormalization": "norm", "Activation": "activation",
-         "ReLU": "activation", "Flatten": "reshape", "Reshape": "reshape", "PolarResample": "polar",
-         "CircularPad": "pad"}
+SKIPPED_CLASSES = (
+    "InputLayer",
+    "Rescaling",
+    "Dropout",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "GaussianNoise",
+    "GaussianDropout",
+    "AlphaDropout",
+)
+KINDS = {
+    "Conv2D": "conv",
+    "DepthwiseConv2D": "conv",
+    "SeparableConv2D": "conv",
+    "MaxPooling2D": "pool",
+    "AveragePooling2D": "pool",
+    "GlobalAveragePooling2D": "pool",
+    "GlobalMaxPooling2D": "pool",
+    "Dense": "dense",
+    "BatchNormalization": "norm",
+    "LayerNormalization": "norm",
+    "Activation": "activation",
+    "ReLU": "activation",
+    "Flatten": "reshape",
+    "Reshape": "reshape",
+    "PolarResample": "polar",
+    "CircularPad": "pad",
+}
 FOLLOWERS = ("norm", "activation")  # what comes after a conv or dense layer and belongs to it in a strip
 
 
@@ -72,8 +93,12 @@ def build_probe(model: Any) -> Probe:
         raise ValueError("the model has no layers to look inside")
     probe = keras.Model(model.inputs, [layer.output for layer in kept], name=f"{model.name}_probe")
     shape = model.inputs[0].shape
-    return Probe(probe, [layer.name for layer in kept], [layer_kind(layer, output_names) for layer in kept],
-                 (int(shape[1]), int(shape[2])))
+    return Probe(
+        probe,
+        [layer.name for layer in kept],
+        [layer_kind(layer, output_names) for layer in kept],
+        (int(shape[1]), int(shape[2])),
+    )
 
 
 def layer_outputs(probe: Probe, image: np.ndarray) -> list[LayerOutput]:
@@ -85,8 +110,9 @@ def layer_outputs(probe: Probe, image: np.ndarray) -> list[LayerOutput]:
     batch = image.astype(np.float32)[None, :, :, None]
     values = probe.model([batch], training=False)
     values = values if isinstance(values, (list, tuple)) else [values]
-    return [LayerOutput(name, kind, np.asarray(value)[0])
-            for name, kind, value in zip(probe.names, probe.kinds, values)]
+    return [
+        LayerOutput(name, kind, np.asarray(value)[0]) for name, kind, value in zip(probe.names, probe.kinds, values)
+    ]
 
 
 def strip_layers(outputs: list[LayerOutput]) -> list[LayerOutput]:
@@ -132,8 +158,9 @@ def conv_filters(model: Any) -> tuple[np.ndarray, str] | None:
     return np.moveaxis(kernel[:, :, 0, :], -1, 0), layer.name
 
 
-def dense_weight_tiles(model: Any, count: int = 32, perm: np.ndarray | None = None
-                       ) -> tuple[np.ndarray, np.ndarray] | None:
+def dense_weight_tiles(
+    model: Any, count: int = 32, perm: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray] | None:
     """The first dense layer's weights, one image per hidden unit: ([count, H, W], the units' indices), or None.
 
     The `count` units with the largest weight norm are picked (largest first). With `perm`, the weights of an
@@ -192,8 +219,9 @@ def polar_settings(model: Any, layer_name: str = "polar") -> PolarSettings | Non
         return None
     config = layer.get_config()
     shape = layer.input.shape
-    return PolarSettings(int(shape[1]), int(shape[2]), int(config["angles"]), int(config["radii"]),
-                         float(config["max_radius"]))
+    return PolarSettings(
+        int(shape[1]), int(shape[2]), int(config["angles"]), int(config["radii"]), float(config["max_radius"])
+    )
 
 
 def downsampled(image: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -204,7 +232,7 @@ def downsampled(image: np.ndarray, height: int, width: int) -> np.ndarray:
     factor_h, factor_w = image.shape[0] // height, image.shape[1] // width
     if factor_h < 1 or factor_w < 1 or factor_h * height > image.shape[0] or factor_w * width > image.shape[1]:
         raise ValueError(f"cannot shrink a {image.shape[0]}x{image.shape[1]} image to {height}x{width}")
-    cropped = image[:factor_h * height, :factor_w * width]
+    cropped = image[: factor_h * height, : factor_w * width]
     return cropped.reshape(height, factor_h, width, factor_w).mean(axis=(1, 3))
 
 
@@ -229,8 +257,9 @@ def turned(image: np.ndarray, degrees: float) -> np.ndarray:
 
     image = np.asarray(image, np.uint8)
     border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
-    picture = Image.fromarray(image).rotate(-float(degrees), resample=Image.Resampling.BILINEAR,
-                                            fillcolor=int(np.median(border)))
+    picture = Image.fromarray(image).rotate(
+        -float(degrees), resample=Image.Resampling.BILINEAR, fillcolor=int(np.median(border))
+    )
     return np.asarray(picture, np.uint8)
 
 

@@ -46,8 +46,9 @@ def confusion_matrix(true: np.ndarray, predicted: np.ndarray, n: int, dtype: Any
     return counts.reshape(n, n).astype(dtype)
 
 
-def evaluate_classifier(probabilities: np.ndarray, y_true: np.ndarray, class_names: list[str] | tuple[str, ...],
-                        top_confusions: int = 10) -> dict[str, Any]:
+def evaluate_classifier(
+    probabilities: np.ndarray, y_true: np.ndarray, class_names: list[str] | tuple[str, ...], top_confusions: int = 10
+) -> dict[str, Any]:
     """Accuracy, confusion matrix, per-class accuracy, most confused pairs, misclassified examples."""
     probabilities = np.asarray(probabilities, np.float64)
     y_true = np.asarray(y_true, np.int64).reshape(-1)
@@ -59,10 +60,17 @@ def evaluate_classifier(probabilities: np.ndarray, y_true: np.ndarray, class_nam
     confidence = probabilities[np.arange(len(predicted)), predicted]
     wrong = np.flatnonzero(predicted != y_true)
     misclassified = wrong[np.argsort(-confidence[wrong], kind="stable")]
-    return {"class_names": np.asarray(list(class_names), dtype=str), "y_true": y_true, "predicted": predicted,
-            "confidence": confidence, "accuracy": float(np.mean(predicted == y_true)) if len(y_true) else float("nan"),
-            "confusion": confusion, "per_class_accuracy": per_class,
-            "most_confused": _most_confused(confusion, top_confusions), "misclassified": misclassified}
+    return {
+        "class_names": np.asarray(list(class_names), dtype=str),
+        "y_true": y_true,
+        "predicted": predicted,
+        "confidence": confidence,
+        "accuracy": float(np.mean(predicted == y_true)) if len(y_true) else float("nan"),
+        "confusion": confusion,
+        "per_class_accuracy": per_class,
+        "most_confused": _most_confused(confusion, top_confusions),
+        "misclassified": misclassified,
+    }
 
 
 def _most_confused(confusion: np.ndarray, top: int) -> np.ndarray:
@@ -79,15 +87,19 @@ def classifier_summary(report: dict[str, Any]) -> dict[str, Any]:
     """JSON scalars of a classifier report: accuracy, counts, the weakest class and the top confusion."""
     names = [str(name) for name in report["class_names"]]
     per_class = np.asarray(report["per_class_accuracy"], np.float64)
-    summary = {"accuracy": float(report["accuracy"]), "n_examples": int(len(report["y_true"])),
-               "n_misclassified": int(len(report["misclassified"]))}
+    summary = {
+        "accuracy": float(report["accuracy"]),
+        "n_examples": int(len(report["y_true"])),
+        "n_misclassified": int(len(report["misclassified"])),
+    }
     if np.any(np.isfinite(per_class)):
         worst = int(np.nanargmin(per_class))
         summary.update(worst_class=names[worst], worst_class_accuracy=float(per_class[worst]))
     if len(report["most_confused"]):
         true, predicted, count = (int(v) for v in report["most_confused"][0])
-        summary.update(most_confused_true=names[true], most_confused_predicted=names[predicted],
-                       most_confused_count=count)
+        summary.update(
+            most_confused_true=names[true], most_confused_predicted=names[predicted], most_confused_count=count
+        )
     return summary
 
 
@@ -96,8 +108,10 @@ def circle_points(minutes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     minutes = np.asarray(minutes, np.float64).reshape(-1)
     hour_angle = 2.0 * np.pi * minutes / MINUTES
     minute_angle = 2.0 * np.pi * (minutes % 60) / 60.0
-    return (np.stack([np.sin(hour_angle), np.cos(hour_angle)], axis=1),
-            np.stack([np.sin(minute_angle), np.cos(minute_angle)], axis=1))
+    return (
+        np.stack([np.sin(hour_angle), np.cos(hour_angle)], axis=1),
+        np.stack([np.sin(minute_angle), np.cos(minute_angle)], axis=1),
+    )
 
 
 def whole_minutes(minutes: np.ndarray) -> np.ndarray:
@@ -136,19 +150,32 @@ def _share(hits: np.ndarray) -> float:
 def _error_summary(errors: np.ndarray) -> dict[str, float]:
     if not len(errors):
         nan = float("nan")
-        return {key: nan for key in ("common_sense_error_mean_min", "common_sense_error_median_min",
-                                     "common_sense_error_p90_min", "common_sense_error_max_min",
-                                     "within_1_min", "within_5_min", "within_10_min")}
-    return {"common_sense_error_mean_min": float(np.mean(errors)),
-            "common_sense_error_median_min": float(np.median(errors)),
-            "common_sense_error_p90_min": float(np.percentile(errors, 90)),
-            "common_sense_error_max_min": float(np.max(errors)),
-            "within_1_min": _share(errors <= 1.0), "within_5_min": _share(errors <= 5.0),
-            "within_10_min": _share(errors <= 10.0)}
+        return {
+            key: nan
+            for key in (
+                "common_sense_error_mean_min",
+                "common_sense_error_median_min",
+                "common_sense_error_p90_min",
+                "common_sense_error_max_min",
+                "within_1_min",
+                "within_5_min",
+                "within_10_min",
+            )
+        }
+    return {
+        "common_sense_error_mean_min": float(np.mean(errors)),
+        "common_sense_error_median_min": float(np.median(errors)),
+        "common_sense_error_p90_min": float(np.percentile(errors, 90)),
+        "common_sense_error_max_min": float(np.max(errors)),
+        "within_1_min": _share(errors <= 1.0),
+        "within_5_min": _share(errors <= 5.0),
+        "within_10_min": _share(errors <= 10.0),
+    }
 
 
-def evaluate_outputs(encoding: Any, outputs: dict[str, np.ndarray], labels: np.ndarray,
-                     class_names: Sequence[str] | None = None) -> dict[str, Any]:
+def evaluate_outputs(
+    encoding: Any, outputs: dict[str, np.ndarray], labels: np.ndarray, class_names: Sequence[str] | None = None
+) -> dict[str, Any]:
     """The report of a model's outputs: a time-reading report for a clock encoding, else a classifier report."""
     if encoding.is_clock:
         return evaluate_clock(encoding, outputs, labels)

@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 
 
-def clock_test_data(images: str | None, labels: str | None, render: int | None,
-                    difficulty: str = "assignment", seed: int = 1) -> tuple[np.ndarray, np.ndarray, str]:
+def clock_test_data(
+    images: str | None, labels: str | None, render: int | None, difficulty: str = "assignment", seed: int = 1
+) -> tuple[np.ndarray, np.ndarray, str]:
     """Clock images and labels from files or a fresh rendering, with a description of where they came from."""
     if render is not None:
         from core.clocks.dataset import make_clock_dataset
@@ -27,10 +28,20 @@ def clock_test_data(images: str | None, labels: str | None, render: int | None,
     return data_images, data_labels, f"{len(data_images)} clocks from {Path(images).name}"
 
 
-def evaluate_saved_model(model: str, *, images: str | None = None, labels: str | None = None,
-                         render: int | None = None, difficulty: str = "assignment", seed: int = 1,
-                         dataset: str | None = None, source: str = "auto", path: str | None = None,
-                         permuted: bool = False, permutation_seed: int = 0) -> dict[str, Any]:
+def evaluate_saved_model(
+    model: str,
+    *,
+    images: str | None = None,
+    labels: str | None = None,
+    render: int | None = None,
+    difficulty: str = "assignment",
+    seed: int = 1,
+    dataset: str | None = None,
+    source: str = "auto",
+    path: str | None = None,
+    permuted: bool = False,
+    permutation_seed: int = 0,
+) -> dict[str, Any]:
     """Load a model safely, run it on the named data, return JSON-able summary metrics."""
     from core.evaluation import metrics as evaluation
     from core.models.saved import load_model_file, model_encoding
@@ -60,5 +71,10 @@ def evaluate_saved_model(model: str, *, images: str | None = None, labels: str |
         description = data.description + (" (pixels permuted)" if permuted else "")
         outputs = evaluation.predict_outputs(keras_model, test_images)
         report = evaluation.evaluate_outputs(encoding, outputs, test_labels, class_names)
-    return {"model": str(model), "encoding": encoding.name, "data": description,
-            "count": int(len(test_labels)), **evaluation.report_summary(report)}
+    return {
+        "model": str(model),
+        "encoding": encoding.name,
+        "data": description,
+        "count": int(len(test_labels)),
+        **evaluation.report_summary(report),
+    }

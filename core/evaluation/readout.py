@@ -25,28 +25,30 @@ from core.evaluation.saliency import clock_target_fn, occlusion_saliency
 from core.models.encodings import Classes
 
 PredictFn = Callable[[np.ndarray], dict]
-SMALL_OUTPUT = 4                         # heads this narrow are listed value by value in the readout
+SMALL_OUTPUT = 4  # heads this narrow are listed value by value in the readout
 
 # How sure a reading is, in plain words, from one place. Each measure maps to a level by two bounds:
 # (sure, unsure). For a measure where more is surer (sure > unsure) a value >= sure is "sure", >= unsure
 # "unsure", anything less "guessing"; for one where less is surer (sure < unsure) the comparisons flip.
 LEVELS = ("sure", "unsure", "guessing")
-NEAR_MINUTES = 15                        # class models: probability on times within this of the answer
+NEAR_MINUTES = 15  # class models: probability on times within this of the answer
 THRESHOLDS: dict[str, tuple[float, float]] = {
-    "near_mass": (0.7, 0.4),             # class models: probability within NEAR_MINUTES of the answer
-    "radius": (0.8, 0.6),                # sin/cos: length of the (sin, cos) point, 1 on the training targets
-    "circle_gap": (15.0, 24.0),          # sin/cos: minutes between the hour circle's minute and the minute circle
-    "hour_probability": (0.6, 0.4),      # multi-head: probability of the chosen hour
-    "minute_overshoot": (0.05, 0.15),    # multi-head: how far the minute output (0..1) lies outside 0..1
-    "rotation_spread": (10.0, 30.0),     # minutes spanned by the readings of the clock turned 4 ways
+    "near_mass": (0.7, 0.4),  # class models: probability within NEAR_MINUTES of the answer
+    "radius": (0.8, 0.6),  # sin/cos: length of the (sin, cos) point, 1 on the training targets
+    "circle_gap": (15.0, 24.0),  # sin/cos: minutes between the hour circle's minute and the minute circle
+    "hour_probability": (0.6, 0.4),  # multi-head: probability of the chosen hour
+    "minute_overshoot": (0.05, 0.15),  # multi-head: how far the minute output (0..1) lies outside 0..1
+    "rotation_spread": (10.0, 30.0),  # minutes spanned by the readings of the clock turned 4 ways
 }
-TURNS = (0, 90, 180, 270)                # degrees clockwise: the rotation check's copies of the clock
+TURNS = (0, 90, 180, 270)  # degrees clockwise: the rotation check's copies of the clock
 
 
 # ---- confusion cells ---------------------------------------------------------------------------
 
-def cell_indices(true_minutes: np.ndarray, predicted_minutes: np.ndarray, n_classes: int,
-                 true_class: int, predicted_class: int) -> np.ndarray:
+
+def cell_indices(
+    true_minutes: np.ndarray, predicted_minutes: np.ndarray, n_classes: int, true_class: int, predicted_class: int
+) -> np.ndarray:
     """Indices of the test images counted in one cell of an n-class confusion matrix (evaluation's binning)."""
     bins = Classes(n_classes)
     true_bins = bins.classes_of(np.asarray(true_minutes).reshape(-1))
@@ -89,17 +91,26 @@ def add_cell_targets(fig: Any, confusion: np.ndarray, n_classes: int) -> Any:
     counts = np.asarray(confusion, np.int64)
     rows, cols = np.nonzero(counts)
     labels = [class_range(n_classes, i) for i in range(n_classes)]
-    fig.add_trace(go.Scatter(
-        x=[labels[c] for c in cols], y=[labels[r] for r in rows], mode="markers", name="cells",
-        customdata=np.stack([rows, cols, counts[rows, cols]], axis=1), showlegend=False,
-        marker=dict(size=max(4, 14 - n_classes // 60), opacity=0, symbol="square"),
-        selected=dict(marker=dict(opacity=0.9, color="#D55E00")), unselected=dict(marker=dict(opacity=0)),
-        hovertemplate="true %{y}<br>predicted %{x}<br>%{customdata[2]} images (click to see them)<extra></extra>"))
+    fig.add_trace(
+        go.Scatter(
+            x=[labels[c] for c in cols],
+            y=[labels[r] for r in rows],
+            mode="markers",
+            name="cells",
+            customdata=np.stack([rows, cols, counts[rows, cols]], axis=1),
+            showlegend=False,
+            marker=dict(size=max(4, 14 - n_classes // 60), opacity=0, symbol="square"),
+            selected=dict(marker=dict(opacity=0.9, color="#D55E00")),
+            unselected=dict(marker=dict(opacity=0)),
+            hovertemplate="true %{y}<br>predicted %{x}<br>%{customdata[2]} images (click to see them)<extra></extra>",
+        )
+    )
     return fig
 
 
-def selected_cell(points: Iterable[dict[str, Any]] | None,
-                  labels: Sequence[str] | None = None) -> tuple[int, int] | None:
+def selected_cell(
+    points: Iterable[dict[str, Any]] | None, labels: Sequence[str] | None = None
+) -> tuple[int, int] | None:
     """(true, predicted) of the first clicked confusion cell: its customdata [true, predicted, ...], else (given
     the axis `labels`) its x = predicted and y = true labels; None when nothing is chosen."""
     names = None if labels is None else [str(label) for label in labels]
@@ -117,17 +128,18 @@ def selected_cell(points: Iterable[dict[str, Any]] | None,
 
 # ---- one image's outputs -----------------------------------------------------------------------
 
+
 @dataclass
 class Readout:
     """What a model said about one image, in clock words."""
 
-    minutes: float                                            # the decoded answer, minutes after 12:00
-    time: str                                                 # the answer as a reading, e.g. '3:30'
-    top: list[tuple[str, float]] = field(default_factory=list)     # (time, probability), most likely first
-    raw: list[tuple[str, float]] = field(default_factory=list)     # small output heads, value by value
-    circles: list[dict] = field(default_factory=list)              # sin/cos points read as angles
-    confidence: Confidence | None = None                           # what the outputs themselves say
-    rotation: RotationCheck | None = None                          # the clock turned 4 ways, read again
+    minutes: float  # the decoded answer, minutes after 12:00
+    time: str  # the answer as a reading, e.g. '3:30'
+    top: list[tuple[str, float]] = field(default_factory=list)  # (time, probability), most likely first
+    raw: list[tuple[str, float]] = field(default_factory=list)  # small output heads, value by value
+    circles: list[dict] = field(default_factory=list)  # sin/cos points read as angles
+    confidence: Confidence | None = None  # what the outputs themselves say
+    rotation: RotationCheck | None = None  # the clock turned 4 ways, read again
 
     @property
     def level(self) -> str | None:
@@ -140,7 +152,7 @@ def _column_minutes(encoding: Any, width: int, decoded: float) -> np.ndarray:
     centres = getattr(encoding, "centres", None)
     if callable(centres):
         return np.asarray(centres(), np.float64)
-    step = MINUTES // width   # a head over equal slices of the dial (the 12 hours of a multi-head model)
+    step = MINUTES // width  # a head over equal slices of the dial (the 12 hours of a multi-head model)
     return np.arange(width) * step + decoded % step
 
 
@@ -178,13 +190,21 @@ def _circle_rows(encoding: Any, outputs: dict) -> list[dict]:
         sin, cos = (float(v) for v in np.asarray(xy, np.float64)[0])
         angle = float(np.degrees(np.arctan2(sin, cos)) % 360.0)
         reads = angle / 360.0 * period
-        rows.append({"circle": circle, "sin": sin, "cos": cos, "radius": float(np.hypot(sin, cos)),
-                     "angle (deg from 12)": angle,
-                     "reads": format_time(reads) if circle == "hour" else f":{int(round(reads)) % 60:02d}"})
+        rows.append(
+            {
+                "circle": circle,
+                "sin": sin,
+                "cos": cos,
+                "radius": float(np.hypot(sin, cos)),
+                "angle (deg from 12)": angle,
+                "reads": format_time(reads) if circle == "hour" else f":{int(round(reads)) % 60:02d}",
+            }
+        )
     return rows
 
 
 # ---- how sure one reading is ---------------------------------------------------------------------
+
 
 def level_of(measure: str, value: float) -> str:
     """'sure', 'unsure' or 'guessing' for one measure's value, by THRESHOLDS."""
@@ -204,9 +224,9 @@ def least_sure(levels: Iterable[str | None]) -> str | None:
 class Confidence:
     """How sure a model's outputs for one image are, by the encoding's own measures."""
 
-    level: str | None                                         # sure / unsure / guessing; None: no measure of its own
-    measures: list[tuple[str, str]] = field(default_factory=list)   # (what, value in words), for a table
-    explanation: str = ""                                     # what the measures mean, in a sentence or two
+    level: str | None  # sure / unsure / guessing; None: no measure of its own
+    measures: list[tuple[str, str]] = field(default_factory=list)  # (what, value in words), for a table
+    explanation: str = ""  # what the measures mean, in a sentence or two
 
 
 @dataclass
@@ -214,17 +234,19 @@ class RotationCheck:
     """The clock read again turned 90, 180 and 270 degrees: the models learnt clocks turned any way, so a reading
     they are sure of comes back the same."""
 
-    readings: list[tuple[int, float]]                         # (degrees turned, minutes read)
-    spread: float                                             # minutes spanned by the readings (the shortest arc)
+    readings: list[tuple[int, float]]  # (degrees turned, minutes read)
+    spread: float  # minutes spanned by the readings (the shortest arc)
     level: str
 
     @property
     def explanation(self) -> str:
         """What the check did, in a sentence."""
         times = ", ".join(f"{format_time(minutes)} ({turn}°)" for turn, minutes in self.readings)
-        return (f"The same clock turned 0/90/180/270° was read as {times}: the readings lie within "
-                f"{self.spread:.0f} min of each other. The models learnt clocks turned any way, so a reading "
-                "they are sure of comes back the same.")
+        return (
+            f"The same clock turned 0/90/180/270° was read as {times}: the readings lie within "
+            f"{self.spread:.0f} min of each other. The models learnt clocks turned any way, so a reading "
+            "they are sure of comes back the same."
+        )
 
 
 def turned_copies(image: np.ndarray) -> np.ndarray:
@@ -254,12 +276,15 @@ def learnt_turned_clocks(config: dict) -> bool:
 
 def rotation_check(encoding: Any, outputs: dict) -> RotationCheck:
     """Agreement of the readings of the TURNS copies of one clock (`outputs` rows in turned_copies' order)."""
-    minutes = np.asarray(encoding.decode(outputs), np.float64).reshape(-1)[:len(TURNS)]
+    minutes = np.asarray(encoding.decode(outputs), np.float64).reshape(-1)[: len(TURNS)]
     if len(minutes) != len(TURNS):
         raise ValueError(f"the rotation check needs outputs for {len(TURNS)} turned copies, got {len(minutes)}")
     spread = arc_spread(minutes)
-    return RotationCheck(readings=[(turn, float(m)) for turn, m in zip(TURNS, minutes)], spread=spread,
-                         level=level_of("rotation_spread", spread))
+    return RotationCheck(
+        readings=[(turn, float(m)) for turn, m in zip(TURNS, minutes)],
+        spread=spread,
+        level=level_of("rotation_spread", spread),
+    )
 
 
 def _row(outputs: dict, name: str) -> np.ndarray:
@@ -274,11 +299,17 @@ def _class_confidence(encoding: Any, outputs: dict, decoded: float) -> Confidenc
     near = float(row[common_sense_error(encoding.centres(), decoded) <= NEAR_MINUTES].sum())
     return Confidence(
         level=level_of("near_mass", near),
-        measures=[("top class probability", f"{ranked[0]:.0%}"), ("top-3 probability", f"{ranked[:3].sum():.0%}"),
-                  (f"probability within {NEAR_MINUTES} min of the answer", f"{near:.0%}")],
-        explanation=(f"The softmax spreads 100% over the {len(row)} time slots; the level is the share it puts "
-                     f"within {NEAR_MINUTES} minutes of the answer (sure from {THRESHOLDS['near_mass'][0]:.0%}, "
-                     f"guessing under {THRESHOLDS['near_mass'][1]:.0%})."))
+        measures=[
+            ("top class probability", f"{ranked[0]:.0%}"),
+            ("top-3 probability", f"{ranked[:3].sum():.0%}"),
+            (f"probability within {NEAR_MINUTES} min of the answer", f"{near:.0%}"),
+        ],
+        explanation=(
+            f"The softmax spreads 100% over the {len(row)} time slots; the level is the share it puts "
+            f"within {NEAR_MINUTES} minutes of the answer (sure from {THRESHOLDS['near_mass'][0]:.0%}, "
+            f"guessing under {THRESHOLDS['near_mass'][1]:.0%})."
+        ),
+    )
 
 
 def _sincos_confidence(encoding: Any, outputs: dict) -> Confidence:
@@ -290,13 +321,18 @@ def _sincos_confidence(encoding: Any, outputs: dict) -> Confidence:
     level = least_sure([level_of("radius", min(hour_radius, minute_radius)), level_of("circle_gap", gap)])
     return Confidence(
         level=level,
-        measures=[("hour circle: length of (sin, cos)", f"{hour_radius:.2f}"),
-                  ("minute circle: length of (sin, cos)", f"{minute_radius:.2f}"),
-                  ("hour circle's minute vs the minute circle", f"{gap:.0f} min apart")],
-        explanation=("Trained on points of length 1, the network answers about 1 when sure and shorter when its "
-                     "evidence pulls several ways; the hour circle also implies a minute, and when that disagrees "
-                     "with the minute circle the hour may be one off. Sure: both lengths at least "
-                     f"{THRESHOLDS['radius'][0]}, at most {THRESHOLDS['circle_gap'][0]:.0f} min apart."))
+        measures=[
+            ("hour circle: length of (sin, cos)", f"{hour_radius:.2f}"),
+            ("minute circle: length of (sin, cos)", f"{minute_radius:.2f}"),
+            ("hour circle's minute vs the minute circle", f"{gap:.0f} min apart"),
+        ],
+        explanation=(
+            "Trained on points of length 1, the network answers about 1 when sure and shorter when its "
+            "evidence pulls several ways; the hour circle also implies a minute, and when that disagrees "
+            "with the minute circle the hour may be one off. Sure: both lengths at least "
+            f"{THRESHOLDS['radius'][0]}, at most {THRESHOLDS['circle_gap'][0]:.0f} min apart."
+        ),
+    )
 
 
 def _multihead_confidence(encoding: Any, outputs: dict) -> Confidence:
@@ -316,9 +352,13 @@ def _multihead_confidence(encoding: Any, outputs: dict) -> Confidence:
         measures.append(("minute output (0..1 covers the hour)", f"{minute[0]:.3f}"))
         detail = "and the minute output stays within 0..1 (a regression gives no other sign of doubt)"
     return Confidence(
-        level=least_sure(levels), measures=measures,
-        explanation=("The hour head is a softmax over 12 hours: sure when the chosen hour gets at least "
-                     f"{THRESHOLDS['hour_probability'][0]:.0%}, {detail}."))
+        level=least_sure(levels),
+        measures=measures,
+        explanation=(
+            "The hour head is a softmax over 12 hours: sure when the chosen hour gets at least "
+            f"{THRESHOLDS['hour_probability'][0]:.0%}, {detail}."
+        ),
+    )
 
 
 def confidence(encoding: Any, outputs: dict, decoded: float) -> Confidence:
@@ -331,9 +371,13 @@ def confidence(encoding: Any, outputs: dict, decoded: float) -> Confidence:
         return _sincos_confidence(encoding, outputs)
     if callable(getattr(encoding, "centres", None)) and encoding.class_probabilities(outputs) is not None:
         return _class_confidence(encoding, outputs, decoded)
-    return Confidence(level=None, explanation=(
-        "A regression answers with one number and no sense of its own doubt; only the rotation check can "
-        "show that it is unsure."))
+    return Confidence(
+        level=None,
+        explanation=(
+            "A regression answers with one number and no sense of its own doubt; only the rotation check can "
+            "show that it is unsure."
+        ),
+    )
 
 
 def readout(encoding: Any, outputs: dict, k: int = 5, turned: bool = False) -> Readout:
@@ -341,13 +385,19 @@ def readout(encoding: Any, outputs: dict, k: int = 5, turned: bool = False) -> R
     sure it is. With `turned`, `outputs` hold the image and its turned copies (turned_copies), and the readout also
     carries their rotation check; the answer is always the first row's."""
     decoded = float(np.asarray(encoding.decode(outputs), np.float64).reshape(-1)[0])
-    return Readout(minutes=decoded, time=format_time(decoded), top=_top_rows(encoding, outputs, decoded, k),
-                   raw=_raw_rows(outputs), circles=_circle_rows(encoding, outputs),
-                   confidence=confidence(encoding, outputs, decoded),
-                   rotation=rotation_check(encoding, outputs) if turned else None)
+    return Readout(
+        minutes=decoded,
+        time=format_time(decoded),
+        top=_top_rows(encoding, outputs, decoded, k),
+        raw=_raw_rows(outputs),
+        circles=_circle_rows(encoding, outputs),
+        confidence=confidence(encoding, outputs, decoded),
+        rotation=rotation_check(encoding, outputs) if turned else None,
+    )
 
 
 # ---- one image in, saliency out ----------------------------------------------------------------
+
 
 def model_predict_fn(model: Any, batch_size: int = 64) -> PredictFn:
     """A predict function over uint8 images [N, H, W] for saliency and the inspector (outputs as a dict)."""
@@ -356,8 +406,7 @@ def model_predict_fn(model: Any, batch_size: int = 64) -> PredictFn:
     return lambda images: predict_outputs(model, images, batch_size=batch_size)
 
 
-def explain(predict_fn: PredictFn, encoding: Any, image: np.ndarray, patch: int = 15,
-            stride: int = 8) -> np.ndarray:
+def explain(predict_fn: PredictFn, encoding: Any, image: np.ndarray, patch: int = 15, stride: int = 8) -> np.ndarray:
     """Occlusion saliency of one clock: how much covering each area moves the answer away from the model's own."""
     reference = predict_fn(np.asarray(image)[None])
     return occlusion_saliency(predict_fn, image, clock_target_fn(encoding, reference), patch=patch, stride=stride)

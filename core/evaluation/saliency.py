@@ -43,8 +43,15 @@ def _scores(predict_fn: PredictFn, target_fn: TargetFn, images: np.ndarray) -> n
     return np.asarray(target_fn(predict_fn(images)), np.float64).reshape(-1)
 
 
-def occlusion_saliency(predict_fn: PredictFn, image: np.ndarray, target_fn: TargetFn, patch: int = 15,
-                       stride: int = 8, baseline: str | float = "mean", batch_size: int = 64) -> np.ndarray:
+def occlusion_saliency(
+    predict_fn: PredictFn,
+    image: np.ndarray,
+    target_fn: TargetFn,
+    patch: int = 15,
+    stride: int = 8,
+    baseline: str | float = "mean",
+    batch_size: int = 64,
+) -> np.ndarray:
     """Heat map [H, W] in 0..1: how much covering each area lowers the target score (1 = matters most)."""
     image = np.asarray(image)
     if image.ndim != 2:
@@ -55,19 +62,20 @@ def occlusion_saliency(predict_fn: PredictFn, image: np.ndarray, target_fn: Targ
     height, width = image.shape
     patch_h, patch_w = min(patch, height), min(patch, width)
     fill = _fill_value(image, baseline)
-    corners = [(top, left) for top in _positions(height, patch_h, stride)
-               for left in _positions(width, patch_w, stride)]
+    corners = [
+        (top, left) for top in _positions(height, patch_h, stride) for left in _positions(width, patch_w, stride)
+    ]
     reference = _scores(predict_fn, target_fn, image[None])[0]
     total, covered = np.zeros(image.shape), np.zeros(image.shape)
     for start in range(0, len(corners), batch_size):
-        chunk = corners[start:start + batch_size]
+        chunk = corners[start : start + batch_size]
         occluded = np.repeat(image[None], len(chunk), axis=0)
         for index, (top, left) in enumerate(chunk):
-            occluded[index, top:top + patch_h, left:left + patch_w] = fill
+            occluded[index, top : top + patch_h, left : left + patch_w] = fill
         drops = reference - _scores(predict_fn, target_fn, occluded)
         for (top, left), drop in zip(chunk, drops):
-            total[top:top + patch_h, left:left + patch_w] += drop
-            covered[top:top + patch_h, left:left + patch_w] += 1
+            total[top : top + patch_h, left : left + patch_w] += drop
+            covered[top : top + patch_h, left : left + patch_w] += 1
     heat = np.clip(total / np.maximum(covered, 1), 0, None)  # areas whose covering helped count as unimportant
     peak = heat.max()
     return (heat / peak if peak > 0 else heat).astype(np.float32)

@@ -10,7 +10,7 @@ import numpy as np
 
 from core.clocks.time import MINUTES, to_minutes
 
-SAMPLE_LIMIT = 1440   # two clocks per time: minutes, not tens of minutes, for 8 models at 150 px on a CPU
+SAMPLE_LIMIT = 1440  # two clocks per time: minutes, not tens of minutes, for 8 models at 150 px on a CPU
 SAMPLE_SEED = 0
 
 
@@ -26,12 +26,12 @@ def stratified_sample(labels: np.ndarray, limit: int = SAMPLE_LIMIT, seed: int =
     if len(minutes) <= limit:
         return np.arange(len(minutes), dtype=np.int64)
     rng = np.random.default_rng([seed, 720])
-    order = np.lexsort((rng.random(len(minutes)), minutes))             # grouped by time, shuffled within
+    order = np.lexsort((rng.random(len(minutes)), minutes))  # grouped by time, shuffled within
     counts = np.bincount(minutes, minlength=MINUTES)
     group_start = np.concatenate([[0], np.cumsum(counts)[:-1]])
     rank = np.empty(len(minutes), np.int64)
     rank[order] = np.arange(len(order)) - group_start[minutes[order]]  # 0 for each time's first clock, ...
-    picked = np.lexsort((rng.random(len(minutes)), rank))[:limit]      # all first clocks, then all second, ...
+    picked = np.lexsort((rng.random(len(minutes)), rank))[:limit]  # all first clocks, then all second, ...
     return np.sort(picked).astype(np.int64)
 
 
@@ -50,8 +50,15 @@ def evaluate_model_on_clocks(model: Any, encoding: Any, images: np.ndarray, labe
     return evaluate_outputs(encoding, predict_outputs(model, images), np.asarray(labels))
 
 
-def score_run_on_clocks(run_path: str | Path, images: np.ndarray, labels: np.ndarray, *, model: Any = None,
-                        limit: int = SAMPLE_LIMIT, seed: int = SAMPLE_SEED) -> dict[str, Any]:
+def score_run_on_clocks(
+    run_path: str | Path,
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    model: Any = None,
+    limit: int = SAMPLE_LIMIT,
+    seed: int = SAMPLE_SEED,
+) -> dict[str, Any]:
     """A run's report on a time-stratified sample of clock files, with `data_indices` and `data_total` added."""
     from core.models.saved import load_model_file, model_encoding
 

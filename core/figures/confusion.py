@@ -24,8 +24,13 @@ def _row_share(matrix: np.ndarray) -> np.ndarray:
     return np.divide(matrix, totals, out=np.zeros(matrix.shape), where=totals > 0)
 
 
-def confusion_heatmap(matrix: np.ndarray, labels: list[str], title: str = "Confusion matrix",
-                      normalize: bool = True, large_text: bool = False) -> go.Figure:
+def confusion_heatmap(
+    matrix: np.ndarray,
+    labels: list[str],
+    title: str = "Confusion matrix",
+    normalize: bool = True,
+    large_text: bool = False,
+) -> go.Figure:
     """Rows = true class, columns = predicted; cell customdata [true, predicted, count, percent] for on_select."""
     matrix = _square(matrix, len(labels), f"{len(labels)} labels")
     n = len(labels)
@@ -33,22 +38,47 @@ def confusion_heatmap(matrix: np.ndarray, labels: list[str], title: str = "Confu
     rows, cols = np.indices((n, n))
     customdata = np.stack([rows, cols, matrix, np.round(share * 100, 1)], axis=-1)
     heatmap = go.Heatmap(
-        z=share if normalize else matrix, x=list(labels), y=list(labels), customdata=customdata,
+        z=share if normalize else matrix,
+        x=list(labels),
+        y=list(labels),
+        customdata=customdata,
         name="confusion matrix",
-        colorscale="Cividis", zmin=0, zmax=1 if normalize else None, xgap=1, ygap=1,
+        colorscale="Cividis",
+        zmin=0,
+        zmax=1 if normalize else None,
+        xgap=1,
+        ygap=1,
         colorbar=dict(title="share of true class" if normalize else "count", tickformat=".0%" if normalize else None),
-        hovertemplate="true %{y}, predicted %{x}: %{customdata[2]} (%{customdata[3]}%)<extra></extra>")
+        hovertemplate="true %{y}, predicted %{x}: %{customdata[2]} (%{customdata[3]}%)<extra></extra>",
+    )
     if n <= ANNOTATE_MAX:
-        heatmap.update(text=matrix.astype(np.int64).astype(str), texttemplate="%{text}",
-                       textfont=dict(size=font_size(large_text) - (2 if n > 12 else 0)))
+        heatmap.update(
+            text=matrix.astype(np.int64).astype(str),
+            texttemplate="%{text}",
+            textfont=dict(size=font_size(large_text) - (2 if n > 12 else 0)),
+        )
     fig = go.Figure(heatmap)
     short_labels = max(len(str(label)) for label in labels) <= 3
-    fig.update_layout(title=title,
-                      xaxis=dict(title="predicted class", type="category", tickangle=0 if short_labels else -45,
-                                 constrain="domain", showgrid=False),
-                      yaxis=dict(title="true class", type="category", autorange="reversed", scaleanchor="x",
-                                 constrain="domain", showgrid=False),
-                      height=620 if large_text else 520, plot_bgcolor="white")
+    fig.update_layout(
+        title=title,
+        xaxis=dict(
+            title="predicted class",
+            type="category",
+            tickangle=0 if short_labels else -45,
+            constrain="domain",
+            showgrid=False,
+        ),
+        yaxis=dict(
+            title="true class",
+            type="category",
+            autorange="reversed",
+            scaleanchor="x",
+            constrain="domain",
+            showgrid=False,
+        ),
+        height=620 if large_text else 520,
+        plot_bgcolor="white",
+    )
     return apply_theme(fig, large_text)
 
 
@@ -71,28 +101,46 @@ def _clock_ticks(n_classes: int, labels: list[str]) -> tuple[list[str], list[str
 
 
 def _log_colorbar(max_count: float) -> dict:
-    decades = [10 ** k for k in range(0, int(np.log10(max(max_count, 1))) + 1)]
-    return dict(title="count (log scale)", tickvals=[np.log10(1 + d) for d in [0] + decades],
-                ticktext=["0"] + [f"{d:,}" for d in decades])
+    decades = [10**k for k in range(0, int(np.log10(max(max_count, 1))) + 1)]
+    return dict(
+        title="count (log scale)",
+        tickvals=[np.log10(1 + d) for d in [0] + decades],
+        ticktext=["0"] + [f"{d:,}" for d in decades],
+    )
 
 
-def clock_confusion_heatmap(matrix: np.ndarray, n_classes: int, log_scale: bool = True,
-                            large_text: bool = False) -> go.Figure:
+def clock_confusion_heatmap(
+    matrix: np.ndarray, n_classes: int, log_scale: bool = True, large_text: bool = False
+) -> go.Figure:
     """Clock-class confusion as one fast heatmap with clock-time axes; log colour keeps rare mistakes visible."""
     labels = clock_class_labels(n_classes)
     counts = _square(matrix, n_classes, f"{n_classes} clock classes").astype(np.int64)
-    heatmap = go.Heatmap(z=counts, x=labels, y=labels, colorscale=SEQUENTIAL, zsmooth=False, zmin=0,
-                         name="confusion matrix", colorbar=dict(title="count"), hoverongaps=False,
-                         hovertemplate="true %{y}<br>predicted %{x}<br>count %{z}<extra></extra>")
+    heatmap = go.Heatmap(
+        z=counts,
+        x=labels,
+        y=labels,
+        colorscale=SEQUENTIAL,
+        zsmooth=False,
+        zmin=0,
+        name="confusion matrix",
+        colorbar=dict(title="count"),
+        hoverongaps=False,
+        hovertemplate="true %{y}<br>predicted %{x}<br>count %{z}<extra></extra>",
+    )
     if log_scale:  # colour by log count; hover still reads the raw count from customdata
-        heatmap.update(z=np.log10(1.0 + counts).astype(np.float32), customdata=counts,
-                       colorbar=_log_colorbar(counts.max(initial=0)),
-                       hovertemplate="true %{y}<br>predicted %{x}<br>count %{customdata}<extra></extra>")
+        heatmap.update(
+            z=np.log10(1.0 + counts).astype(np.float32),
+            customdata=counts,
+            colorbar=_log_colorbar(counts.max(initial=0)),
+            hovertemplate="true %{y}<br>predicted %{x}<br>count %{customdata}<extra></extra>",
+        )
     fig = go.Figure(heatmap)
     tickvals, ticktext = _clock_ticks(n_classes, labels)
     axis = dict(type="category", tickvals=tickvals, ticktext=ticktext, showgrid=False)
-    fig.update_layout(title=f"Confusion matrix, {n_classes} clock classes",
-                      xaxis=dict(axis, title="predicted time", tickangle=-45, constrain="domain"),
-                      yaxis=dict(axis, title="true time", autorange="reversed", scaleanchor="x", constrain="domain"),
-                      height=680 if large_text else 580)
+    fig.update_layout(
+        title=f"Confusion matrix, {n_classes} clock classes",
+        xaxis=dict(axis, title="predicted time", tickangle=-45, constrain="domain"),
+        yaxis=dict(axis, title="true time", autorange="reversed", scaleanchor="x", constrain="domain"),
+        height=680 if large_text else 580,
+    )
     return apply_theme(fig, large_text)

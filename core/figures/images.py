@@ -31,8 +31,9 @@ def _checked_images(images: np.ndarray) -> np.ndarray:
     return np.clip(images, 0, 255).astype(np.uint8)
 
 
-def tile_mosaic(images: np.ndarray, columns: int, pad: int, band: int,
-                highlight: list[bool] | None = None) -> np.ndarray:
+def tile_mosaic(
+    images: np.ndarray, columns: int, pad: int, band: int, highlight: list[bool] | None = None
+) -> np.ndarray:
     """Tile [N, H, W] images into one RGB mosaic: a frame of `pad` pixels and a caption band of `band` below each."""
     n, height, width = images.shape
     rows = -(-n // columns)
@@ -41,20 +42,28 @@ def tile_mosaic(images: np.ndarray, columns: int, pad: int, band: int,
     for index, image in enumerate(images):
         top, left = (index // columns) * cell_h, (index % columns) * cell_w
         if highlight is not None and highlight[index]:
-            mosaic[top:top + height + 2 * pad, left:left + cell_w] = HIGHLIGHT_RGB
-        mosaic[top + pad:top + pad + height, left + pad:left + pad + width] = image[..., None]
+            mosaic[top : top + height + 2 * pad, left : left + cell_w] = HIGHLIGHT_RGB
+        mosaic[top + pad : top + pad + height, left + pad : left + pad + width] = image[..., None]
     return mosaic
 
 
-def image_grid(images: np.ndarray, captions: list[str] | None = None, columns: int = 8, large_text: bool = False,
-               highlight: list[bool] | None = None, title: str = "") -> go.Figure:
+def image_grid(
+    images: np.ndarray,
+    captions: list[str] | None = None,
+    columns: int = 8,
+    large_text: bool = False,
+    highlight: list[bool] | None = None,
+    title: str = "",
+) -> go.Figure:
     """A captioned grid of grayscale images as one picture (samples, contact sheets, mistakes framed in vermillion)."""
     images = _checked_images(images)
     n, height, width = images.shape
     captions = [str(c).replace("\n", "<br>") for c in (captions if captions is not None else [""] * n)]
     if len(captions) != n or (highlight is not None and len(highlight) != n):
-        raise ValueError(f"got {n} images but {len(captions)} captions"
-                         + ("" if highlight is None else f" and {len(highlight)} highlight flags"))
+        raise ValueError(
+            f"got {n} images but {len(captions)} captions"
+            + ("" if highlight is None else f" and {len(highlight)} highlight flags")
+        )
     columns = max(1, min(columns, n))
     rows = -(-n // columns)
     size = font_size(large_text) - 2
@@ -67,20 +76,39 @@ def image_grid(images: np.ndarray, captions: list[str] | None = None, columns: i
     index = np.arange(n)
     centre_x = (index % columns) * cell_w + cell_w / 2
     fig = go.Figure(go.Image(source=_png_data_uri(mosaic), name="images", hoverinfo="skip"))
-    fig.add_trace(go.Scatter(
-        x=centre_x, y=(index // columns) * cell_h + pad + height / 2, mode="markers", name="hover captions",
-        hovertext=captions,
-        hovertemplate="%{hovertext}<extra></extra>", showlegend=False,
-        marker=dict(size=0.8 * width * screen_per_pixel, opacity=0, symbol="square")))
+    fig.add_trace(
+        go.Scatter(
+            x=centre_x,
+            y=(index // columns) * cell_h + pad + height / 2,
+            mode="markers",
+            name="hover captions",
+            hovertext=captions,
+            hovertemplate="%{hovertext}<extra></extra>",
+            showlegend=False,
+            marker=dict(size=0.8 * width * screen_per_pixel, opacity=0, symbol="square"),
+        )
+    )
     if lines:
-        fig.add_trace(go.Scatter(
-            x=centre_x, y=(index // columns) * cell_h + height + 2 * pad + band / 2, mode="text", text=captions,
-            name="captions", textfont=dict(size=size), hoverinfo="skip", showlegend=False))
+        fig.add_trace(
+            go.Scatter(
+                x=centre_x,
+                y=(index // columns) * cell_h + height + 2 * pad + band / 2,
+                mode="text",
+                text=captions,
+                name="captions",
+                textfont=dict(size=size),
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     hidden = dict(showgrid=False, zeroline=False, showticklabels=False, visible=False)
-    fig.update_layout(title=title or None, xaxis=dict(hidden, range=[0, columns * cell_w]),
-                      yaxis=dict(hidden, range=[rows * cell_h, 0], scaleanchor="x"),
-                      width=int(columns * cell_w * screen_per_pixel) + 40,
-                      height=int(rows * cell_h * screen_per_pixel) + (110 if title else 50))
+    fig.update_layout(
+        title=title or None,
+        xaxis=dict(hidden, range=[0, columns * cell_w]),
+        yaxis=dict(hidden, range=[rows * cell_h, 0], scaleanchor="x"),
+        width=int(columns * cell_w * screen_per_pixel) + 40,
+        height=int(rows * cell_h * screen_per_pixel) + (110 if title else 50),
+    )
     apply_theme(fig, large_text)
     fig.update_layout(margin=dict(l=20, r=20, t=90 if title else 30, b=20))
     return fig
@@ -96,20 +124,41 @@ def permutation_picture(perm: np.ndarray, side: int = 28, large_text: bool = Fal
     panels = ("original pixel order", "after the permutation", "how far each pixel moved")
     fig = make_subplots(rows=1, cols=3, subplot_titles=panels, horizontal_spacing=0.06)
     position = dict(colorscale=SEQUENTIAL, zmin=0, zmax=side * side - 1, showscale=False)
-    fig.add_trace(go.Heatmap(name=panels[0], z=rows * side + cols, customdata=where[..., :2], **position,
-                             hovertemplate="pixel (row %{customdata[0]}, col %{customdata[1]})<extra></extra>"),
-                  row=1, col=1)
-    moved = "pixel (row %{customdata[0]}, col %{customdata[1]}) comes from (row %{customdata[2]}, " \
-            "col %{customdata[3]}), moved %{customdata[4]:.1f} px<extra></extra>"
-    fig.add_trace(go.Heatmap(name=panels[1], z=source_index, customdata=where, hovertemplate=moved, **position),
-                  row=1, col=2)
-    fig.add_trace(go.Heatmap(name=panels[2], z=distance, customdata=where, hovertemplate=moved, colorscale="Cividis",
-                             zmin=0, colorbar=dict(title="moved (px)")), row=1, col=3)
+    fig.add_trace(
+        go.Heatmap(
+            name=panels[0],
+            z=rows * side + cols,
+            customdata=where[..., :2],
+            **position,
+            hovertemplate="pixel (row %{customdata[0]}, col %{customdata[1]})<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    moved = (
+        "pixel (row %{customdata[0]}, col %{customdata[1]}) comes from (row %{customdata[2]}, "
+        "col %{customdata[3]}), moved %{customdata[4]:.1f} px<extra></extra>"
+    )
+    fig.add_trace(
+        go.Heatmap(name=panels[1], z=source_index, customdata=where, hovertemplate=moved, **position), row=1, col=2
+    )
+    fig.add_trace(
+        go.Heatmap(
+            name=panels[2],
+            z=distance,
+            customdata=where,
+            hovertemplate=moved,
+            colorscale="Cividis",
+            zmin=0,
+            colorbar=dict(title="moved (px)"),
+        ),
+        row=1,
+        col=3,
+    )
     for col in (1, 2, 3):
         anchor = "x" if col == 1 else f"x{col}"
         fig.update_xaxes(showticklabels=False, showgrid=False, constrain="domain", row=1, col=col)
-        fig.update_yaxes(showticklabels=False, showgrid=False, autorange="reversed", scaleanchor=anchor,
-                         row=1, col=col)
+        fig.update_yaxes(showticklabels=False, showgrid=False, autorange="reversed", scaleanchor=anchor, row=1, col=col)
     fig.update_layout(title="The pixel permutation: same colours, new places", height=420 if large_text else 360)
     return apply_theme(fig, large_text)
 
@@ -125,20 +174,36 @@ def _transparent_colorscale(name: str = SEQUENTIAL, steps: int = 8, max_alpha: f
     return stops
 
 
-def saliency_overlay(image: np.ndarray, heat: np.ndarray, large_text: bool = False,
-                     title: str = "Where the network looks (occlusion saliency)") -> go.Figure:
+def saliency_overlay(
+    image: np.ndarray,
+    heat: np.ndarray,
+    large_text: bool = False,
+    title: str = "Where the network looks (occlusion saliency)",
+) -> go.Figure:
     """The grayscale image under a see-through heat map (bright = covering this area changed the answer most)."""
     image, heat = np.asarray(image), np.asarray(heat, np.float64)
     if image.ndim != 2 or heat.shape != image.shape:
         raise ValueError(f"image and heat map must be the same [H, W] shape, got {image.shape} and {heat.shape}")
-    fig = go.Figure(go.Heatmap(z=image, colorscale="gray", zmin=0, zmax=255, showscale=False, hoverinfo="skip",
-                               name="image"))
-    fig.add_trace(go.Heatmap(name="importance", z=heat, colorscale=_transparent_colorscale(), zmin=0, zmax=1,
-                             colorbar=dict(title="importance"),
-                             hovertemplate="row %{y}, column %{x}<br>importance %{z:.2f}<extra></extra>"))
+    fig = go.Figure(
+        go.Heatmap(z=image, colorscale="gray", zmin=0, zmax=255, showscale=False, hoverinfo="skip", name="image")
+    )
+    fig.add_trace(
+        go.Heatmap(
+            name="importance",
+            z=heat,
+            colorscale=_transparent_colorscale(),
+            zmin=0,
+            zmax=1,
+            colorbar=dict(title="importance"),
+            hovertemplate="row %{y}, column %{x}<br>importance %{z:.2f}<extra></extra>",
+        )
+    )
     hidden = dict(showgrid=False, zeroline=False, showticklabels=False)
-    fig.update_layout(title=title, xaxis=dict(hidden, constrain="domain"),
-                      yaxis=dict(hidden, autorange="reversed", scaleanchor="x"),
-                      height=520 if large_text else 440, plot_bgcolor="white")
+    fig.update_layout(
+        title=title,
+        xaxis=dict(hidden, constrain="domain"),
+        yaxis=dict(hidden, autorange="reversed", scaleanchor="x"),
+        height=520 if large_text else 440,
+        plot_bgcolor="white",
+    )
     return apply_theme(fig, large_text)
-

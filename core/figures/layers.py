@@ -33,8 +33,8 @@ def mosaic(tiles: np.ndarray, columns: int, gap: int = 1) -> tuple[np.ndarray, n
     index = np.full(values.shape, -1, np.int64)
     for number, tile in enumerate(tiles):
         top, left = (number // columns) * (height + gap), (number % columns) * (width + gap)
-        values[top:top + height, left:left + width] = tile
-        index[top:top + height, left:left + width] = number
+        values[top : top + height, left : left + width] = tile
+        index[top : top + height, left : left + width] = number
     return values, index
 
 
@@ -52,12 +52,26 @@ def channel_range(channels: int, first: int, count: int = CHANNELS) -> range:
 def _hidden_axes(fig: go.Figure, row: int | None = None, col: int | None = None, anchor: str = "x") -> None:
     kwargs = {} if row is None else dict(row=row, col=col)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain", **kwargs)
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed", scaleanchor=anchor,
-                     constrain="domain", **kwargs)
+    fig.update_yaxes(
+        showticklabels=False,
+        showgrid=False,
+        zeroline=False,
+        autorange="reversed",
+        scaleanchor=anchor,
+        constrain="domain",
+        **kwargs,
+    )
 
 
-def _tile_heatmap(tiles: np.ndarray, labels: Sequence[int], name: str, what: str, columns: int,
-                  signed: bool = False, showscale: bool = False) -> go.Heatmap:
+def _tile_heatmap(
+    tiles: np.ndarray,
+    labels: Sequence[int],
+    name: str,
+    what: str,
+    columns: int,
+    signed: bool = False,
+    showscale: bool = False,
+) -> go.Heatmap:
     values, index = mosaic(tiles, columns)
     label_of = np.asarray(list(labels) + [-1])[index]  # -1 (the gaps) picks the appended -1
     finite = values[np.isfinite(values)]
@@ -66,10 +80,20 @@ def _tile_heatmap(tiles: np.ndarray, labels: Sequence[int], name: str, what: str
         scale = dict(colorscale=DIVERGING, zmid=0.0, zmin=-(limit or 1.0), zmax=limit or 1.0)
     else:
         top = float(finite.max()) if finite.size else 1.0
-        scale = dict(colorscale=SEQUENTIAL, zmin=min(0.0, float(finite.min())) if finite.size else 0.0,
-                     zmax=top if top > 0 else 1.0)
-    return go.Heatmap(z=values, customdata=label_of, name=name, showscale=showscale, hoverongaps=False, **scale,
-                      hovertemplate=f"{what} %{{customdata}}<br>value %{{z:.3f}}<extra>{name}</extra>")
+        scale = dict(
+            colorscale=SEQUENTIAL,
+            zmin=min(0.0, float(finite.min())) if finite.size else 0.0,
+            zmax=top if top > 0 else 1.0,
+        )
+    return go.Heatmap(
+        z=values,
+        customdata=label_of,
+        name=name,
+        showscale=showscale,
+        hoverongaps=False,
+        **scale,
+        hovertemplate=f"{what} %{{customdata}}<br>value %{{z:.3f}}<extra>{name}</extra>",
+    )
 
 
 def _vector_grid(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -78,20 +102,30 @@ def _vector_grid(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     columns = int(np.ceil(np.sqrt(len(values))))
     rows = -(-len(values) // columns)
     grid = np.full(rows * columns, np.nan)
-    grid[:len(values)] = values
+    grid[: len(values)] = values
     index = np.full(rows * columns, -1)
-    index[:len(values)] = np.arange(len(values))
+    index[: len(values)] = np.arange(len(values))
     return grid.reshape(rows, columns), index.reshape(rows, columns)
 
 
-def pixel_image(image: np.ndarray, title: str = "", name: str = "input", large_text: bool = False,
-                height: int | None = None) -> go.Figure:
+def pixel_image(
+    image: np.ndarray, title: str = "", name: str = "input", large_text: bool = False, height: int | None = None
+) -> go.Figure:
     """One grayscale image as square pixels, each pixel's row, column and value on hover."""
     image = np.asarray(image)
     if image.ndim != 2:
         raise ValueError(f"expected one grayscale image [H, W], got shape {image.shape}")
-    fig = go.Figure(go.Heatmap(z=image, name=name, colorscale="gray", zmin=0, zmax=255, showscale=False,
-                               hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>"))
+    fig = go.Figure(
+        go.Heatmap(
+            z=image,
+            name=name,
+            colorscale="gray",
+            zmin=0,
+            zmax=255,
+            showscale=False,
+            hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>",
+        )
+    )
     _hidden_axes(fig)
     fig.update_layout(title=title or None, height=height or (360 if large_text else 300), plot_bgcolor="black")
     apply_theme(fig, large_text)
@@ -99,21 +133,40 @@ def pixel_image(image: np.ndarray, title: str = "", name: str = "input", large_t
     return fig
 
 
-def prediction_bars(probabilities: np.ndarray, class_names: Sequence[str], title: str = "",
-                    large_text: bool = False, height: int | None = None) -> go.Figure:
+def prediction_bars(
+    probabilities: np.ndarray,
+    class_names: Sequence[str],
+    title: str = "",
+    large_text: bool = False,
+    height: int | None = None,
+) -> go.Figure:
     """The softmax output as horizontal bars, one per class, the top class in a strong colour."""
     probabilities = np.asarray(probabilities, np.float64).reshape(-1)
     if len(probabilities) != len(class_names):
         raise ValueError(f"got {len(probabilities)} probabilities for {len(class_names)} classes")
     top = int(np.argmax(probabilities))
     colours = [colour(0) if index == top else NEUTRAL for index in range(len(probabilities))]
-    fig = go.Figure(go.Bar(x=probabilities, y=[str(name) for name in class_names], orientation="h", name="prediction",
-                           marker_color=colours, text=[f"{100 * p:.0f}%" for p in probabilities],
-                           textposition="outside", cliponaxis=False,
-                           hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
-    fig.update_layout(title=title or None, height=height or (400 if large_text else 320),
-                      xaxis=dict(range=[0, 1.15], tickformat=".0%", showgrid=False, showticklabels=False),
-                      yaxis=dict(autorange="reversed", type="category"), bargap=0.25, showlegend=False)
+    fig = go.Figure(
+        go.Bar(
+            x=probabilities,
+            y=[str(name) for name in class_names],
+            orientation="h",
+            name="prediction",
+            marker_color=colours,
+            text=[f"{100 * p:.0f}%" for p in probabilities],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:.1%}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title or None,
+        height=height or (400 if large_text else 320),
+        xaxis=dict(range=[0, 1.15], tickformat=".0%", showgrid=False, showticklabels=False),
+        yaxis=dict(autorange="reversed", type="category"),
+        bargap=0.25,
+        showlegend=False,
+    )
     apply_theme(fig, large_text)
     fig.update_layout(margin=dict(l=10, r=10, t=50 if title else 10, b=10))
     return fig
@@ -132,9 +185,15 @@ def _panel_title(layer: Any, shown: range | None) -> str:
     return f"{layer.name}: {values.size} units"
 
 
-def layer_strip(image: np.ndarray, layers: Sequence[Any], class_names: Sequence[str] | None = None,
-                first_channel: int = 0, channels: int = CHANNELS, columns: int = 5,
-                large_text: bool = False) -> go.Figure:
+def layer_strip(
+    image: np.ndarray,
+    layers: Sequence[Any],
+    class_names: Sequence[str] | None = None,
+    first_channel: int = 0,
+    channels: int = CHANNELS,
+    columns: int = 5,
+    large_text: bool = False,
+) -> go.Figure:
     """Input, then each layer: feature maps as a grid, dense activations as a block of cells, softmax as bars.
 
     `layers` hold `.name`, `.kind` and `.values` (one image, no batch axis), e.g. core.evaluation.activations'
@@ -143,70 +202,122 @@ def layer_strip(image: np.ndarray, layers: Sequence[Any], class_names: Sequence[
     panels: list[tuple[str, Any]] = [("input", None)] + [(layer.name, layer) for layer in layers]
     columns = max(1, min(columns, len(panels)))
     rows = -(-len(panels) // columns)
-    shown = {layer.name: channel_range(np.asarray(layer.values).shape[-1], first_channel, channels)
-             for layer in layers if np.asarray(layer.values).ndim == 3}
+    shown = {
+        layer.name: channel_range(np.asarray(layer.values).shape[-1], first_channel, channels)
+        for layer in layers
+        if np.asarray(layer.values).ndim == 3
+    }
     titles = ["input (what the model sees)"] + [_panel_title(layer, shown.get(layer.name)) for layer in layers]
-    fig = make_subplots(rows=rows, cols=columns, subplot_titles=titles, horizontal_spacing=0.03,
-                        vertical_spacing=0.12 / max(rows - 1, 1) + 0.04)
+    fig = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=titles,
+        horizontal_spacing=0.03,
+        vertical_spacing=0.12 / max(rows - 1, 1) + 0.04,
+    )
     traces, axes = [], {}  # gathered and applied at once: Plotly validates every update, so fewer is faster
     hidden = dict(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
     for number, (name, layer) in enumerate(panels):
         suffix = "" if number == 0 else str(number + 1)
         values = None if layer is None else np.asarray(layer.values, np.float64)
         if layer is None:
-            traces.append(go.Heatmap(z=np.asarray(image), name="input", colorscale="gray", zmin=0, zmax=255,
-                                     showscale=False, hovertemplate="row %{y}, column %{x}: %{z}<extra>input</extra>"))
+            traces.append(
+                go.Heatmap(
+                    z=np.asarray(image),
+                    name="input",
+                    colorscale="gray",
+                    zmin=0,
+                    zmax=255,
+                    showscale=False,
+                    hovertemplate="row %{y}, column %{x}: %{z}<extra>input</extra>",
+                )
+            )
         elif layer.kind == "output" and class_names is not None and values.size == len(class_names):
             top = int(np.argmax(values))
-            traces.append(go.Bar(x=values, y=[str(c) for c in class_names], orientation="h", name="prediction",
-                                 marker_color=[colour(0) if i == top else NEUTRAL for i in range(values.size)],
-                                 hovertemplate="%{y}: %{x:.1%}<extra>prediction</extra>"))
+            traces.append(
+                go.Bar(
+                    x=values,
+                    y=[str(c) for c in class_names],
+                    orientation="h",
+                    name="prediction",
+                    marker_color=[colour(0) if i == top else NEUTRAL for i in range(values.size)],
+                    hovertemplate="%{y}: %{x:.1%}<extra>prediction</extra>",
+                )
+            )
             axes[f"xaxis{suffix}"] = dict(range=[0, 1], showticklabels=False, showgrid=False)
             axes[f"yaxis{suffix}"] = dict(autorange="reversed", type="category")
             continue
         elif values.ndim == 3:
             picked = shown[name]
-            tiles = np.moveaxis(values[..., picked.start:picked.stop], -1, 0)
-            traces.append(_tile_heatmap(tiles, [c + 1 for c in picked], name, "channel",
-                                        grid_columns(len(tiles), tiles.shape[1], tiles.shape[2])))
+            tiles = np.moveaxis(values[..., picked.start : picked.stop], -1, 0)
+            traces.append(
+                _tile_heatmap(
+                    tiles,
+                    [c + 1 for c in picked],
+                    name,
+                    "channel",
+                    grid_columns(len(tiles), tiles.shape[1], tiles.shape[2]),
+                )
+            )
         else:
             grid, index = _vector_grid(values)
-            traces.append(go.Heatmap(z=grid, customdata=index, name=name, colorscale=SEQUENTIAL, showscale=False,
-                                     zmin=min(0.0, float(np.nanmin(grid))), hoverongaps=False,
-                                     hovertemplate=f"unit %{{customdata}}: %{{z:.3f}}<extra>{name}</extra>"))
+            traces.append(
+                go.Heatmap(
+                    z=grid,
+                    customdata=index,
+                    name=name,
+                    colorscale=SEQUENTIAL,
+                    showscale=False,
+                    zmin=min(0.0, float(np.nanmin(grid))),
+                    hoverongaps=False,
+                    hovertemplate=f"unit %{{customdata}}: %{{z:.3f}}<extra>{name}</extra>",
+                )
+            )
         axes[f"xaxis{suffix}"] = hidden
         axes[f"yaxis{suffix}"] = dict(hidden, autorange="reversed", scaleanchor=f"x{suffix}")
-    fig.add_traces(traces, rows=[n // columns + 1 for n in range(len(traces))],
-                   cols=[n % columns + 1 for n in range(len(traces))])
-    fig.update_layout(height=rows * (300 if large_text else 240) + 40, showlegend=False, plot_bgcolor="white",
-                      **axes)
+    fig.add_traces(
+        traces, rows=[n // columns + 1 for n in range(len(traces))], cols=[n % columns + 1 for n in range(len(traces))]
+    )
+    fig.update_layout(height=rows * (300 if large_text else 240) + 40, showlegend=False, plot_bgcolor="white", **axes)
     apply_theme(fig, large_text)
     fig.update_annotations(font_size=font_size(large_text) - 2)
     fig.update_layout(margin=dict(l=10, r=10, t=40, b=10))
     return fig
 
 
-def feature_maps(values: np.ndarray, first: int = 0, count: int = CHANNELS, title: str = "", name: str = "",
-                 columns: int | None = None, large_text: bool = False) -> go.Figure:
+def feature_maps(
+    values: np.ndarray,
+    first: int = 0,
+    count: int = CHANNELS,
+    title: str = "",
+    name: str = "",
+    columns: int | None = None,
+    large_text: bool = False,
+) -> go.Figure:
     """One layer's feature maps [H, W, C] from channel `first`, tiled in one heatmap with a colour bar."""
     values = np.asarray(values, np.float64)
     if values.ndim != 3:
         raise ValueError(f"expected feature maps [H, W, C], got shape {values.shape}")
     picked = channel_range(values.shape[-1], first, count)
-    tiles = np.moveaxis(values[..., picked.start:picked.stop], -1, 0)
+    tiles = np.moveaxis(values[..., picked.start : picked.stop], -1, 0)
     columns = columns or grid_columns(len(tiles), tiles.shape[1], tiles.shape[2])
-    fig = go.Figure(_tile_heatmap(tiles, [c + 1 for c in picked], name or "feature maps", "channel", columns,
-                                  showscale=True))
+    fig = go.Figure(
+        _tile_heatmap(tiles, [c + 1 for c in picked], name or "feature maps", "channel", columns, showscale=True)
+    )
     _hidden_axes(fig)
     rows = -(-len(tiles) // columns)
     aspect = rows * tiles.shape[1] / max(columns * tiles.shape[2], 1)
-    fig.update_layout(title=title or None, plot_bgcolor="white",
-                      height=int(np.clip(700 * aspect, 220, 720)) + (80 if large_text else 60))
+    fig.update_layout(
+        title=title or None,
+        plot_bgcolor="white",
+        height=int(np.clip(700 * aspect, 220, 720)) + (80 if large_text else 60),
+    )
     return apply_theme(fig, large_text)
 
 
-def enlarged_map(values: np.ndarray, title: str = "", name: str = "feature map", signed: bool = False,
-                 large_text: bool = False) -> go.Figure:
+def enlarged_map(
+    values: np.ndarray, title: str = "", name: str = "feature map", signed: bool = False, large_text: bool = False
+) -> go.Figure:
     """One 2-D map large, with a colour bar and each cell's value on hover."""
     values = np.asarray(values, np.float64)
     if values.ndim != 2:
@@ -216,17 +327,26 @@ def enlarged_map(values: np.ndarray, title: str = "", name: str = "feature map",
         scale = dict(colorscale=DIVERGING, zmid=0.0, zmin=-limit, zmax=limit)
     else:
         scale = dict(colorscale=SEQUENTIAL)
-    fig = go.Figure(go.Heatmap(z=values, name=name, **scale,
-                               hovertemplate="row %{y}, column %{x}: %{z:.3f}<extra></extra>"))
+    fig = go.Figure(
+        go.Heatmap(z=values, name=name, **scale, hovertemplate="row %{y}, column %{x}: %{z:.3f}<extra></extra>")
+    )
     _hidden_axes(fig)
     aspect = values.shape[0] / values.shape[1]
     fig.update_layout(title=title or None, height=int(np.clip(400 * aspect, 200, 440)) + 60, plot_bgcolor="white")
     return apply_theme(fig, large_text)
 
 
-def weight_tiles(tiles: np.ndarray, labels: Sequence[int] | None = None, title: str = "", what: str = "unit",
-                 name: str = "weights", columns: int = 8, showscale: bool = True, height: int | None = None,
-                 large_text: bool = False) -> go.Figure:
+def weight_tiles(
+    tiles: np.ndarray,
+    labels: Sequence[int] | None = None,
+    title: str = "",
+    what: str = "unit",
+    name: str = "weights",
+    columns: int = 8,
+    showscale: bool = True,
+    height: int | None = None,
+    large_text: bool = False,
+) -> go.Figure:
     """Signed weights as small images (red: positive, blue: negative, NaN blank), e.g. first-layer filters or units."""
     tiles = np.asarray(tiles, np.float64)
     labels = list(range(len(tiles))) if labels is None else [int(label) for label in labels]
@@ -236,15 +356,17 @@ def weight_tiles(tiles: np.ndarray, labels: Sequence[int] | None = None, title: 
     fig = go.Figure(heatmap)
     _hidden_axes(fig)
     aspect = np.asarray(heatmap.z).shape[0] / np.asarray(heatmap.z).shape[1]
-    fig.update_layout(title=title or None, height=height or int(np.clip(700 * aspect, 160, 700)) + 90,
-                      plot_bgcolor="white")
+    fig.update_layout(
+        title=title or None, height=height or int(np.clip(700 * aspect, 160, 700)) + 90, plot_bgcolor="white"
+    )
     apply_theme(fig, large_text)
     fig.update_layout(margin=dict(l=10, r=10, t=60 if title else 10, b=10))
     return fig
 
 
-def polar_pair(image: np.ndarray, polar: np.ndarray, max_radius: float = 1.0, turn_deg: float = 0.0,
-               large_text: bool = False) -> go.Figure:
+def polar_pair(
+    image: np.ndarray, polar: np.ndarray, max_radius: float = 1.0, turn_deg: float = 0.0, large_text: bool = False
+) -> go.Figure:
     """A clock and its polar resampling side by side: radius down (centre at the top), angle across from 12."""
     image, polar = np.asarray(image, np.float64), np.asarray(polar, np.float64)
     if image.ndim != 2 or polar.ndim != 2:
@@ -252,24 +374,62 @@ def polar_pair(image: np.ndarray, polar: np.ndarray, max_radius: float = 1.0, tu
     radii, angles = polar.shape
     degrees = np.arange(angles) * 360.0 / angles
     radius = (np.arange(radii) + 0.5) / radii * max_radius
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.32, 0.68], horizontal_spacing=0.1,
-                        subplot_titles=("the clock", "its polar image: angle across, radius down (centre at top)"))
-    fig.add_trace(go.Heatmap(z=image, name="clock", colorscale="gray", zmin=0, zmax=255 if image.max() > 1 else 1,
-                             showscale=False, hovertemplate="row %{y}, column %{x}: %{z:.0f}<extra></extra>"),
-                  row=1, col=1)
-    fig.add_trace(go.Heatmap(z=polar, x=degrees, y=radius, name="polar", colorscale="gray", showscale=False,
-                             zmin=0, zmax=255 if polar.max() > 1 else 1,
-                             hovertemplate="%{x:.0f}° clockwise from 12, radius %{y:.2f}: %{z:.0f}<extra></extra>"),
-                  row=1, col=2)
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        column_widths=[0.32, 0.68],
+        horizontal_spacing=0.1,
+        subplot_titles=("the clock", "its polar image: angle across, radius down (centre at top)"),
+    )
+    fig.add_trace(
+        go.Heatmap(
+            z=image,
+            name="clock",
+            colorscale="gray",
+            zmin=0,
+            zmax=255 if image.max() > 1 else 1,
+            showscale=False,
+            hovertemplate="row %{y}, column %{x}: %{z:.0f}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Heatmap(
+            z=polar,
+            x=degrees,
+            y=radius,
+            name="polar",
+            colorscale="gray",
+            showscale=False,
+            zmin=0,
+            zmax=255 if polar.max() > 1 else 1,
+            hovertemplate="%{x:.0f}° clockwise from 12, radius %{y:.2f}: %{z:.0f}<extra></extra>",
+        ),
+        row=1,
+        col=2,
+    )
     _hidden_axes(fig, 1, 1, "x")
-    fig.update_xaxes(tickvals=[0, 90, 180, 270], ticktext=[f"{h} o'clock" for h in HOURS], showgrid=False,
-                     title="angle (clockwise from 12)", row=1, col=2)
+    fig.update_xaxes(
+        tickvals=[0, 90, 180, 270],
+        ticktext=[f"{h} o'clock" for h in HOURS],
+        showgrid=False,
+        title="angle (clockwise from 12)",
+        row=1,
+        col=2,
+    )
     fig.update_yaxes(autorange="reversed", title=dict(text="radius", standoff=4), showgrid=False, row=1, col=2)
     if turn_deg % 360:
         shift = float(turn_deg) % 360.0
-        fig.add_vline(x=shift, line=dict(color=colour(1), width=2, dash="dash"), row=1, col=2,
-                      annotation_text="12 after the turn", annotation_position="bottom",
-                      annotation_font_color=colour(1))
+        fig.add_vline(
+            x=shift,
+            line=dict(color=colour(1), width=2, dash="dash"),
+            row=1,
+            col=2,
+            annotation_text="12 after the turn",
+            annotation_position="bottom",
+            annotation_font_color=colour(1),
+        )
     fig.update_layout(height=400 if large_text else 340, plot_bgcolor="white")
     apply_theme(fig, large_text)
     fig.update_layout(margin=dict(l=20, r=20, t=60, b=60))

@@ -77,8 +77,9 @@ def clock_ticks(step_minutes: int = 60, start: int = 0, stop: int = MINUTES) -> 
 def minutes_axis(title: str, size: int) -> dict[str, Any]:
     """Axis settings for minutes after 12:00 shown as clock times every hour."""
     values, text = clock_ticks(60)
-    return dict(title=title, range=[-10, MINUTES + 10], tickvals=values, ticktext=text,
-                tickfont=dict(size=size), zeroline=False)
+    return dict(
+        title=title, range=[-10, MINUTES + 10], tickvals=values, ticktext=text, tickfont=dict(size=size), zeroline=False
+    )
 
 
 def time_strings(minutes: Sequence[float] | np.ndarray) -> list[str]:

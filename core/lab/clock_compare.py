@@ -14,20 +14,31 @@ import numpy as np
 
 from core.models.encodings import get_encoding
 
-PRETRAINED_CLOCKS = ("clock_regression", "clock_24", "clock_72", "clock_180", "clock_720", "clock_multihead",
-                     "clock_sincos", "clock_plain_sincos")
+PRETRAINED_CLOCKS = (
+    "clock_regression",
+    "clock_24",
+    "clock_72",
+    "clock_180",
+    "clock_720",
+    "clock_multihead",
+    "clock_sincos",
+    "clock_plain_sincos",
+)
 NETWORKS = {"compact": "polar CNN", "plain": "plain CNN"}  # clock_cnn presets as the tables name them
-COURSE_BAR_MIN = 10.0      # the assignment asks for a mean common-sense error under 10 minutes
-PUBLISHED_BEST_MIN = 8.5   # about the best mean error published on the real clock photos
-PEERS_BEST_MIN = 1.7       # one report's claim on its own split: not a result on the real photos
+COURSE_BAR_MIN = 10.0  # the assignment asks for a mean common-sense error under 10 minutes
+PUBLISHED_BEST_MIN = 8.5  # about the best mean error published on the real clock photos
+PEERS_BEST_MIN = 1.7  # one report's claim on its own split: not a result on the real photos
 COMPARISON_NOTE = (
     f"What the numbers mean: the course bar is a mean error under {COURSE_BAR_MIN:g} min; the best results "
     f"published on the real clock photos are about {PUBLISHED_BEST_MIN:g} min; the ~{PEERS_BEST_MIN:g} min line is "
-    f"one report's claim on its own split. A score on rendered clocks is not a score on the real photos.")
+    f"one report's claim on its own split. A score on rendered clocks is not a score on the real photos."
+)
 CLAIM_LABEL = f"one report's claim: ~{PEERS_BEST_MIN:g} min"  # how charts name the PEERS_BEST_MIN line
-FILES = "your files: "      # the prefix of the columns scored on the session's clock files
-LOAD_FILES_HINT = ("To score the models on your own clocks, load your images.npy and labels.npy on the **Data** "
-                   "tab (**Your files**) first.")
+FILES = "your files: "  # the prefix of the columns scored on the session's clock files
+LOAD_FILES_HINT = (
+    "To score the models on your own clocks, load your images.npy and labels.npy on the **Data** "
+    "tab (**Your files**) first."
+)
 
 
 def is_clock_run(info: Any) -> bool:
@@ -59,7 +70,8 @@ def comparison_row(info: Any) -> dict[str, Any]:
         "encoding": title,
         "network": NETWORKS.get(config.get("model", {}).get("preset", ""), "custom CNN"),
         "data": f"{data.get('clock_difficulty', '?')} {data.get('clock_size', '?')} px"
-                if data.get("source") != "path" else "your files",
+        if data.get("source") != "path"
+        else "your files",
         "mean error (min)": _rounded(metrics.get("common_sense_error_mean_min")),
         "median error (min)": _rounded(metrics.get("common_sense_error_median_min")),
         "within 1 min (%)": _percent(metrics.get("within_1_min")),
@@ -89,7 +101,7 @@ def scored_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def verdict(mean_error: float | None, rendered: bool = True) -> str:
     """One sentence placing a mean error against the course bar and the best published result on the real photos."""
-    if mean_error is None or not np.isfinite(mean_error):   # `rendered`: measured on rendered clocks, not photos
+    if mean_error is None or not np.isfinite(mean_error):  # `rendered`: measured on rendered clocks, not photos
         return "No score yet."
     text = f"{mean_error:.2f} min"
     if mean_error >= COURSE_BAR_MIN:
@@ -129,23 +141,40 @@ def files_columns(report: dict[str, Any] | None, problem: str = "") -> dict[str,
     }
 
 
-def with_files_columns(rows: list[dict[str, Any]], reports: dict[str, dict[str, Any]],
-                       notes: dict[str, str]) -> list[dict[str, Any]]:
+def with_files_columns(
+    rows: list[dict[str, Any]], reports: dict[str, dict[str, Any]], notes: dict[str, str]
+) -> list[dict[str, Any]]:
     """Comparison rows with their "your files" columns (a report and/or a note per run id)."""
-    return [{**row, **files_columns(reports.get(row["run id"]), notes.get(row["run id"], "")
-                                    or ("" if row["run id"] in reports else "not scored yet"))}
-            for row in rows]
+    return [
+        {
+            **row,
+            **files_columns(
+                reports.get(row["run id"]),
+                notes.get(row["run id"], "") or ("" if row["run id"] in reports else "not scored yet"),
+            ),
+        }
+        for row in rows
+    ]
 
 
 def files_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The side-by-side view of rows that have "your files" columns: own test split mean next to your files'."""
-    return [{"run": row["run"], "encoding": row["encoding"], "own test split: mean error (min)": row["mean error (min)"],
-             **{key: value for key, value in row.items() if key.startswith(FILES)}} for row in rows]
+    return [
+        {
+            "run": row["run"],
+            "encoding": row["encoding"],
+            "own test split: mean error (min)": row["mean error (min)"],
+            **{key: value for key, value in row.items() if key.startswith(FILES)},
+        }
+        for row in rows
+    ]
 
 
 def sample_note(scored: int, total: int) -> str:
     """How many of the user's clocks were scored, said plainly."""
     if scored >= total:
         return f"Scored on all {total:,} of your images."
-    return (f"Scored on {scored:,} of your {total:,} images: a seeded sample spread evenly over the 720 times "
-            "(the same clocks for every model).")
+    return (
+        f"Scored on {scored:,} of your {total:,} images: a seeded sample spread evenly over the 720 times "
+        "(the same clocks for every model)."
+    )

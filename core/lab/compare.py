@@ -22,9 +22,17 @@ from core.lab.knobs import (
 from core.lab.tables import KNOBS, config_value
 
 LABELS = {path: label for label, path in KNOBS.items()}
-SHORT_NAMES = {"optimizer": "opt", "learning_rate": "lr", "initializer": "init", "activation": "act",
-               "batch_norm": "bn", "conv_filters": "filters", "kernel_size": "kernel", "l2": "L2",
-               "batch_size": "batch"}   # in run names; other knobs go by their name
+SHORT_NAMES = {
+    "optimizer": "opt",
+    "learning_rate": "lr",
+    "initializer": "init",
+    "activation": "act",
+    "batch_norm": "bn",
+    "conv_filters": "filters",
+    "kernel_size": "kernel",
+    "l2": "L2",
+    "batch_size": "batch",
+}  # in run names; other knobs go by their name
 
 
 def knob_name(path: str) -> str:
@@ -37,9 +45,9 @@ class CompareAxis:
     """A knob (or pair of knobs) a student compares: config paths declared with core.config.knob, values offered."""
 
     label: str
-    paths: tuple[str, ...]                   # dotted config paths, e.g. "optimizer.learning_rate"
-    options: tuple[tuple[Any, ...], ...]     # offered values, one tuple per path
-    defaults: tuple[tuple[Any, ...], ...]    # preselected values, one tuple per path
+    paths: tuple[str, ...]  # dotted config paths, e.g. "optimizer.learning_rate"
+    options: tuple[tuple[Any, ...], ...]  # offered values, one tuple per path
+    defaults: tuple[tuple[Any, ...], ...]  # preselected values, one tuple per path
     kinds: tuple[str, ...] = ("mlp", "cnn")
 
     @property
@@ -53,22 +61,41 @@ class CompareAxis:
         return tuple(LABELS[path] for path in self.paths)
 
 
-COMPARE_AXES: dict[str, CompareAxis] = {axis.label: axis for axis in (
-    CompareAxis("optimizer x learning rate", ("optimizer.name", "optimizer.learning_rate"),
-                (OPTIMIZERS, LEARNING_RATES), (("sgd", "adam"), (1e-2,))),
-    CompareAxis("initializer", ("model.initializer",), (INITIALIZERS,), (("glorot_uniform", "he_normal", "zeros"),)),
-    CompareAxis("activation", ("model.activation",), (ACTIVATIONS,), (("relu", "tanh", "sigmoid"),)),
-    CompareAxis("dropout", ("model.dropout",), ((0.0, 0.1, 0.2, 0.3, 0.5),), ((0.0, 0.3),)),
-    CompareAxis("batch norm", ("model.batch_norm",), ((False, True),), ((False, True),)),
-    CompareAxis("L2 regularisation", ("model.l2",), (PENALTIES,), ((0.0, 1e-4, 1e-3),)),
-    CompareAxis("learning-rate schedule", ("optimizer.schedule",), (SCHEDULES,), (("constant", "cosine"),)),
-    CompareAxis("batch size", ("batch_size",), ((16, 32, 64, 128, 256),), ((32, 128),)),
-    CompareAxis("hidden layers", ("model.hidden",), (((100,), (300,), (300, 100), (512, 256, 128), (1000, 1000)),),
-                (((100,), (300, 100)),), kinds=("mlp",)),
-    CompareAxis("conv filters", ("model.conv_filters",), (((16, 32), (32, 64), (64, 128), (32, 64, 128)),),
-                (((16, 32), (32, 64)),), kinds=("cnn",)),
-    CompareAxis("kernel size", ("model.kernel_size",), ((3, 5, 7),), ((3, 5),), kinds=("cnn",)),
-)}
+COMPARE_AXES: dict[str, CompareAxis] = {
+    axis.label: axis
+    for axis in (
+        CompareAxis(
+            "optimizer x learning rate",
+            ("optimizer.name", "optimizer.learning_rate"),
+            (OPTIMIZERS, LEARNING_RATES),
+            (("sgd", "adam"), (1e-2,)),
+        ),
+        CompareAxis(
+            "initializer", ("model.initializer",), (INITIALIZERS,), (("glorot_uniform", "he_normal", "zeros"),)
+        ),
+        CompareAxis("activation", ("model.activation",), (ACTIVATIONS,), (("relu", "tanh", "sigmoid"),)),
+        CompareAxis("dropout", ("model.dropout",), ((0.0, 0.1, 0.2, 0.3, 0.5),), ((0.0, 0.3),)),
+        CompareAxis("batch norm", ("model.batch_norm",), ((False, True),), ((False, True),)),
+        CompareAxis("L2 regularisation", ("model.l2",), (PENALTIES,), ((0.0, 1e-4, 1e-3),)),
+        CompareAxis("learning-rate schedule", ("optimizer.schedule",), (SCHEDULES,), (("constant", "cosine"),)),
+        CompareAxis("batch size", ("batch_size",), ((16, 32, 64, 128, 256),), ((32, 128),)),
+        CompareAxis(
+            "hidden layers",
+            ("model.hidden",),
+            (((100,), (300,), (300, 100), (512, 256, 128), (1000, 1000)),),
+            (((100,), (300, 100)),),
+            kinds=("mlp",),
+        ),
+        CompareAxis(
+            "conv filters",
+            ("model.conv_filters",),
+            (((16, 32), (32, 64), (64, 128), (32, 64, 128)),),
+            (((16, 32), (32, 64)),),
+            kinds=("cnn",),
+        ),
+        CompareAxis("kernel size", ("model.kernel_size",), ((3, 5, 7),), ((3, 5),), kinds=("cnn",)),
+    )
+}
 
 
 def axes_for(kind: str) -> list[str]:
@@ -88,8 +115,9 @@ def comparison_configs(base: RunConfig, axis_label: str, values: Sequence[Sequen
         base = without_preset(base)
     configs = []
     for combination in itertools.product(*values):
-        changes = {path: list(value) if isinstance(value, tuple) else value
-                   for path, value in zip(axis.paths, combination)}
+        changes = {
+            path: list(value) if isinstance(value, tuple) else value for path, value in zip(axis.paths, combination)
+        }
         name = " ".join(f"{SHORT_NAMES.get(n, n)}={format_value(v)}" for n, v in zip(axis.names, combination))
         configs.append(config_from_knobs(with_knobs(base, changes), name=name))
     return configs
@@ -111,13 +139,17 @@ def comparison_bar_rows(table_rows: Sequence[dict[str, Any]], x: str, color: str
 def differing_knobs(configs: Iterable[dict[str, Any]], fallback: Sequence[str]) -> list[str]:
     """The core.lab.tables.KNOBS labels whose values differ between configs (the fallback when none differ)."""
     configs = list(configs)
-    differing = [knob for knob, dotted in KNOBS.items()
-                 if len({str(config_value(config, dotted)) for config in configs}) > 1]
+    differing = [
+        knob for knob, dotted in KNOBS.items() if len({str(config_value(config, dotted)) for config in configs}) > 1
+    ]
     return differing or list(fallback)
 
 
 def per_class_rows(class_names: Sequence[str], per_class: dict[str, np.ndarray]) -> list[dict[str, Any]]:
     """Rows (class, model, accuracy) for a grouped bar chart of per-class accuracy of several models."""
-    return [{"class": str(name), "model": label, "accuracy": float(values[index])}
-            for label, values in per_class.items() for index, name in enumerate(class_names)
-            if np.isfinite(values[index])]
+    return [
+        {"class": str(name), "model": label, "accuracy": float(values[index])}
+        for label, values in per_class.items()
+        for index, name in enumerate(class_names)
+        if np.isfinite(values[index])
+    ]

@@ -13,7 +13,7 @@ from typing import Any
 from core.config import PRESETS, DataConfig, ModelConfig, RunConfig
 from core.data.datasets import TITLES
 
-PENALTIES = (0.0, 1e-5, 1e-4, 1e-3, 1e-2)   # the L1 / L2 weights the page offers
+PENALTIES = (0.0, 1e-5, 1e-4, 1e-3, 1e-2)  # the L1 / L2 weights the page offers
 
 
 class KnobError(ValueError):
@@ -66,8 +66,10 @@ def default_run_name(knobs: RunConfig) -> str:
     """A short readable name, e.g. 'MNIST MLP adam lr=1e-3'."""
     title = TITLES.get(knobs.data.dataset, knobs.data.dataset)
     permuted = " permuted" if knobs.data.permuted else ""
-    return (f"{title}{permuted} {knobs.model.kind.upper()} {knobs.optimizer.name} "
-            f"lr={format_value(knobs.optimizer.learning_rate)}")
+    return (
+        f"{title}{permuted} {knobs.model.kind.upper()} {knobs.optimizer.name} "
+        f"lr={format_value(knobs.optimizer.learning_rate)}"
+    )
 
 
 def format_value(value: Any) -> str:

@@ -14,8 +14,9 @@ def sample_indices(labels: np.ndarray, per_class: int) -> np.ndarray:
     return np.concatenate(picks) if picks else np.zeros(0, np.int64)
 
 
-def confusion_cell_indices(y_true: np.ndarray, predicted: np.ndarray, true_class: int, predicted_class: int,
-                           limit: int | None = None) -> np.ndarray:
+def confusion_cell_indices(
+    y_true: np.ndarray, predicted: np.ndarray, true_class: int, predicted_class: int, limit: int | None = None
+) -> np.ndarray:
     """Test-set indices whose true class and predicted class are this confusion cell, in test order."""
     y_true, predicted = np.asarray(y_true).reshape(-1), np.asarray(predicted).reshape(-1)
     if y_true.shape != predicted.shape:
@@ -24,7 +25,8 @@ def confusion_cell_indices(y_true: np.ndarray, predicted: np.ndarray, true_class
     return indices if limit is None else indices[:limit]
 
 
-def mistake_captions(indices: Sequence[int], y_true: np.ndarray, predicted: np.ndarray,
-                     class_names: Sequence[str]) -> list[str]:
+def mistake_captions(
+    indices: Sequence[int], y_true: np.ndarray, predicted: np.ndarray, class_names: Sequence[str]
+) -> list[str]:
     """'predicted X / true Y' for each test index (one line each, so captions fit under small images)."""
     return [f"predicted {class_names[int(predicted[i])]} /\ntrue {class_names[int(y_true[i])]}" for i in indices]

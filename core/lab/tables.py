@@ -50,8 +50,13 @@ def run_row(info: Any, knobs: Iterable[str] = ()) -> dict[str, Any]:
     config, metrics, status = info.config or {}, info.metrics or {}, info.status or {}
     data = config.get("data", {})
     dataset = data.get("dataset", "?") + (" (permuted)" if data.get("permuted") else "")
-    row: dict[str, Any] = {"run": config.get("name") or info.run_id, "source": "pretrained" if info.is_pretrained else "yours",
-                           "state": status.get("state", "?"), "dataset": dataset, "model": model_label(config)}
+    row: dict[str, Any] = {
+        "run": config.get("name") or info.run_id,
+        "source": "pretrained" if info.is_pretrained else "yours",
+        "state": status.get("state", "?"),
+        "dataset": dataset,
+        "model": model_label(config),
+    }
     if data.get("dataset") == "clocks":
         row["encoding"] = config.get("encoding", "?")
     for knob in knobs:

@@ -79,8 +79,13 @@ def _dense_stack(x: Any, model: ModelConfig, prefix: str) -> Any:
     import keras
 
     for index, size in enumerate(model.hidden):
-        x = keras.layers.Dense(size, kernel_initializer=model.initializer, kernel_regularizer=_regularizer(model),
-                               use_bias=not model.batch_norm, name=f"{prefix}dense_{index}")(x)
+        x = keras.layers.Dense(
+            size,
+            kernel_initializer=model.initializer,
+            kernel_regularizer=_regularizer(model),
+            use_bias=not model.batch_norm,
+            name=f"{prefix}dense_{index}",
+        )(x)
         if model.batch_norm:
             x = keras.layers.BatchNormalization(name=f"{prefix}dense_bn_{index}")(x)
         x = keras.layers.Activation(model.activation, name=f"{prefix}dense_act_{index}")(x)
@@ -89,13 +94,22 @@ def _dense_stack(x: Any, model: ModelConfig, prefix: str) -> Any:
     return x
 
 
-def _conv(x: Any, model: ModelConfig, filters: int, kernel: Any, name: str, strides: Any = 1,
-          padding: str = "same") -> Any:
+def _conv(
+    x: Any, model: ModelConfig, filters: int, kernel: Any, name: str, strides: Any = 1, padding: str = "same"
+) -> Any:
     """Conv2D, optional batch norm, activation."""
     import keras
 
-    x = keras.layers.Conv2D(filters, kernel, strides=strides, padding=padding, kernel_initializer=model.initializer,
-                            kernel_regularizer=_regularizer(model), use_bias=not model.batch_norm, name=name)(x)
+    x = keras.layers.Conv2D(
+        filters,
+        kernel,
+        strides=strides,
+        padding=padding,
+        kernel_initializer=model.initializer,
+        kernel_regularizer=_regularizer(model),
+        use_bias=not model.batch_norm,
+        name=name,
+    )(x)
     if model.batch_norm:
         x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
     return keras.layers.Activation(model.activation, name=f"{name}_act")(x)
@@ -132,8 +146,9 @@ POLAR_GRID = (32, 120)  # radii x angles: 3 degrees (half a minute of the minute
 POLAR_STRIDES = [(1, 1), (2, 1), (2, 2), (1, 1), (2, 2), (2, 1)]
 
 
-def _circular_conv(x: Any, model: ModelConfig, filters: int, kernel: tuple[int, int], name: str,
-                   strides: tuple[int, int] = (1, 1)) -> Any:
+def _circular_conv(
+    x: Any, model: ModelConfig, filters: int, kernel: tuple[int, int], name: str, strides: tuple[int, int] = (1, 1)
+) -> Any:
     """Conv on a polar map whose angle axis wraps around (12 o'clock sits next to 11:59)."""
     from core.models.layers import CircularPad
 
@@ -206,16 +221,20 @@ def learning_rate_schedule(opt: OptimizerConfig, steps_per_epoch: int, epochs: i
     schedules = keras.optimizers.schedules
     if opt.schedule == "cosine":
         warmup = min(steps_per_epoch, total // 10)
-        return schedules.CosineDecay(0.0 if warmup else opt.learning_rate, decay_steps=max(1, total - warmup),
-                                     alpha=0.01, warmup_target=opt.learning_rate if warmup else None,
-                                     warmup_steps=warmup)
+        return schedules.CosineDecay(
+            0.0 if warmup else opt.learning_rate,
+            decay_steps=max(1, total - warmup),
+            alpha=0.01,
+            warmup_target=opt.learning_rate if warmup else None,
+            warmup_steps=warmup,
+        )
     if opt.schedule == "step":
         changes = (epochs - 1) // opt.step_every_epochs
         if changes == 0:
             return opt.learning_rate
         # PiecewiseConstantDecay switches after a boundary; step s is the (s+1)-th update
         boundaries = [k * opt.step_every_epochs * steps_per_epoch - 1 for k in range(1, changes + 1)]
-        values = [opt.learning_rate * opt.step_factor ** k for k in range(changes + 1)]
+        values = [opt.learning_rate * opt.step_factor**k for k in range(changes + 1)]
         return schedules.PiecewiseConstantDecay(boundaries, values)
     if opt.schedule == "constant":
         return opt.learning_rate
@@ -224,8 +243,12 @@ def learning_rate_schedule(opt: OptimizerConfig, steps_per_epoch: int, epochs: i
 
 def compile_model(model: Any, config: RunConfig, encoding: Any, steps_per_epoch: int) -> None:
     """Compile with the config's optimizer and the encoding's losses, loss weights and metrics."""
-    model.compile(optimizer=build_optimizer(config.optimizer, steps_per_epoch, config.epochs),
-                  loss=encoding.losses(), loss_weights=encoding.loss_weights(), metrics=encoding.metrics())
+    model.compile(
+        optimizer=build_optimizer(config.optimizer, steps_per_epoch, config.epochs),
+        loss=encoding.losses(),
+        loss_weights=encoding.loss_weights(),
+        metrics=encoding.metrics(),
+    )
 
 
 def count_params(model: Any) -> int:

@@ -14,8 +14,17 @@ import numpy as np
 
 from core.clocks.time import MINUTES, common_sense_error, to_minutes
 
-CLOCK_ENCODINGS = ("regression", "regression-minutes", "classes-24", "classes-72", "classes-180",
-                   "classes-720", "multihead", "multihead-sincos", "sincos")
+CLOCK_ENCODINGS = (
+    "regression",
+    "regression-minutes",
+    "classes-24",
+    "classes-72",
+    "classes-180",
+    "classes-720",
+    "multihead",
+    "multihead-sincos",
+    "sincos",
+)
 
 
 def _angle(minutes: np.ndarray, period: float) -> np.ndarray:
@@ -115,8 +124,10 @@ class Regression:
 
     @property
     def summary(self) -> str:
-        return ("One linear output; 12:00 and 11:59 are numerically far apart, so errors near "
-                "twelve are large although the times are close.")
+        return (
+            "One linear output; 12:00 and 11:59 are numerically far apart, so errors near "
+            "twelve are large although the times are close."
+        )
 
     @property
     def _scale(self) -> float:
@@ -173,8 +184,10 @@ class Classes:
 
     @property
     def summary(self) -> str:
-        return (f"A softmax over {self.n} time slots of {MINUTES // self.n} minutes; "
-                "the answer is the centre of the most likely slot.")
+        return (
+            f"A softmax over {self.n} time slots of {MINUTES // self.n} minutes; "
+            "the answer is the centre of the most likely slot."
+        )
 
     @property
     def width(self) -> int:
@@ -246,8 +259,10 @@ class MultiHead:
 
     @property
     def summary(self) -> str:
-        return ("A 12-way softmax picks the hour; a second head reads the minute hand. "
-                "Near the full hour the two heads can disagree by an hour.")
+        return (
+            "A 12-way softmax picks the hour; a second head reads the minute hand. "
+            "Near the full hour the two heads can disagree by an hour."
+        )
 
     def encode(self, labels: np.ndarray) -> dict[str, np.ndarray]:
         minutes = to_minutes(labels)
@@ -262,14 +277,16 @@ class MultiHead:
 
     def build_head(self, features: Any) -> dict[str, Any]:
         width = 1 if self.minute_as == "regression" else 2
-        return {"hour": _dense(12, "softmax", "hour")(features),
-                "minute": _dense(width, None, "minute")(features)}
+        return {"hour": _dense(12, "softmax", "hour")(features), "minute": _dense(width, None, "minute")(features)}
 
     def losses(self) -> dict[str, Any]:
         import keras
 
-        hour = (keras.losses.CategoricalCrossentropy(label_smoothing=self.label_smoothing)
-                if self.label_smoothing > 0 else keras.losses.SparseCategoricalCrossentropy())
+        hour = (
+            keras.losses.CategoricalCrossentropy(label_smoothing=self.label_smoothing)
+            if self.label_smoothing > 0
+            else keras.losses.SparseCategoricalCrossentropy()
+        )
         return {"hour": hour, "minute": keras.losses.MeanSquaredError()}
 
     def loss_weights(self) -> dict[str, float]:
@@ -302,8 +319,7 @@ class SinCos:
 
     name: str = "sincos"
     title: str = "Periodic sin/cos (4 outputs)"
-    summary: str = ("Points on two circles: no seam at 12:00, so neighbouring times always get "
-                    "neighbouring targets.")
+    summary: str = "Points on two circles: no seam at 12:00, so neighbouring times always get neighbouring targets."
     is_clock: bool = True
 
     def encode(self, labels: np.ndarray) -> dict[str, np.ndarray]:
@@ -342,8 +358,7 @@ class SinCos:
         return None
 
 
-def get_encoding(name: str, *, label_smoothing: float = 0.0, soft_sigma: float = 0.0,
-                 n_labels: int = 10) -> Encoding:
+def get_encoding(name: str, *, label_smoothing: float = 0.0, soft_sigma: float = 0.0, n_labels: int = 10) -> Encoding:
     """The encoding called `name` ('labels', 'regression', 'classes-72', 'sincos', ...)."""
     if name == "labels":
         return DatasetLabels(n_labels, label_smoothing)
@@ -355,16 +370,15 @@ def get_encoding(name: str, *, label_smoothing: float = 0.0, soft_sigma: float =
         return SinCos()
     if name.startswith("classes-") and name[8:].isdigit():
         return Classes(int(name[8:]), soft_sigma, label_smoothing)
-    raise ValueError(f"unknown encoding '{name}'; choose labels, classes-N (N divides 720) or one of "
-                     + ", ".join(e for e in CLOCK_ENCODINGS if not e.startswith("classes-")))
+    raise ValueError(
+        f"unknown encoding '{name}'; choose labels, classes-N (N divides 720) or one of "
+        + ", ".join(e for e in CLOCK_ENCODINGS if not e.startswith("classes-"))
+    )
 
 
 def encoding_for(config: Any) -> Encoding:
     """The encoding a RunConfig asks for, with its smoothing options."""
-    return get_encoding(config.encoding, label_smoothing=config.label_smoothing,
-                        soft_sigma=config.soft_label_sigma)
-
-
+    return get_encoding(config.encoding, label_smoothing=config.label_smoothing, soft_sigma=config.soft_label_sigma)
 
 
 def encoding_from_outputs(output_widths: dict[str, int]) -> Encoding:

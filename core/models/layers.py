@@ -16,8 +16,8 @@ def _polar_sampling(height: int, width: int, angles: int, radii: int, max_radius
     """Four neighbour indices and bilinear weights for sampling a polar grid about the image centre."""
     import numpy as np
 
-    theta = np.arange(angles) * 2 * np.pi / angles            # clockwise from 12 o'clock
-    radius = (np.arange(radii) + 0.5) / radii * max_radius     # fraction of half the smaller side
+    theta = np.arange(angles) * 2 * np.pi / angles  # clockwise from 12 o'clock
+    radius = (np.arange(radii) + 0.5) / radii * max_radius  # fraction of half the smaller side
     half = (min(height, width) - 1) / 2.0
     rows = (height - 1) / 2.0 - np.outer(radius, np.cos(theta)) * half
     cols = (width - 1) / 2.0 + np.outer(radius, np.sin(theta)) * half

@@ -59,8 +59,11 @@ def model_encoding(model: Any, path: str | Path | None = None) -> Encoding:
         config = read_json(folder / "config.json", default={}) or {}
         if isinstance(config, dict) and isinstance(config.get("encoding"), str):
             try:
-                return get_encoding(config["encoding"], label_smoothing=float(config.get("label_smoothing", 0) or 0),
-                                    soft_sigma=float(config.get("soft_label_sigma", 0) or 0))
+                return get_encoding(
+                    config["encoding"],
+                    label_smoothing=float(config.get("label_smoothing", 0) or 0),
+                    soft_sigma=float(config.get("soft_label_sigma", 0) or 0),
+                )
             except (ValueError, TypeError):
                 pass
     return encoding_from_outputs(output_widths(model))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from core.config import MAX_EPOCHS, ConfigError, RunConfig
 
-DEFAULT_MAX_QUEUED = 8          # the Train panel's everyday limit per session
+DEFAULT_MAX_QUEUED = 8  # the Train panel's everyday limit per session
 CLASSROOM_MAX_QUEUED = 2
 CLASSROOM_MAX_EPOCHS = 20
 TRUE_WORDS = ("1", "true", "yes", "on")
@@ -56,28 +56,39 @@ def _positive_int(env: Mapping[str, str], name: str, default: int, ceiling: int 
     return value
 
 
-def limits_from_env(env: Mapping[str, str] | None = None,
-                    default_max_queued: int = DEFAULT_MAX_QUEUED) -> ClassroomLimits:
+def limits_from_env(
+    env: Mapping[str, str] | None = None, default_max_queued: int = DEFAULT_MAX_QUEUED
+) -> ClassroomLimits:
     """The limits the environment asks for (CLOCKWORK_CLASSROOM, _MAX_QUEUED, _MAX_EPOCHS, _TEACHER_PASSWORD)."""
     env = os.environ if env is None else env
     enabled = env.get("CLOCKWORK_CLASSROOM", "").strip().lower() in TRUE_WORDS
     queued_default = CLASSROOM_MAX_QUEUED if enabled else default_max_queued
     epochs_default = CLASSROOM_MAX_EPOCHS if enabled else MAX_EPOCHS
-    return ClassroomLimits(enabled=enabled,
-                           max_queued=_positive_int(env, "CLOCKWORK_MAX_QUEUED", queued_default),
-                           max_epochs=_positive_int(env, "CLOCKWORK_MAX_EPOCHS", epochs_default, MAX_EPOCHS),
-                           teacher_password=env.get("CLOCKWORK_TEACHER_PASSWORD", ""))
+    return ClassroomLimits(
+        enabled=enabled,
+        max_queued=_positive_int(env, "CLOCKWORK_MAX_QUEUED", queued_default),
+        max_epochs=_positive_int(env, "CLOCKWORK_MAX_EPOCHS", epochs_default, MAX_EPOCHS),
+        teacher_password=env.get("CLOCKWORK_TEACHER_PASSWORD", ""),
+    )
 
 
 def check_batch_size(config: RunConfig, train_count: int) -> None:
     """Refuse a batch larger than the images one epoch trains on (a ConfigError naming the key and both numbers)."""
     if train_count > 0 and config.batch_size > train_count:
-        raise ConfigError(f"config key 'batch_size' is {config.batch_size}, more than the {train_count:,} training "
-                          f"images; choose a batch size of at most {train_count:,}")
+        raise ConfigError(
+            f"config key 'batch_size' is {config.batch_size}, more than the {train_count:,} training "
+            f"images; choose a batch size of at most {train_count:,}"
+        )
 
 
-def check_submission(config: RunConfig, queued_by_owner: int, *, adding: int = 1,
-                     limits: ClassroomLimits | None = None, train_count: int | None = None) -> None:
+def check_submission(
+    config: RunConfig,
+    queued_by_owner: int,
+    *,
+    adding: int = 1,
+    limits: ClassroomLimits | None = None,
+    train_count: int | None = None,
+) -> None:
     """Refuse a run this session may not queue: over the epochs or waiting-runs limit (ClassroomLimitError),
     or a batch larger than the training set (ConfigError).
 
@@ -87,11 +98,14 @@ def check_submission(config: RunConfig, queued_by_owner: int, *, adding: int = 1
     limits = limits or limits_from_env()
     where = " in classroom mode" if limits.enabled else ""
     if config.epochs > limits.max_epochs:
-        raise ClassroomLimitError(f"{config.epochs} epochs asked for; at most {limits.max_epochs} are allowed{where}. "
-                                  "Choose fewer epochs.")
+        raise ClassroomLimitError(
+            f"{config.epochs} epochs asked for; at most {limits.max_epochs} are allowed{where}. Choose fewer epochs."
+        )
     if queued_by_owner + adding > limits.max_queued:
-        raise ClassroomLimitError(f"You already have {queued_by_owner} run(s) waiting; at most {limits.max_queued} "
-                                  f"may wait at once{where}. Wait for one to start, or stop one, then try again.")
+        raise ClassroomLimitError(
+            f"You already have {queued_by_owner} run(s) waiting; at most {limits.max_queued} "
+            f"may wait at once{where}. Wait for one to start, or stop one, then try again."
+        )
     if train_count is not None:
         check_batch_size(config, train_count)
 
@@ -107,5 +121,7 @@ def teacher_password_ok(given: str, limits: ClassroomLimits | None = None) -> bo
 def describe(limits: ClassroomLimits) -> str:
     """One line for the UI: whether classroom mode is on and the limits in force."""
     mode = "Classroom mode is on" if limits.enabled else "Classroom mode is off"
-    return (f"{mode}: at most {limits.max_queued} waiting run(s) per session and {limits.max_epochs} epochs per run; "
-            f"the teacher control is {'on' if limits.teacher_control else 'off'}.")
+    return (
+        f"{mode}: at most {limits.max_queued} waiting run(s) per session and {limits.max_epochs} epochs per run; "
+        f"the teacher control is {'on' if limits.teacher_control else 'off'}."
+    )

@@ -21,20 +21,24 @@ from core.config import RunConfig
 # Rough CPU training speed (images/s) per model family, 2-core machine, batch 64.
 CPU_IMAGES_PER_S = {
     "mlp": 20_000.0,
-    "cnn_compact": 2_500.0,      # the compact 28x28 CNN, and custom CNNs
-    "cnn_reference": 600.0,      # the reference 28x28 CNN (64-128-256 filters, two convs per block)
-    "clock_polar": 150.0,        # the polar clock CNN (it works at 75 px inside, whatever the input size)
-    "clock_plain": 150.0,        # the plain clock CNN (also 75 px inside)
+    "cnn_compact": 2_500.0,  # the compact 28x28 CNN, and custom CNNs
+    "cnn_reference": 600.0,  # the reference 28x28 CNN (64-128-256 filters, two convs per block)
+    "clock_polar": 150.0,  # the polar clock CNN (it works at 75 px inside, whatever the input size)
+    "clock_plain": 150.0,  # the plain clock CNN (also 75 px inside)
 }
-RENDER_S_PER_IMAGE = 0.0015      # rendering one 150-px clock on one core (bench/RESULTS.md); scales with pixels
+RENDER_S_PER_IMAGE = 0.0015  # rendering one 150-px clock on one core (bench/RESULTS.md); scales with pixels
 GPU_SPEEDUP = 10.0
-STARTUP_S = 8.0                  # worker child start: importing TensorFlow, loading data, building the model
-EVALUATION_SHARE = 0.15          # validation and test passes, as a share of one epoch's training time
+STARTUP_S = 8.0  # worker child start: importing TensorFlow, loading data, building the model
+EVALUATION_SHARE = 0.15  # validation and test passes, as a share of one epoch's training time
 LONG_RUN_S = 300.0
 # Training images per dataset and resolved source (see core/datasets.py and core/data/README.md).
 TRAIN_SIZES = {
-    ("mnist", "keras"): 60_000, ("mnist", "shared"): 8_000, ("mnist", "embedded"): 8_000,
-    ("fashion-mnist", "keras"): 60_000, ("fashion-mnist", "shared"): 60_000, ("fashion-mnist", "embedded"): 18_000,
+    ("mnist", "keras"): 60_000,
+    ("mnist", "shared"): 8_000,
+    ("mnist", "embedded"): 8_000,
+    ("fashion-mnist", "keras"): 60_000,
+    ("fashion-mnist", "shared"): 60_000,
+    ("fashion-mnist", "embedded"): 18_000,
 }
 
 
@@ -43,8 +47,13 @@ def gpu_name(timeout_s: float = 2.0) -> str | None:
     if shutil.which("nvidia-smi") is None:
         return None
     try:
-        result = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True,
-                                text=True, timeout=timeout_s, check=True)
+        result = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     names = [line.strip() for line in result.stdout.splitlines() if line.strip()]
@@ -53,8 +62,11 @@ def gpu_name(timeout_s: float = 2.0) -> str | None:
 
 def describe_device() -> dict[str, Any]:
     """The Keras backend, the device a run would use ("CPU" or the GPU's name) and the CPU count."""
-    return {"backend": os.environ.get("KERAS_BACKEND") or "tensorflow", "device": gpu_name() or "CPU",
-            "cpu_count": os.cpu_count() or 1}
+    return {
+        "backend": os.environ.get("KERAS_BACKEND") or "tensorflow",
+        "device": gpu_name() or "CPU",
+        "cpu_count": os.cpu_count() or 1,
+    }
 
 
 def _model_family(config: RunConfig) -> str:

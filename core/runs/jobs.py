@@ -87,8 +87,12 @@ def cancel(run_id: str, root: str | Path | None = None) -> bool:
 
 def clear_queue(root: str | Path | None = None, reason: str = "cancelled by the teacher") -> list[str]:
     """Cancel every queued run (the teacher's control); returns the ids it cancelled."""
-    return [info.run_id for info in queue(root) if info.state == "queued"
-            and transition(info.path, ("queued",), state="cancelled", reason=reason, finished=now_iso())]
+    return [
+        info.run_id
+        for info in queue(root)
+        if info.state == "queued"
+        and transition(info.path, ("queued",), state="cancelled", reason=reason, finished=now_iso())
+    ]
 
 
 def cancel_all(root: str | Path | None = None) -> list[str]:
@@ -104,8 +108,9 @@ def cancel_all(root: str | Path | None = None) -> list[str]:
 def queue(root: str | Path | None = None) -> list[RunInfo]:
     """The running run (if any) then the queued runs, in the order the worker will take them."""
     active = [info for info in list_runs(_root(root), with_history=False) if info.state in ACTIVE_STATES]
-    return sorted(active, key=lambda info: (info.state != "running", str(info.status.get("created") or ""),
-                                            info.run_id))
+    return sorted(
+        active, key=lambda info: (info.state != "running", str(info.status.get("created") or ""), info.run_id)
+    )
 
 
 def _try_lock(root: Path) -> int | None:
@@ -160,9 +165,15 @@ def ensure_worker(root: str | Path | None = None, idle_exit: float = DEFAULT_IDL
             log_path.replace(log_path.with_suffix(".log.old"))
         with open(log_path, "ab") as log:
             process = subprocess.Popen(
-                _worker_command(root, idle_exit), cwd=paths.REPO_ROOT, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True, pass_fds=(fd,),
-                env={"TF_CPP_MIN_LOG_LEVEL": "3", **os.environ, LOCK_FD_ENV: str(fd)})
+                _worker_command(root, idle_exit),
+                cwd=paths.REPO_ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                pass_fds=(fd,),
+                env={"TF_CPP_MIN_LOG_LEVEL": "3", **os.environ, LOCK_FD_ENV: str(fd)},
+            )
     finally:
         os.close(fd)
     threading.Thread(target=process.wait, daemon=True).start()  # reap it when it exits: no zombie
@@ -188,8 +199,13 @@ def mark_stale_runs(root: Path) -> list[str]:
     stale = []
     for info in list_runs(root, with_history=False):
         if info.state == "running" and not is_process_alive(info.status.get("pid")):
-            if transition(info.path, ("running",), state="failed", finished=now_iso(),
-                          reason="the worker stopped while this run was running"):
+            if transition(
+                info.path,
+                ("running",),
+                state="failed",
+                finished=now_iso(),
+                reason="the worker stopped while this run was running",
+            ):
                 stale.append(info.run_id)
     return stale
 
@@ -232,15 +248,18 @@ class _Heartbeat:
 
     def beat(self, run_id: str | None, force: bool = False) -> None:
         if force or time.monotonic() - self.last >= HEARTBEAT_S:
-            write_json(self.root / WORKER_INFO, {"pid": os.getpid(), "started": self.started,
-                                                 "heartbeat": now_iso(), "run": run_id})
+            write_json(
+                self.root / WORKER_INFO,
+                {"pid": os.getpid(), "started": self.started, "heartbeat": now_iso(), "run": run_id},
+            )
             self.last = time.monotonic()
 
 
 def _run_child(run_dir: Path, heartbeat: _Heartbeat) -> int:
     """Train one claimed run in a child process; fail the run if the child dies without a final state."""
-    child = subprocess.Popen([sys.executable, "-m", "core", "run-one", str(run_dir)], cwd=paths.REPO_ROOT,
-                             stdin=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "core", "run-one", str(run_dir)], cwd=paths.REPO_ROOT, stdin=subprocess.DEVNULL
+    )
     set_status(run_dir, pid=child.pid)  # from now on a dead child, not the worker, makes the run stale
     heartbeat.beat(run_dir.name, force=True)
     while child.poll() is None:

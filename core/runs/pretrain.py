@@ -41,27 +41,54 @@ def _dataset_run(name: str, dataset: str, kind: str, permuted: bool, epochs: int
     """The best MLP / CNN recipe for a dataset; the permuted twin changes only the pixel order (and
     drops the shift augmentation, which means nothing once pixels are shuffled)."""
     dropout = options.pop("dropout", 0.2)
-    model = (ModelConfig(kind="mlp", preset="reference", dropout=dropout, initializer="he_normal") if kind == "mlp"
-             else ModelConfig(kind="cnn", preset="compact"))
+    model = (
+        ModelConfig(kind="mlp", preset="reference", dropout=dropout, initializer="he_normal")
+        if kind == "mlp"
+        else ModelConfig(kind="cnn", preset="compact")
+    )
     return RunConfig(
         name=name,
-        data=DataConfig(dataset=dataset, permuted=permuted, augment=kind == "cnn" and not permuted,
-                        validation_split=0.1),
+        data=DataConfig(
+            dataset=dataset, permuted=permuted, augment=kind == "cnn" and not permuted, validation_split=0.1
+        ),
         model=model,
         optimizer=OptimizerConfig(name="adam", learning_rate=1e-3 if kind == "mlp" else 2e-3, schedule="cosine"),
-        encoding="labels", epochs=epochs, batch_size=128, seed=0, **options,
+        encoding="labels",
+        epochs=epochs,
+        batch_size=128,
+        seed=0,
+        **options,
     )
 
 
-def _clock_run(name: str, encoding: str, epochs: int, learning_rate: float = 2e-3, difficulty: str = "mixed",
-               preset: str = "compact", **options: Any) -> RunConfig:
+def _clock_run(
+    name: str,
+    encoding: str,
+    epochs: int,
+    learning_rate: float = 2e-3,
+    difficulty: str = "mixed",
+    preset: str = "compact",
+    **options: Any,
+) -> RunConfig:
     return RunConfig(
         name=name,
-        data=DataConfig(dataset="clocks", source="render", clock_size=150, clock_difficulty=difficulty,
-                        clock_count=18000, clock_seed=0, validation_split=0.1, augment=True),
+        data=DataConfig(
+            dataset="clocks",
+            source="render",
+            clock_size=150,
+            clock_difficulty=difficulty,
+            clock_count=18000,
+            clock_seed=0,
+            validation_split=0.1,
+            augment=True,
+        ),
         model=ModelConfig(kind="clock_cnn", preset=preset),
         optimizer=OptimizerConfig(name="adam", learning_rate=learning_rate, schedule="cosine"),
-        encoding=encoding, epochs=epochs, batch_size=64, seed=0, **options,
+        encoding=encoding,
+        epochs=epochs,
+        batch_size=64,
+        seed=0,
+        **options,
     )
 
 
@@ -82,24 +109,52 @@ def _recipes() -> dict[str, Recipe]:
     # 'mixed' set: half that clock, half every other dial design but Roman numerals (held out to test on). The
     # other encodings start from the sin/cos model (transfer learning) and train every layer for a few epochs.
     clock_warm_up = _clock_run("clock_sincos_assignment", "sincos", 4, difficulty="assignment")
-    recipes.append(Recipe("clock_sincos", _clock_run("clock_sincos", "sincos", 14, learning_rate=1e-3),
-                          "periodic sin/cos on the hour and minute circles", warm_up=clock_warm_up))
+    recipes.append(
+        Recipe(
+            "clock_sincos",
+            _clock_run("clock_sincos", "sincos", 14, learning_rate=1e-3),
+            "periodic sin/cos on the hour and minute circles",
+            warm_up=clock_warm_up,
+        )
+    )
     transfer = {"init_from": "pretrained/clock_sincos", "learning_rate": 1e-3}
     clocks = [  # (name, encoding, epochs, options, what it shows)
-        ("clock_multihead", "multihead", 3, {"label_smoothing": 0.05, **transfer}, "12 hour classes + minute regression"),
+        (
+            "clock_multihead",
+            "multihead",
+            3,
+            {"label_smoothing": 0.05, **transfer},
+            "12 hour classes + minute regression",
+        ),
         ("clock_24", "classes-24", 3, {"label_smoothing": 0.05, **transfer}, "24 classes of 30 minutes"),
         ("clock_72", "classes-72", 3, {"label_smoothing": 0.05, **transfer}, "72 classes of 10 minutes"),
-        ("clock_720", "classes-720", 3, {"soft_label_sigma": 3.0, **transfer}, "720 classes, soft targets that wrap at 12:00"),
-        ("clock_180", "classes-180", 3, {"soft_label_sigma": 4.0, **transfer}, "180 classes of 4 minutes, soft targets"),
+        (
+            "clock_720",
+            "classes-720",
+            3,
+            {"soft_label_sigma": 3.0, **transfer},
+            "720 classes, soft targets that wrap at 12:00",
+        ),
+        (
+            "clock_180",
+            "classes-180",
+            3,
+            {"soft_label_sigma": 4.0, **transfer},
+            "180 classes of 4 minutes, soft targets",
+        ),
         ("clock_regression", "regression", 3, transfer, "plain regression: fails at the 12:00 seam"),
     ]
     for name, encoding, epochs, options, shows in clocks:
         recipes.append(Recipe(name, _clock_run(name, encoding, epochs, **options), shows))
     plain_warm_up = _clock_run("clock_plain_assignment", "multihead-sincos", 6, preset="plain", difficulty="assignment")
-    recipes.append(Recipe("clock_plain_sincos", _clock_run("clock_plain_sincos", "sincos", 6, learning_rate=1e-3,
-                                                           preset="plain"),
-                          "the plain CNN (conv blocks, pooling, dense head) with sin/cos, to compare with the polar one",
-                          warm_up=plain_warm_up))
+    recipes.append(
+        Recipe(
+            "clock_plain_sincos",
+            _clock_run("clock_plain_sincos", "sincos", 6, learning_rate=1e-3, preset="plain"),
+            "the plain CNN (conv blocks, pooling, dense head) with sin/cos, to compare with the polar one",
+            warm_up=plain_warm_up,
+        )
+    )
     return {recipe.name: recipe for recipe in recipes}
 
 
@@ -125,8 +180,13 @@ def quick_version(config: RunConfig) -> RunConfig:
     return dataclasses.replace(config, data=data, epochs=1)
 
 
-def pretrain(only: list[str] | None = None, out: Path | None = None, data_source: str = "auto",
-             epochs: int | None = None, quick: bool = False) -> dict[str, dict[str, Any]]:
+def pretrain(
+    only: list[str] | None = None,
+    out: Path | None = None,
+    data_source: str = "auto",
+    epochs: int | None = None,
+    quick: bool = False,
+) -> dict[str, dict[str, Any]]:
     """Train the named recipes (all by default) and install each in out/<name>; returns their metrics."""
     from core.runs.training import run_config
 
@@ -136,6 +196,7 @@ def pretrain(only: list[str] | None = None, out: Path | None = None, data_source
         raise ValueError(f"unknown recipe '{unknown[0]}'; see `python -m core pretrain --list`")
     out = out or pretrained_dir()
     results = {}
+
     def prepared(config: RunConfig) -> RunConfig:
         if config.data.dataset != "clocks":
             config = dataclasses.replace(config, data=dataclasses.replace(config.data, source=data_source))
@@ -183,8 +244,10 @@ def _score(metrics: dict[str, Any]) -> str:
     if metrics.get("accuracy") is not None:
         parts.append(f"{100 * metrics['accuracy']:.2f} %")
     if metrics.get("common_sense_error_mean_min") is not None:
-        parts.append(f"mean {metrics['common_sense_error_mean_min']:.2f} min, "
-                     f"median {metrics.get('common_sense_error_median_min', float('nan')):.2f} min")
+        parts.append(
+            f"mean {metrics['common_sense_error_mean_min']:.2f} min, "
+            f"median {metrics.get('common_sense_error_median_min', float('nan')):.2f} min"
+        )
     return "; ".join(parts)
 
 
@@ -209,8 +272,10 @@ def report(out: Path | None = None) -> str:
     from core.storage.atomic import read_json
 
     out = out or pretrained_dir()
-    lines = ["| model | what it shows | test result | target | epochs | params | train time | images/s | model size |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| model | what it shows | test result | target | epochs | params | train time | images/s | model size |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for name, recipe in RECIPES.items():
         metrics = read_json(out / name / "metrics.json", default=None)
         if not metrics:
@@ -218,7 +283,9 @@ def report(out: Path | None = None) -> str:
             continue
         original = read_json(out / name.removesuffix("_permuted") / "metrics.json", default=None)
         size = (out / name / "model.keras").stat().st_size / 2**20 if (out / name / "model.keras").exists() else 0.0
-        lines.append(f"| `{name}` | {recipe.shows} | {_score(metrics)} | {_verdict(name, metrics, original)} | "
-                     f"{metrics.get('epochs_run', '')} | {metrics.get('params', 0):,} | "
-                     f"{metrics.get('train_time_s', 0) / 60:.1f} min | {metrics.get('images_per_s', 0):.0f} | {size:.1f} MB |")
+        lines.append(
+            f"| `{name}` | {recipe.shows} | {_score(metrics)} | {_verdict(name, metrics, original)} | "
+            f"{metrics.get('epochs_run', '')} | {metrics.get('params', 0):,} | "
+            f"{metrics.get('train_time_s', 0) / 60:.1f} min | {metrics.get('images_per_s', 0):.0f} | {size:.1f} MB |"
+        )
     return "\n".join(lines) + "\n"

@@ -80,8 +80,9 @@ def _empty_progress(epochs: int) -> dict[str, Any]:
     return {"epoch": 0, "epochs": epochs, "batch": 0, "batches": 0, "elapsed_s": 0.0, "eta_s": None, "loss": None}
 
 
-def create_run(config: RunConfig, root: str | Path | None = None, state: str = "queued",
-               owner: str | None = None) -> Path:
+def create_run(
+    config: RunConfig, root: str | Path | None = None, state: str = "queued", owner: str | None = None
+) -> Path:
     """Make a new run folder holding config.json and status.json; returns its path."""
     if state not in STATES:
         raise RunError(f"unknown run state '{state}'")
@@ -93,8 +94,17 @@ def create_run(config: RunConfig, root: str | Path | None = None, state: str = "
         raise RunError(storage_problem(root, error)) from None
     try:
         write_json(run_dir / "config.json", config.to_dict())
-        status = {"state": state, "reason": "", "created": now_iso(), "started": None, "finished": None,
-                  "device": "", "backend": "", "progress": _empty_progress(config.epochs), "owner": owner}
+        status = {
+            "state": state,
+            "reason": "",
+            "created": now_iso(),
+            "started": None,
+            "finished": None,
+            "device": "",
+            "backend": "",
+            "progress": _empty_progress(config.epochs),
+            "owner": owner,
+        }
         write_json(run_dir / "status.json", status)
     except OSError as error:
         shutil.rmtree(run_dir, ignore_errors=True)  # no half-written run is left to list
@@ -115,8 +125,10 @@ def _new_run_folder(root: Path) -> Path:
 def storage_problem(root: Path, error: OSError) -> str:
     """One line saying why the runs folder cannot be written: read-only, full disk, or the OS's reason."""
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return (f"the runs folder {root} is read-only (or not writable): start the app with CLOCKWORK_RUNS "
-                "set to a writable folder")
+        return (
+            f"the runs folder {root} is read-only (or not writable): start the app with CLOCKWORK_RUNS "
+            "set to a writable folder"
+        )
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         return f"no space left on the disk that holds the runs folder {root}: delete old runs or free some space"
     return f"cannot write to the runs folder {root}: {error.strerror or error}"
@@ -199,9 +211,15 @@ def read_run(path: str | Path, with_history: bool = True) -> RunInfo:
     if not status.get("state"):
         status = {**status, "state": "failed", "reason": "unreadable run folder"}
     pretrained = paths.pretrained_dir()
-    return RunInfo(run_id=path.name, path=path, config=_dict_file(path / "config.json"), status=status,
-                   history=_dict_file(path / "history.json") if with_history else {},
-                   metrics=_dict_file(path / "metrics.json"), is_pretrained=_is_inside(path, pretrained))
+    return RunInfo(
+        run_id=path.name,
+        path=path,
+        config=_dict_file(path / "config.json"),
+        status=status,
+        history=_dict_file(path / "history.json") if with_history else {},
+        metrics=_dict_file(path / "metrics.json"),
+        is_pretrained=_is_inside(path, pretrained),
+    )
 
 
 def _is_inside(path: Path, folder: Path) -> bool:
@@ -230,8 +248,9 @@ def _sort_key(info: RunInfo) -> tuple[str, str]:
     return (str(info.status.get("created") or ""), info.run_id)
 
 
-def list_runs(root: str | Path | None = None, include_pretrained: bool = False,
-              with_history: bool = True) -> list[RunInfo]:
+def list_runs(
+    root: str | Path | None = None, include_pretrained: bool = False, with_history: bool = True
+) -> list[RunInfo]:
     """All user runs under `root`, newest first, then (optionally) the shipped pretrained runs."""
     runs = [read_run(p, with_history) for p in _run_folders(Path(root or paths.runs_dir()), False)]
     runs.sort(key=_sort_key, reverse=True)

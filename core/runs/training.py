@@ -38,8 +38,8 @@ from core.runs.store import (
 )
 from core.storage.atomic import write_bytes, write_json
 
-EVENT_EVERY_S = 0.25     # batch events and batch history points
-WRITE_EVERY_S = 1.0      # status.json / history.json during an epoch
+EVENT_EVERY_S = 0.25  # batch events and batch history points
+WRITE_EVERY_S = 1.0  # status.json / history.json during an epoch
 CANCEL_CHECK_EVERY_S = 0.2
 NAN_ADVICE = "lower the learning rate, e.g. 1e-3 -> 1e-4, or add batch norm / gradient clipping"
 MEMORY_ADVICE = "try a smaller batch size (e.g. 64 -> 32), a smaller model or fewer images"
@@ -49,10 +49,10 @@ MEMORY_ADVICE = "try a smaller batch size (e.g. 64 -> 32), a smaller model or fe
 class ProgressEvent:
     """One progress report: start, a (throttled) batch, an epoch end, or the end of the run."""
 
-    kind: str                      # "start" | "batch" | "epoch" | "end"
-    epoch: int                     # 1-based; 0 before the first epoch
+    kind: str  # "start" | "batch" | "epoch" | "end"
+    epoch: int  # 1-based; 0 before the first epoch
     epochs: int
-    batch: int                     # 1-based batch within the epoch
+    batch: int  # 1-based batch within the epoch
     batches: int
     logs: dict[str, float] = field(default_factory=dict)
     elapsed_s: float = 0.0
@@ -65,7 +65,7 @@ class _Outcome:
     """How fit ended, as the progress callback saw it."""
 
     cancelled: bool = False
-    nan_at: tuple[int, int] | None = None   # (epoch, batch), 1-based
+    nan_at: tuple[int, int] | None = None  # (epoch, batch), 1-based
     partial_epoch: bool = False
 
 
@@ -167,9 +167,15 @@ def _keras_progress_callback():
 class _Tracker:
     """The run's in-memory history and progress; writes status/history files and emits events."""
 
-    def __init__(self, run_dir: Path, config: RunConfig, on_event: Callable[[ProgressEvent], None] | None,
-                 should_stop: Callable[[], bool] | None, validation: tuple[np.ndarray, np.ndarray] | None,
-                 encoding: Any) -> None:
+    def __init__(
+        self,
+        run_dir: Path,
+        config: RunConfig,
+        on_event: Callable[[ProgressEvent], None] | None,
+        should_stop: Callable[[], bool] | None,
+        validation: tuple[np.ndarray, np.ndarray] | None,
+        encoding: Any,
+    ) -> None:
         self.run_dir, self.config, self.on_event, self.external_stop = run_dir, config, on_event, should_stop
         self.validation, self.encoding = validation, encoding
         self.history: dict[str, list] = {"epochs": [], "batches": []}
@@ -220,8 +226,15 @@ class _Tracker:
         if now - self.last_event >= EVENT_EVERY_S:
             self.last_event, self.candidates = now, self.candidates + 1
             if self.candidates % self.stride == 0:  # after thinning, keep every stride-th point
-                self.history["batches"].append({"epoch": self.epoch, "batch": batch, "step": step,
-                                                "loss": self.loss, "t": round(now - self.start, 3)})
+                self.history["batches"].append(
+                    {
+                        "epoch": self.epoch,
+                        "batch": batch,
+                        "step": step,
+                        "loss": self.loss,
+                        "t": round(now - self.start, 3),
+                    }
+                )
                 self.stride = thin_batches(self.history["batches"], self.stride, MAX_BATCH_POINTS)
             self._emit("batch", _numbers(logs))
             if now - self.last_write >= WRITE_EVERY_S:
@@ -237,8 +250,12 @@ class _Tracker:
         elapsed = time.monotonic() - self.epoch_start
         self.outcome.partial_epoch = self.batch < self.batches
         self.samples += min(self.batch * self.config.batch_size, self.train_count)
-        record: dict[str, Any] = {"epoch": self.epoch, **_numbers(logs), "lr": _learning_rate(model),
-                                  "time_s": round(elapsed, 3)}
+        record: dict[str, Any] = {
+            "epoch": self.epoch,
+            **_numbers(logs),
+            "lr": _learning_rate(model),
+            "time_s": round(elapsed, 3),
+        }
         if self.outcome.partial_epoch:
             record["partial"] = True
         stopping = self.outcome.cancelled or self.outcome.nan_at
@@ -260,9 +277,15 @@ class _Tracker:
 
     def progress(self) -> dict[str, Any]:
         eta = self.eta()
-        return {"epoch": self.epoch, "epochs": self.epochs, "batch": self.batch, "batches": self.batches,
-                "elapsed_s": round(self.elapsed(), 2), "eta_s": None if eta is None else round(eta, 1),
-                "loss": self.loss}
+        return {
+            "epoch": self.epoch,
+            "epochs": self.epochs,
+            "batch": self.batch,
+            "batches": self.batches,
+            "elapsed_s": round(self.elapsed(), 2),
+            "eta_s": None if eta is None else round(eta, 1),
+            "loss": self.loss,
+        }
 
     def write(self) -> None:
         self.last_write = time.monotonic()
@@ -271,8 +294,19 @@ class _Tracker:
 
     def _emit(self, kind: str, logs: dict[str, float], message: str = "") -> None:
         if self.on_event is not None:
-            self.on_event(ProgressEvent(kind, self.epoch, self.epochs, self.batch, self.batches, logs,
-                                        round(self.elapsed(), 3), self.eta(), message))
+            self.on_event(
+                ProgressEvent(
+                    kind,
+                    self.epoch,
+                    self.epochs,
+                    self.batch,
+                    self.batches,
+                    logs,
+                    round(self.elapsed(), 3),
+                    self.eta(),
+                    message,
+                )
+            )
 
 
 def _numbers(logs: dict[str, Any]) -> dict[str, float]:
@@ -298,8 +332,10 @@ def _validation_clock_error(model: Any, encoding: Any, images: np.ndarray, label
     from core.evaluation.metrics import predict_outputs
 
     errors = common_sense_error(encoding.decode(predict_outputs(model, images)), to_minutes(labels))
-    return {"val_common_sense_error_mean_min": float(np.mean(errors)),
-            "val_common_sense_error_median_min": float(np.median(errors))}
+    return {
+        "val_common_sense_error_mean_min": float(np.mean(errors)),
+        "val_common_sense_error_median_min": float(np.median(errors)),
+    }
 
 
 def _callbacks(tracker: _Tracker, config: RunConfig, has_validation: bool) -> list:
@@ -307,9 +343,13 @@ def _callbacks(tracker: _Tracker, config: RunConfig, has_validation: bool) -> li
 
     callbacks = [_keras_progress_callback()(tracker)]
     if config.early_stopping_patience > 0:
-        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss" if has_validation else "loss",
-                                                       patience=config.early_stopping_patience,
-                                                       restore_best_weights=True))
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss" if has_validation else "loss",
+                patience=config.early_stopping_patience,
+                restore_best_weights=True,
+            )
+        )
     return callbacks
 
 
@@ -376,18 +416,30 @@ def _fit(run_dir: Path, config: RunConfig, on_event: Callable | None, should_sto
     tracker = _Tracker(run_dir, config, on_event, should_stop, validation, encoding)
     tracker.train_count, tracker.batches = len(x_train), steps
     val_count = 0 if validation is None else len(validation[0])
-    tracker._emit("start", {}, f"{data.description}; {len(x_train):,} train / {val_count:,} validation images; "
-                               f"{count_params(model):,} parameters")
+    tracker._emit(
+        "start",
+        {},
+        f"{data.description}; {len(x_train):,} train / {val_count:,} validation images; "
+        f"{count_params(model):,} parameters",
+    )
     fit_validation = None if validation is None else (_as_model_input(validation[0]), encoding.encode(validation[1]))
     fit_start = time.monotonic()
-    model.fit(_as_model_input(x_train), encoding.encode(y_train), validation_data=fit_validation,
-              epochs=config.epochs, batch_size=config.batch_size, shuffle=True, verbose=0,
-              callbacks=_callbacks(tracker, config, validation is not None))
+    model.fit(
+        _as_model_input(x_train),
+        encoding.encode(y_train),
+        validation_data=fit_validation,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        shuffle=True,
+        verbose=0,
+        callbacks=_callbacks(tracker, config, validation is not None),
+    )
     _conclude(run_dir, config, model, encoding, data, tracker, time.monotonic() - fit_start)
 
 
-def _conclude(run_dir: Path, config: RunConfig, model: Any, encoding: Any, data: Any, tracker: _Tracker,
-              train_time: float) -> None:
+def _conclude(
+    run_dir: Path, config: RunConfig, model: Any, encoding: Any, data: Any, tracker: _Tracker, train_time: float
+) -> None:
     """After fit: fail a NaN run, else evaluate, write metrics.json and model.keras, and set the final state."""
     from core.models.build import count_params
 
@@ -395,14 +447,19 @@ def _conclude(run_dir: Path, config: RunConfig, model: Any, encoding: Any, data:
     if outcome.nan_at:
         tracker.write()
         epoch, batch = outcome.nan_at
-        _finish(run_dir, tracker, "failed",
-                f"the loss became NaN or infinite at epoch {epoch}, batch {batch}: {NAN_ADVICE}")
+        _finish(
+            run_dir, tracker, "failed", f"the loss became NaN or infinite at epoch {epoch}, batch {batch}: {NAN_ADVICE}"
+        )
         return
     metrics = _evaluate(model, encoding, data, run_dir)
-    metrics.update(params=count_params(model), train_time_s=round(train_time, 3),
-                   images_per_s=round(tracker.samples / train_time, 1) if train_time > 0 else None,
-                   epochs_run=len(tracker.history["epochs"]), test_count=int(len(data.x_test)),
-                   data_description=data.description)
+    metrics.update(
+        params=count_params(model),
+        train_time_s=round(train_time, 3),
+        images_per_s=round(tracker.samples / train_time, 1) if train_time > 0 else None,
+        epochs_run=len(tracker.history["epochs"]),
+        test_count=int(len(data.x_test)),
+        data_description=data.description,
+    )
     write_json(run_dir / "metrics.json", metrics)
     save_model(model, run_dir)
     if outcome.cancelled:
@@ -437,8 +494,11 @@ def failure_reason(error: BaseException) -> str:
     return f"{kind}: {text}"
 
 
-def train_run(run_dir: str | Path, on_event: Callable[[ProgressEvent], None] | None = None,
-              should_stop: Callable[[], bool] | None = None) -> RunInfo:
+def train_run(
+    run_dir: str | Path,
+    on_event: Callable[[ProgressEvent], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> RunInfo:
     """Train the run in `run_dir` to a final state (done, cancelled or failed) and return it.
 
     `on_event` may be called from Keras' callback thread; keep it to plain bookkeeping (no UI calls).
@@ -450,8 +510,15 @@ def train_run(run_dir: str | Path, on_event: Callable[[ProgressEvent], None] | N
         import keras
 
         config = RunConfig.from_json_file(run_dir / "config.json")
-        set_status(run_dir, state="running", reason="", started=now_iso(), pid=os.getpid(), device=device_name(),
-                   backend=keras.backend.backend())
+        set_status(
+            run_dir,
+            state="running",
+            reason="",
+            started=now_iso(),
+            pid=os.getpid(),
+            device=device_name(),
+            backend=keras.backend.backend(),
+        )
         if cancel_requested(run_dir) or (should_stop and should_stop()):
             set_status(run_dir, state="cancelled", reason="cancelled before training started", finished=now_iso())
         else:
@@ -471,9 +538,11 @@ def train_run(run_dir: str | Path, on_event: Callable[[ProgressEvent], None] | N
     return read_run(run_dir)
 
 
-def run_config(config: RunConfig, root: str | Path | None = None,
-               on_event: Callable[[ProgressEvent], None] | None = None,
-               should_stop: Callable[[], bool] | None = None) -> RunInfo:
+def run_config(
+    config: RunConfig,
+    root: str | Path | None = None,
+    on_event: Callable[[ProgressEvent], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> RunInfo:
     """Create a run folder for `config` and train it in this process (CLI, pretrain, tests)."""
     return train_run(create_run(config, root, state="running"), on_event=on_event, should_stop=should_stop)
-

@@ -67,8 +67,10 @@ def score_on_files(runs: list[RunInfo], files: UserClocks) -> None:
             bar.progress(index / total, text=f"{info.name} ({index + 1} of {total})")
             report, note = score_one(info, files)
             keep_user_score(files.token, info.run_id, report, note)
-            box.write(f"**{info.name}**: " + (f"{report['common_sense_error_mean_min']:.2f} min mean error"
-                                              if report is not None else note))
+            box.write(
+                f"**{info.name}**: "
+                + (f"{report['common_sense_error_mean_min']:.2f} min mean error" if report is not None else note)
+            )
         bar.progress(1.0, text="Done")
         box.update(label=f"Scored {total} model{'s' * (total != 1)} on your files", state="complete", expanded=False)
 
@@ -76,9 +78,13 @@ def score_on_files(runs: list[RunInfo], files: UserClocks) -> None:
 def score_button(runs: list[RunInfo], files: UserClocks, key: str) -> None:
     """The button that scores every model on the files (results already cached come back at once)."""
     count = min(len(files.labels), SAMPLE_LIMIT)
-    if st.button(SCORE_LABEL, key=key, icon=":material/rule:",
-                 help=f"Runs each model on {count:,} of your {len(files.labels):,} images (a few seconds to a "
-                      "minute per model on a CPU); scores are kept until you load other files."):
+    if st.button(
+        SCORE_LABEL,
+        key=key,
+        icon=":material/rule:",
+        help=f"Runs each model on {count:,} of your {len(files.labels):,} images (a few seconds to a "
+        "minute per model on a CPU); scores are kept until you load other files.",
+    ):
         score_on_files(runs, files)
 
 
@@ -101,8 +107,9 @@ def draw_files_section(runs: list[RunInfo], rows: list[dict[str, Any]]) -> list[
     score_button([by_id[row["run id"]] for row in rows if row["run id"] in by_id], files, key="clk_score_files")
     scores = user_scores()
     if not scores.reports and not scores.notes:
-        st.caption(f"Your files: {files.origin}. Press the button to score every model on them, next to its own "
-                   "test split.")
+        st.caption(
+            f"Your files: {files.origin}. Press the button to score every model on them, next to its own test split."
+        )
         return rows
     merged = with_files_columns(rows, scores.reports, scores.notes)
     st.caption(f"Your files: {files.origin}. {scored_sample_note(scores.reports)}")
@@ -110,8 +117,10 @@ def draw_files_section(runs: list[RunInfo], rows: list[dict[str, Any]]) -> list[
     scored = [row for row in merged if row[f"{FILES}mean error (min)"] is not None]
     if scored:
         best = min(scored, key=lambda row: row[f"{FILES}mean error (min)"])
-        st.markdown(f"**Best on your files: {best['run']}** ({best['encoding']}): "
-                    f"{verdict(best[f'{FILES}mean error (min)'], rendered=False)}")
+        st.markdown(
+            f"**Best on your files: {best['run']}** ({best['encoding']}): "
+            f"{verdict(best[f'{FILES}mean error (min)'], rendered=False)}"
+        )
     return merged
 
 
@@ -119,27 +128,46 @@ def draw_compare_tab(runs: list[RunInfo], large: bool) -> None:
     """The comparison table, the mean-error chart, the same models on the user's files, and CSV/Markdown export."""
     rows = comparison_rows(runs)
     if not rows:
-        st.info("No clock results yet: the pretrained clock models are not installed and you have no finished "
-                "clock runs. Start one in the Train panel, or rebuild the models with `python -m core pretrain`.")
+        st.info(
+            "No clock results yet: the pretrained clock models are not installed and you have no finished "
+            "clock runs. Start one in the Train panel, or rebuild the models with `python -m core pretrain`."
+        )
         return
     st.markdown(
         "Scores on each run's held-out test clocks (its **own test split**). The **common-sense error** is the "
-        "minutes between the predicted and true time the short way round (11:55 vs 12:05 is 10 minutes).")
+        "minutes between the predicted and true time the short way round (11:55 vs 12:05 is 10 minutes)."
+    )
     st.caption(COMPARISON_NOTE)
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="clk_compare_table",
-                 column_config={"run id": None})
+    st.dataframe(
+        pd.DataFrame(rows), hide_index=True, width="stretch", key="clk_compare_table", column_config={"run id": None}
+    )
     scored = scored_rows(rows)
     if scored:
         best = min(scored, key=lambda row: row["mean error (min)"])
-        st.markdown(f"**Best: {best['run']}** ({best['encoding']}): "
-                    f"{verdict(best['mean error (min)'], rendered=best['data'] != 'your files')}")
+        st.markdown(
+            f"**Best: {best['run']}** ({best['encoding']}): "
+            f"{verdict(best['mean error (min)'], rendered=best['data'] != 'your files')}"
+        )
         fig = comparison_figure(scored, COURSE_BAR_MIN, PEERS_BEST_MIN, large_text=large)
-        fig.for_each_annotation(lambda note: note.update(text=CLAIM_LABEL), selector=lambda note:
-                                note.text.startswith("peers'"))
+        fig.for_each_annotation(
+            lambda note: note.update(text=CLAIM_LABEL), selector=lambda note: note.text.startswith("peers'")
+        )
         st.plotly_chart(fig, width="stretch", key="clk_compare_chart")
     exported = draw_files_section([info for info in runs if is_clock_run(info)], rows)
     left, right = st.columns(2)
-    left.download_button("Download CSV", tables.to_csv(exported), file_name="clock_comparison.csv", mime="text/csv",
-                         icon=":material/download:", key="clk_csv")
-    right.download_button("Download Markdown", tables.to_markdown(exported), file_name="clock_comparison.md",
-                          mime="text/markdown", icon=":material/download:", key="clk_md")
+    left.download_button(
+        "Download CSV",
+        tables.to_csv(exported),
+        file_name="clock_comparison.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key="clk_csv",
+    )
+    right.download_button(
+        "Download Markdown",
+        tables.to_markdown(exported),
+        file_name="clock_comparison.md",
+        mime="text/markdown",
+        icon=":material/download:",
+        key="clk_md",
+    )

@@ -44,8 +44,14 @@ def upload_cap_mb() -> int:
 
 def draw_data_tab(large: bool) -> None:
     """Choose between the rendered dataset and the user's own files, and show them."""
-    source = st.segmented_control("Data", ["Rendered clocks", "Your files"], default="Rendered clocks",
-                                  key="clk_data", bind="query-params", label_visibility="collapsed")
+    source = st.segmented_control(
+        "Data",
+        ["Rendered clocks", "Your files"],
+        default="Rendered clocks",
+        key="clk_data",
+        bind="query-params",
+        label_visibility="collapsed",
+    )
     if source == "Your files":
         draw_user_data(large)
     else:
@@ -59,13 +65,15 @@ ORIENTATION_NOTE = (
     "way the clock can be turned. The **polar CNN** first unrolls the dial into rings (radius x angle): turning "
     "the clock only slides that picture sideways, its convolutions wrap around the ring, and a last convolution "
     "as wide as the whole ring compares where the hands point with where the numerals are. One learned pattern "
-    "then serves every turn, so it needs far fewer examples; the Compare tab shows both networks' sin/cos models.")
+    "then serves every turn, so it needs far fewer examples; the Compare tab shows both networks' sin/cos models."
+)
 
 
 def _sheet_ui() -> tuple[str, int, int, int]:
     left, middle, right, far = st.columns(4)
-    difficulty = left.selectbox("Difficulty", list(DIFFICULTY_NOTES), index=1, key="clk_difficulty",
-                                bind="query-params")
+    difficulty = left.selectbox(
+        "Difficulty", list(DIFFICULTY_NOTES), index=1, key="clk_difficulty", bind="query-params"
+    )
     size = middle.selectbox("Image size (px)", [150, 75], key="clk_size", bind="query-params")
     seed = right.number_input("Seed", 0, 9999, 0, key="clk_seed", bind="query-params")
     count = far.select_slider("Clocks shown", [12, 24, 36, 48], value=24, key="clk_count", bind="query-params")
@@ -75,20 +83,32 @@ def _sheet_ui() -> tuple[str, int, int, int]:
 def draw_rendered(large: bool) -> None:
     """A contact sheet of rendered clocks captioned with their times, and one time at every difficulty."""
     difficulty, size, seed, count = _sheet_ui()
-    st.caption(f"**{difficulty}**: {DIFFICULTY_NOTES[difficulty]}. The training set renders 720 times equally "
-               "often (18,000 clocks = 25 per time); only the clocks shown here are rendered.")
+    st.caption(
+        f"**{difficulty}**: {DIFFICULTY_NOTES[difficulty]}. The training set renders 720 times equally "
+        "often (18,000 clocks = 25 per time); only the clocks shown here are rendered."
+    )
     with st.expander("Where is 12 o'clock? Why the polar CNN learns turned clocks faster"):
         st.markdown(ORIENTATION_NOTE)
     images, minutes = rendered_sheet(count, size, difficulty, seed)
-    st.plotly_chart(image_grid(images, time_captions(minutes), columns=8, large_text=large),
-                    width="stretch", key="clk_sheet_chart")
+    st.plotly_chart(
+        image_grid(images, time_captions(minutes), columns=8, large_text=large), width="stretch", key="clk_sheet_chart"
+    )
     st.subheader("One time, every difficulty")
-    choice = st.select_slider("Time", list(range(MINUTES)), value=10 * 60 + 10, format_func=format_time,
-                              key="clk_side_time", bind="query-params")
+    choice = st.select_slider(
+        "Time",
+        list(range(MINUTES)),
+        value=10 * 60 + 10,
+        format_func=format_time,
+        key="clk_side_time",
+        bind="query-params",
+    )
     row = difficulty_row(int(choice), size, seed)
     captions = [f"{level}: {format_time(choice)}" for level in DIFFICULTY_NOTES]
-    st.plotly_chart(image_grid(row, captions, columns=len(DIFFICULTY_NOTES), large_text=large),
-                    width="stretch", key="clk_side_chart")
+    st.plotly_chart(
+        image_grid(row, captions, columns=len(DIFFICULTY_NOTES), large_text=large),
+        width="stretch",
+        key="clk_side_chart",
+    )
 
 
 def _load_uploads(images_file, labels_file) -> None:
@@ -120,8 +140,13 @@ def _load_path(text: str) -> None:
     except (ClockDataError, ClockPathError) as error:
         st.error(f"These files cannot be used: {error}")
         return
-    _keep(images, labels, f"{image_path} and {label_path}", token, folder=image_path.parent
-          if image_path.name == "images.npy" and label_path.name == "labels.npy" else None)
+    _keep(
+        images,
+        labels,
+        f"{image_path} and {label_path}",
+        token,
+        folder=image_path.parent if image_path.name == "images.npy" and label_path.name == "labels.npy" else None,
+    )
 
 
 def _kept_token() -> str:
@@ -139,12 +164,14 @@ def _files_ui() -> None:
         left, right = st.columns(2)
         images_file = left.file_uploader("images.npy (uint8 [N, H, W])", type=["npy"], key="clk_up_images")
         labels_file = right.file_uploader("labels.npy (int [N, 2]: hour, minute)", type=["npy"], key="clk_up_labels")
-        st.caption(f"Uploads up to {upload_cap_mb()} MB each (the assignment's 18,000 images at 150 px are "
-                   "about 405 MB). On a shared classroom server, prefer a local path for big files.")
+        st.caption(
+            f"Uploads up to {upload_cap_mb()} MB each (the assignment's 18,000 images at 150 px are "
+            "about 405 MB). On a shared classroom server, prefer a local path for big files."
+        )
         if images_file is not None and labels_file is not None:
             _load_uploads(images_file, labels_file)
         elif _kept_token().startswith("upload:"):
-            set_user_clocks(None)   # a file was removed: forget what it held
+            set_user_clocks(None)  # a file was removed: forget what it held
     else:
         text = st.text_input("Folder with images.npy and labels.npy, or the path of images.npy", key="clk_user_path")
         if text.strip() and st.button("Load", key="clk_user_load"):
@@ -180,8 +207,11 @@ def draw_user_summary(kept: UserClocks, large: bool) -> dict:
     st.bar_chart(per_hour, x="hour", y="images", sort=False, height=220)
     picks = contact_sheet_indices(labels, 24)
     minutes = to_minutes(labels[picks])
-    st.plotly_chart(image_grid(images[picks], time_captions(minutes), columns=8, large_text=large),
-                    width="stretch", key="clk_user_sheet")
+    st.plotly_chart(
+        image_grid(images[picks], time_captions(minutes), columns=8, large_text=large),
+        width="stretch",
+        key="clk_user_sheet",
+    )
     return summary
 
 
@@ -191,9 +221,14 @@ def draw_train_on_files(kept: UserClocks) -> None:
     if folder:
         st.caption(f"The Train panel can use these files (`{folder}`): choose **My files** there.")
         return
-    st.button("Train on my files", key="clk_use_files", icon=":material/model_training:",
-              on_click=_use_files, args=(kept,),
-              help="Makes these files the data of the Train panel in the sidebar.")
+    st.button(
+        "Train on my files",
+        key="clk_use_files",
+        icon=":material/model_training:",
+        on_click=_use_files,
+        args=(kept,),
+        help="Makes these files the data of the Train panel in the sidebar.",
+    )
 
 
 def _use_files(kept: UserClocks) -> None:

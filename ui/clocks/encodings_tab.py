@@ -14,14 +14,24 @@ from ui.run_cache import pretrained_run, run_evaluation
 
 def time_ui() -> int:
     """The time to explain (minutes after 12:00), kept in the URL."""
-    return int(st.select_slider("Time to encode", list(range(MINUTES)), value=3 * 60 + 40, format_func=format_time,
-                                key="clk_time", bind="query-params"))
+    return int(
+        st.select_slider(
+            "Time to encode",
+            list(range(MINUTES)),
+            value=3 * 60 + 40,
+            format_func=format_time,
+            key="clk_time",
+            bind="query-params",
+        )
+    )
 
 
 def draw_encodings_tab(large: bool) -> None:
     """Pick a time, see every encoding's target for it, then why regression and 720 classes are hard."""
-    st.markdown("The same clock can be taught with different **targets**. Pick a time and see what the network "
-                "is trained to output for it under each encoding.")
+    st.markdown(
+        "The same clock can be taught with different **targets**. Pick a time and see what the network "
+        "is trained to output for it under each encoding."
+    )
     minutes = time_ui()
     for name in ENCODING_FAMILIES:
         draw_family(name, minutes, large)
@@ -35,10 +45,8 @@ def draw_family(name: str, minutes: int, large: bool) -> None:
     """One encoding: its idea in a sentence, its target for `minutes` in words and as a chart."""
     encoding = get_encoding(name)
     st.subheader(encoding.title, anchor=False)
-    st.markdown(f"{encoding.summary}  \n**Target for {format_time(minutes)}:** "
-                f"{target_description(name, minutes)}")
-    st.plotly_chart(encoding_output_chart(encoding, minutes, large_text=large), width="stretch",
-                    key=f"clk_enc_{name}")
+    st.markdown(f"{encoding.summary}  \n**Target for {format_time(minutes)}:** {target_description(name, minutes)}")
+    st.plotly_chart(encoding_output_chart(encoding, minutes, large_text=large), width="stretch", key=f"clk_enc_{name}")
 
 
 def draw_seam(large: bool) -> None:
@@ -50,15 +58,21 @@ def draw_seam(large: bool) -> None:
         f"but their regression targets are **{seam['before_target']:.3f}** and **{seam['after_target']:.3f}** hours: "
         f"{seam['target_gap_min']:.0f} minutes apart as numbers. A network that cannot tell them apart is pulled "
         f"towards the middle, about **{seam['midpoint']}**, which is wrong for both. Near 12:00 the loss punishes "
-        "nearly-right answers as if they were six hours off, so the regression model's worst errors sit at the seam.")
+        "nearly-right answers as if they were six hours off, so the regression model's worst errors sit at the seam."
+    )
     info = pretrained_run("clock_regression")
     arrays = run_evaluation(info) if info is not None else {}
     if "true_minutes" in arrays and "predicted_minutes" in arrays:
-        st.plotly_chart(regression_wraparound_chart(arrays["true_minutes"], arrays["predicted_minutes"],
-                                                    large_text=large), width="stretch", key="clk_seam_chart")
+        st.plotly_chart(
+            regression_wraparound_chart(arrays["true_minutes"], arrays["predicted_minutes"], large_text=large),
+            width="stretch",
+            key="clk_seam_chart",
+        )
     else:
-        st.info("The pretrained regression model (clock_regression) is not installed yet, so its test "
-                "predictions cannot be shown. Rebuild it with `python -m core pretrain --only clock_regression`.")
+        st.info(
+            "The pretrained regression model (clock_regression) is not installed yet, so its test "
+            "predictions cannot be shown. Rebuild it with `python -m core pretrain --only clock_regression`."
+        )
 
 
 def draw_many_classes(minutes: int, large: bool) -> None:
@@ -70,12 +84,26 @@ def draw_many_classes(minutes: int, large: bool) -> None:
         f"18,000 images over 720 classes is **{per_class['images per class']:g} images per class**; after the "
         f"20% test split **{per_class['in train split']:g}** remain for training, and "
         f"**{per_class['fitted on (after validation)']:g}** once validation is carved off. With one-hot targets "
-        "a class learns only from its own handful of clocks, and 3:41 is as wrong as 9:00 for a 3:40 clock.")
+        "a class learns only from its own handful of clocks, and 3:41 is as wrong as 9:00 for a 3:40 clock."
+    )
     st.dataframe(pd.DataFrame(budget), hide_index=True, width="stretch")
-    sigma = st.slider("Soft target sigma (minutes)", 0.0, 15.0, 3.0, step=0.5, key="clk_sigma", bind="query-params",
-                      help="0 gives one-hot targets; larger values share each image with neighbouring minutes.")
-    st.markdown("With a Gaussian over neighbouring minutes (wrapping at 12:00) every image also teaches the "
-                "classes next to its own, so each class sees many more examples and near misses cost little. "
-                f"**Target for {format_time(minutes)}:** {target_description('classes-720', minutes, sigma)}")
-    st.plotly_chart(encoding_output_chart(get_encoding("classes-720", soft_sigma=sigma), minutes, large_text=large),
-                    width="stretch", key="clk_soft_chart")
+    sigma = st.slider(
+        "Soft target sigma (minutes)",
+        0.0,
+        15.0,
+        3.0,
+        step=0.5,
+        key="clk_sigma",
+        bind="query-params",
+        help="0 gives one-hot targets; larger values share each image with neighbouring minutes.",
+    )
+    st.markdown(
+        "With a Gaussian over neighbouring minutes (wrapping at 12:00) every image also teaches the "
+        "classes next to its own, so each class sees many more examples and near misses cost little. "
+        f"**Target for {format_time(minutes)}:** {target_description('classes-720', minutes, sigma)}"
+    )
+    st.plotly_chart(
+        encoding_output_chart(get_encoding("classes-720", soft_sigma=sigma), minutes, large_text=large),
+        width="stretch",
+        key="clk_soft_chart",
+    )

@@ -45,12 +45,16 @@ def polar_model(runs: list[RunInfo]):
     try:
         model = results.load_model(str(run.path), modified)
     except ValueError as error:
-        st.warning(f"**{run.name}** cannot be loaded right now ({str(error).rstrip('.')}); it may be being "
-                   "retrained, try again in a minute.")
+        st.warning(
+            f"**{run.name}** cannot be loaded right now ({str(error).rstrip('.')}); it may be being "
+            "retrained, try again in a minute."
+        )
         return None
     if activations.polar_settings(model, POLAR_LAYER) is None:
-        st.info(f"**{run.name}** has no polar layer: pick a model built on the polar grid (every pretrained "
-                "clock model but the plain CNN is).")
+        st.info(
+            f"**{run.name}** has no polar layer: pick a model built on the polar grid (every pretrained "
+            "clock model but the plain CNN is)."
+        )
         return None
     return run, model, modified
 
@@ -60,13 +64,25 @@ def clock_ui(size: int) -> tuple[int, float, str, int]:
     columns = st.columns([1, 1, 3])
     hour = columns[0].number_input("Hour", 1, 12, 10, key="inside_clk_hour")
     minute = columns[1].number_input("Minute", 0, 59, 10, key="inside_clk_minute")
-    degrees = columns[2].slider("Turn the clock (degrees clockwise)", -180, 180, 0, step=5, key="inside_clk_turn",
-                                help="Turns the rendered clock about its centre: watch the polar image slide.")
+    degrees = columns[2].slider(
+        "Turn the clock (degrees clockwise)",
+        -180,
+        180,
+        0,
+        step=5,
+        key="inside_clk_turn",
+        help="Turns the rendered clock about its centre: watch the polar image slide.",
+    )
     difficulties = list(DIFFICULTIES)
     left, right = st.columns(2)
-    difficulty = left.selectbox("Clock", difficulties, index=difficulties.index("easy"), key="inside_clk_difficulty",
-                                help="'easy' is the assignment's clock upright on a plain background; others "
-                                     "are already turned and tilted before your turn is added.")
+    difficulty = left.selectbox(
+        "Clock",
+        difficulties,
+        index=difficulties.index("easy"),
+        key="inside_clk_difficulty",
+        help="'easy' is the assignment's clock upright on a plain background; others "
+        "are already turned and tilted before your turn is added.",
+    )
     seed = right.number_input("Look (render seed)", 0, 9_999, 1, key="inside_clk_seed")
     return (int(hour) % 12) * 60 + int(minute), float(degrees), str(difficulty), int(seed)
 
@@ -75,47 +91,74 @@ def draw_polar(image, settings: activations.PolarSettings, degrees: float, large
     """The clock beside its polar image, computed in NumPy with the layer's own sampling."""
     seen = activations.downsampled(image, settings.height, settings.width)
     polar = activations.polar_resample(seen, settings.angles, settings.radii, settings.max_radius)
-    st.plotly_chart(figures.polar_pair(image, polar, settings.max_radius, degrees, large_text=large),
-                    width="stretch", key="inside_clk_polar")
+    st.plotly_chart(
+        figures.polar_pair(image, polar, settings.max_radius, degrees, large_text=large),
+        width="stretch",
+        key="inside_clk_polar",
+    )
     shift = activations.angle_shift(degrees, settings.angles)
-    st.caption(f"The network samples the clock ({settings.height}x{settings.width} px after averaging) on "
-               f"{settings.radii} rings x {settings.angles} angles, one every {360 / settings.angles:g}°. Turning "
-               f"the clock by {degrees:g}° slides the polar image {shift:g} columns to the right (wrapping round "
-               "at 12): the same picture, moved. Convolutions that wrap around that axis find the hands wherever "
-               "they are.")
+    st.caption(
+        f"The network samples the clock ({settings.height}x{settings.width} px after averaging) on "
+        f"{settings.radii} rings x {settings.angles} angles, one every {360 / settings.angles:g}°. Turning "
+        f"the clock by {degrees:g}° slides the polar image {shift:g} columns to the right (wrapping round "
+        "at 12): the same picture, moved. Convolutions that wrap around that axis find the hands wherever "
+        "they are."
+    )
 
 
 def draw_maps(layers: list, large: bool) -> None:
     """The polar convolutions' feature maps for this clock: pick the layer, page through its channels."""
-    maps = [layer for layer in activations.strip_layers(layers)
-            if layer.name.startswith(CONV_PREFIX) and layer.is_map]
+    maps = [layer for layer in activations.strip_layers(layers) if layer.name.startswith(CONV_PREFIX) and layer.is_map]
     if not maps:
         st.caption(f"This model has no layers named {CONV_PREFIX}*.")
         return
     names = [layer.name for layer in maps]
     left, right = st.columns(2)
-    name = left.selectbox("Layer", names, key="inside_clk_layer",
-                          help="Each polar convolution's output after batch norm and ReLU; later layers are "
-                               "coarser along both axes.")
+    name = left.selectbox(
+        "Layer",
+        names,
+        key="inside_clk_layer",
+        help="Each polar convolution's output after batch norm and ReLU; later layers are coarser along both axes.",
+    )
     layer = maps[names.index(name)]
     channels = layer.values.shape[-1]
     starts = list(range(0, channels, MAPS_PER_PAGE))
-    first = right.select_slider("Channels", starts, key="inside_clk_channels",
-                                format_func=lambda start: f"{start + 1}-{min(start + MAPS_PER_PAGE, channels)}") \
-        if len(starts) > 1 else 0
-    st.plotly_chart(figures.feature_maps(layer.values, first, MAPS_PER_PAGE, name=name, columns=2,
-                                         title=f"{name}: {layer.values.shape[0]} radii x {layer.values.shape[1]} "
-                                               "angles per map", large_text=large),
-                    width="stretch", key="inside_clk_maps")
-    st.caption("Each map keeps the polar layout (angle across, centre at the top). Turn the clock: the bright "
-               "streaks (the hands) slide sideways with it, unchanged.")
+    first = (
+        right.select_slider(
+            "Channels",
+            starts,
+            key="inside_clk_channels",
+            format_func=lambda start: f"{start + 1}-{min(start + MAPS_PER_PAGE, channels)}",
+        )
+        if len(starts) > 1
+        else 0
+    )
+    st.plotly_chart(
+        figures.feature_maps(
+            layer.values,
+            first,
+            MAPS_PER_PAGE,
+            name=name,
+            columns=2,
+            title=f"{name}: {layer.values.shape[0]} radii x {layer.values.shape[1]} angles per map",
+            large_text=large,
+        ),
+        width="stretch",
+        key="inside_clk_maps",
+    )
+    st.caption(
+        "Each map keeps the polar layout (angle across, centre at the top). Turn the clock: the bright "
+        "streaks (the hands) slide sideways with it, unchanged."
+    )
 
 
 def draw_inside(runs: list[RunInfo], large: bool) -> None:
     """The whole tab: model picker, a clock and its polar image, the turn slider, the polar feature maps."""
     if not runs:
-        st.info("No clock models to look inside yet: train one in the sidebar, or install the pretrained models "
-                "with `python -m core pretrain`.")
+        st.info(
+            "No clock models to look inside yet: train one in the sidebar, or install the pretrained models "
+            "with `python -m core pretrain`."
+        )
         return
     found = polar_model(runs)
     if found is None:

@@ -26,7 +26,7 @@ from ui.clocks.results_tab import run_ui
 
 SOURCES = ("Set the time", "Random clock", "Upload an image")
 SALIENCY_STATE = "insp_saliency"
-CROP_KEYS = {"insp_zoom": 1.0, "insp_shift_x": 0.0, "insp_shift_y": 0.0}   # the crop's sliders and their defaults
+CROP_KEYS = {"insp_zoom": 1.0, "insp_shift_x": 0.0, "insp_shift_y": 0.0}  # the crop's sliders and their defaults
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -77,20 +77,38 @@ def rendered_ui(run: RunInfo, size: int, random: bool) -> tuple[np.ndarray, int]
     run_difficulty = data.get("clock_difficulty", "assignment")
     columns = st.columns(3)
     if random:
-        seed = columns[0].number_input("Seed", 0, 9_999, 1, key="insp_seed", bind="query-params",
-                                       help="Picks the time and the clock's look; the same seed gives the same clock.")
+        seed = columns[0].number_input(
+            "Seed",
+            0,
+            9_999,
+            1,
+            key="insp_seed",
+            bind="query-params",
+            help="Picks the time and the clock's look; the same seed gives the same clock.",
+        )
         columns[0].button("Another clock", icon=":material/casino:", on_click=_next_seed, key="insp_another")
         minutes = random_time(int(seed))
     else:
         hour = columns[0].number_input("Hour", 1, 12, 3, key="insp_hour", bind="query-params")
         minute = columns[1].number_input("Minute", 0, 59, 30, key="insp_minute", bind="query-params")
-        seed = columns[2].number_input("Look (render seed)", 0, 9_999, 1, key="insp_seed", bind="query-params",
-                                       help="Changes the angle, lighting and background, not the time.")
+        seed = columns[2].number_input(
+            "Look (render seed)",
+            0,
+            9_999,
+            1,
+            key="insp_seed",
+            bind="query-params",
+            help="Changes the angle, lighting and background, not the time.",
+        )
         minutes = (int(hour) % 12) * 60 + int(minute)
     difficulty = columns[2].selectbox(
-        "Difficulty", difficulties, index=difficulties.index(run_difficulty) if run_difficulty in difficulties else 1,
-        key="insp_difficulty", bind="query-params",
-        help=f"The model was trained on '{run_difficulty}' clocks.")
+        "Difficulty",
+        difficulties,
+        index=difficulties.index(run_difficulty) if run_difficulty in difficulties else 1,
+        key="insp_difficulty",
+        bind="query-params",
+        help=f"The model was trained on '{run_difficulty}' clocks.",
+    )
     return rendered_clock(minutes, size, difficulty, int(seed)), minutes
 
 
@@ -102,19 +120,43 @@ def _reset_crop() -> None:
 
 def crop_controls() -> tuple[float, tuple[float, float]]:
     """Zoom and offset sliders on top of the found crop; returns (zoom, (right, down))."""
-    for key, value in CROP_KEYS.items():             # defaults through Session State, so Reset can set them
+    for key, value in CROP_KEYS.items():  # defaults through Session State, so Reset can set them
         st.session_state.setdefault(key, value)
     columns = st.columns([3, 3, 3, 2], vertical_alignment="bottom")
     low, high = photo.ZOOM_RANGE
-    zoom = columns[0].slider("Zoom", low, high, step=0.05, key="insp_zoom", format="%.2fx",
-                             help="Above 1 the square closes in on the dial; below 1 it takes in more around it.")
+    zoom = columns[0].slider(
+        "Zoom",
+        low,
+        high,
+        step=0.05,
+        key="insp_zoom",
+        format="%.2fx",
+        help="Above 1 the square closes in on the dial; below 1 it takes in more around it.",
+    )
     reach = photo.SHIFT_RANGE
-    right = columns[1].slider("Move left / right", -reach, reach, step=0.02, key="insp_shift_x",
-                              help="In parts of the square's side; positive moves it right.")
-    down = columns[2].slider("Move up / down", -reach, reach, step=0.02, key="insp_shift_y",
-                             help="In parts of the square's side; positive moves it down.")
-    columns[3].button("Reset", icon=":material/restart_alt:", on_click=_reset_crop, key="insp_crop_reset",
-                      help="Back to the square the dial finder chose.")
+    right = columns[1].slider(
+        "Move left / right",
+        -reach,
+        reach,
+        step=0.02,
+        key="insp_shift_x",
+        help="In parts of the square's side; positive moves it right.",
+    )
+    down = columns[2].slider(
+        "Move up / down",
+        -reach,
+        reach,
+        step=0.02,
+        key="insp_shift_y",
+        help="In parts of the square's side; positive moves it down.",
+    )
+    columns[3].button(
+        "Reset",
+        icon=":material/restart_alt:",
+        on_click=_reset_crop,
+        key="insp_crop_reset",
+        help="Back to the square the dial finder chose.",
+    )
     return float(zoom), (float(right), float(down))
 
 
@@ -124,7 +166,10 @@ def uploaded_ui(size: int) -> np.ndarray | None:
     upload = st.file_uploader(
         "A clock image: a photo (PNG/JPEG; the dial is found and cut out), or .npy of one uint8 [H, W] image "
         "(like one image of the assignment's images.npy)",
-        type=["npy", "png", "jpg", "jpeg"], key="insp_upload", max_upload_size=MAX_UPLOAD_BYTES // 2**20)
+        type=["npy", "png", "jpg", "jpeg"],
+        key="insp_upload",
+        max_upload_size=MAX_UPLOAD_BYTES // 2**20,
+    )
     if upload is None:
         return None
     try:
@@ -138,11 +183,16 @@ def uploaded_ui(size: int) -> np.ndarray | None:
     zoom, shift = crop_controls()
     image, box = photo.crop_photo(pixels, size, dial, zoom, shift)
     left, right = st.columns([3, 2])
-    left.image(photo.preview(pixels, box), width="stretch",
-               caption="Your photo (upright, grayscale): the square the model reads in orange, the dial found in blue")
+    left.image(
+        photo.preview(pixels, box),
+        width="stretch",
+        caption="Your photo (upright, grayscale): the square the model reads in orange, the dial found in blue",
+    )
     right.image(image, width="stretch", caption=f"What the model reads: {size}x{size} px")
-    st.caption(f"{box.note()} The square is cut so the dial fills about {photo.FILL:.0%} of it, as in the clocks "
-               "the models learnt from (0.7-1.07 of the frame); move or zoom it if the dial is cut off or too small.")
+    st.caption(
+        f"{box.note()} The square is cut so the dial fills about {photo.FILL:.0%} of it, as in the clocks "
+        "the models learnt from (0.7-1.07 of the frame); move or zoom it if the dial is cut off or too small."
+    )
     return image
 
 
@@ -160,20 +210,32 @@ def draw_answer(reading: inspect.Readout, true_minutes: int | None) -> None:
         st.metric("Predicted time", reading.time)
     else:
         error = float(common_sense_error(reading.minutes, true_minutes))
-        st.metric("Predicted time", reading.time, delta=f"{error:.0f} min off (true {format_time(true_minutes)})",
-                  delta_color="off" if error < 5 else "inverse", delta_arrow="off")
+        st.metric(
+            "Predicted time",
+            reading.time,
+            delta=f"{error:.0f} min off (true {format_time(true_minutes)})",
+            delta_color="off" if error < 5 else "inverse",
+            delta_arrow="off",
+        )
     if reading.top:
         st.markdown("**Most likely times**")
-        st.dataframe(pd.DataFrame(reading.top, columns=["time", "probability"]), hide_index=True, width="stretch",
-                     column_config={"probability": st.column_config.ProgressColumn(format="percent", min_value=0,
-                                                                                   max_value=1)})
+        st.dataframe(
+            pd.DataFrame(reading.top, columns=["time", "probability"]),
+            hide_index=True,
+            width="stretch",
+            column_config={"probability": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
+        )
 
 
 def draw_confidence(reading: inspect.Readout, turned: bool) -> None:
     """How sure the model is, in words, with what that is measured by."""
     level = reading.level
-    st.metric("How sure", level.capitalize() if level else "No measure", border=True,
-              help="Sure / unsure / guessing: the least sure of the model's own outputs and the rotation check.")
+    st.metric(
+        "How sure",
+        level.capitalize() if level else "No measure",
+        border=True,
+        help="Sure / unsure / guessing: the least sure of the model's own outputs and the rotation check.",
+    )
     notes = [reading.confidence.explanation] if reading.confidence else []
     if reading.rotation is not None:
         notes.append(reading.rotation.explanation)
@@ -184,46 +246,72 @@ def draw_confidence(reading: inspect.Readout, turned: bool) -> None:
     if reading.rotation is not None:
         rows.append(("readings of the clock turned 4 ways", f"within {reading.rotation.spread:.0f} min"))
     if rows:
-        st.dataframe(pd.DataFrame(rows, columns=["measure", "value"]), hide_index=True, width="stretch",
-                     key="insp_confidence")
+        st.dataframe(
+            pd.DataFrame(rows, columns=["measure", "value"]), hide_index=True, width="stretch", key="insp_confidence"
+        )
 
 
 def draw_outputs(reading: inspect.Readout) -> None:
     """The raw outputs: sin/cos points read as angles, or the small heads value by value."""
     number = st.column_config.NumberColumn(format="%.3f")
     if reading.circles:
-        st.markdown("**The four outputs as points on two circles** (angle clockwise from 12; a radius far from 1 "
-                    "means the network is unsure)")
-        st.dataframe(pd.DataFrame(reading.circles), hide_index=True, width="stretch",
-                     column_config={"sin": number, "cos": number, "radius": number,
-                                    "angle (deg from 12)": st.column_config.NumberColumn(format="%.1f°")})
+        st.markdown(
+            "**The four outputs as points on two circles** (angle clockwise from 12; a radius far from 1 "
+            "means the network is unsure)"
+        )
+        st.dataframe(
+            pd.DataFrame(reading.circles),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "sin": number,
+                "cos": number,
+                "radius": number,
+                "angle (deg from 12)": st.column_config.NumberColumn(format="%.1f°"),
+            },
+        )
     elif reading.raw:
         st.markdown("**Raw outputs**")
-        st.dataframe(pd.DataFrame(reading.raw, columns=["output", "value"]), hide_index=True, width="stretch",
-                     column_config={"value": number})
+        st.dataframe(
+            pd.DataFrame(reading.raw, columns=["output", "value"]),
+            hide_index=True,
+            width="stretch",
+            column_config={"value": number},
+        )
 
 
 def draw_saliency(model, encoding, image: np.ndarray, image_key: str, large: bool) -> None:
     """Occlusion saliency behind a button (it runs a few hundred predictions); kept until the clock changes."""
     count = inspect.saliency_predictions(len(image))
-    if st.button("Explain", icon=":material/visibility:", key="insp_explain",
-                 help=f"Grey out one 15x15 patch at a time ({count} predictions) and measure how far the answer moves."):
+    if st.button(
+        "Explain",
+        icon=":material/visibility:",
+        key="insp_explain",
+        help=f"Grey out one 15x15 patch at a time ({count} predictions) and measure how far the answer moves.",
+    ):
         with st.spinner(f"Running {count} predictions on occluded copies of the clock..."):
             heat = inspect.explain(inspect.model_predict_fn(model), encoding, image)
         st.session_state[SALIENCY_STATE] = {"key": image_key, "heat": heat}
     stored = st.session_state.get(SALIENCY_STATE) or {}
     if stored.get("key") == image_key:
-        st.plotly_chart(figures.saliency_overlay(image, stored["heat"], large_text=large), width="stretch",
-                        key="insp_saliency_chart")
-        st.caption("Bright areas are where covering the clock moved the answer most: a model that reads the "
-                   "hands lights up along them.")
+        st.plotly_chart(
+            figures.saliency_overlay(image, stored["heat"], large_text=large),
+            width="stretch",
+            key="insp_saliency_chart",
+        )
+        st.caption(
+            "Bright areas are where covering the clock moved the answer most: a model that reads the "
+            "hands lights up along them."
+        )
 
 
 def draw_inspector(runs: list[RunInfo], large: bool) -> None:
     """The whole tab: model picker, clock source, prediction as hands, how sure, top times, saliency."""
     if not runs:
-        st.info("No clock models to inspect yet: train one in the sidebar, or install the pretrained models "
-                "with `python -m core pretrain`.")
+        st.info(
+            "No clock models to inspect yet: train one in the sidebar, or install the pretrained models "
+            "with `python -m core pretrain`."
+        )
         return
     run = run_ui(runs, key="insp_run", label="Model")
     modified = model_file_time(run)
@@ -239,8 +327,11 @@ def draw_inspector(runs: list[RunInfo], large: bool) -> None:
     batch = inspect.turned_copies(image) if turned else image[None]
     reading = inspect.readout(encoding, model_outputs(str(run.path), modified, batch), turned=turned)
     left, right = st.columns([3, 2])
-    left.plotly_chart(figures.clock_prediction_overlay(image, reading.minutes, true_minutes, large_text=large),
-                      width="stretch", key="insp_overlay")
+    left.plotly_chart(
+        figures.clock_prediction_overlay(image, reading.minutes, true_minutes, large_text=large),
+        width="stretch",
+        key="insp_overlay",
+    )
     with right:
         draw_answer(reading, true_minutes)
         draw_confidence(reading, turned)

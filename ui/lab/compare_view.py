@@ -57,8 +57,15 @@ def values_ui(axis: CompareAxis) -> list[list]:
     """One multiselect per knob of the axis (two for optimizer x learning rate)."""
     chosen = []
     for name, options, defaults, label in zip(axis.names, axis.options, axis.defaults, axis.table_knobs):
-        chosen.append(st.multiselect(f"{label[0].upper()}{label[1:]} values", options, default=list(defaults),
-                                     format_func=format_value, key=f"compare_{name}"))
+        chosen.append(
+            st.multiselect(
+                f"{label[0].upper()}{label[1:]} values",
+                options,
+                default=list(defaults),
+                format_func=format_value,
+                key=f"compare_{name}",
+            )
+        )
     return chosen
 
 
@@ -69,16 +76,22 @@ def queue_ui(base: RunConfig, page: str) -> None:
     values = values_ui(axis)
     count = math.prod(len(chosen) for chosen in values)
     limit_train = base.data.limit_train
-    st.caption(f"{count} run(s): the sidebar's {base.model.kind.upper()} settings with only *{label}* changed, "
-               f"all with seed {base.seed} and {format_value(limit_train) if limit_train else 'all'} "
-               "training images.")
+    st.caption(
+        f"{count} run(s): the sidebar's {base.model.kind.upper()} settings with only *{label}* changed, "
+        f"all with seed {base.seed} and {format_value(limit_train) if limit_train else 'all'} "
+        "training images."
+    )
     limit = max_waiting_runs()
     too_many = count > limit
     if too_many:
-        st.warning(f"At most {limit} of your runs may wait at once; pick fewer values.",
-                   icon=":material/warning:")
-    if st.button(f"Queue {count} run(s)", key="compare_queue", icon=":material/queue:", type="primary",
-                 disabled=count == 0 or too_many):
+        st.warning(f"At most {limit} of your runs may wait at once; pick fewer values.", icon=":material/warning:")
+    if st.button(
+        f"Queue {count} run(s)",
+        key="compare_queue",
+        icon=":material/queue:",
+        type="primary",
+        disabled=count == 0 or too_many,
+    ):
         run_ids = submit_runs(page, comparison_configs(base, label, values))
         if run_ids:
             remember_group(run_ids)
@@ -100,21 +113,45 @@ def draw_group_now(run_ids: list[str], table_knobs: list[str]) -> None:
     st.dataframe(pd.DataFrame(rows), width="stretch", hide_index=True)
     bars = comparison_bar_rows(rows, table_knobs[0], table_knobs[1] if len(table_knobs) > 1 else None)
     if bars:
-        st.plotly_chart(comparison_bar(bars, x=table_knobs[0], y="accuracy",
-                                       color=table_knobs[1] if len(table_knobs) > 1 else None,
-                                       large_text=large_text()), width="stretch", key="compare_bars")
+        st.plotly_chart(
+            comparison_bar(
+                bars,
+                x=table_knobs[0],
+                y="accuracy",
+                color=table_knobs[1] if len(table_knobs) > 1 else None,
+                large_text=large_text(),
+            ),
+            width="stretch",
+            key="compare_bars",
+        )
     csv_col, md_col = st.columns(2)
-    csv_col.download_button("Download CSV", tables.to_csv(rows), file_name="comparison.csv", mime="text/csv",
-                            icon=":material/download:", key="compare_csv", width="stretch")
-    md_col.download_button("Download Markdown", tables.to_markdown(rows), file_name="comparison.md",
-                           mime="text/markdown", icon=":material/download:", key="compare_md", width="stretch")
+    csv_col.download_button(
+        "Download CSV",
+        tables.to_csv(rows),
+        file_name="comparison.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key="compare_csv",
+        width="stretch",
+    )
+    md_col.download_button(
+        "Download Markdown",
+        tables.to_markdown(rows),
+        file_name="comparison.md",
+        mime="text/markdown",
+        icon=":material/download:",
+        key="compare_md",
+        width="stretch",
+    )
 
 
 def draw_compare(base: RunConfig, page: str) -> None:
     """The Compare runs section of the page."""
     st.subheader("Compare runs", anchor=False)
-    st.caption("Change one knob, keep everything else (and the seed) equal, and see what it does. "
-               "Architecture knobs write a preset out as custom layers first.")
+    st.caption(
+        "Change one knob, keep everything else (and the seed) equal, and see what it does. "
+        "Architecture knobs write a preset out as custom layers first."
+    )
     queue_ui(base, page)
     run_ids = group_ids()
     chosen = st.session_state.get("compare_knob")

@@ -14,9 +14,13 @@ def dataset_samples(name: str, per_class: int = 2) -> dict:
     """A few training images of every class, their class names and the sentence saying where they came from."""
     dataset = load_dataset(name)
     picks = sample_indices(dataset.y_train, per_class)
-    return {"images": np.array(dataset.x_train[picks]), "labels": np.array(dataset.y_train[picks]),
-            "class_names": list(dataset.class_names), "description": dataset.description,
-            "source": dataset.source}
+    return {
+        "images": np.array(dataset.x_train[picks]),
+        "labels": np.array(dataset.y_train[picks]),
+        "class_names": list(dataset.class_names),
+        "description": dataset.description,
+        "source": dataset.source,
+    }
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -34,5 +38,10 @@ def test_images(name: str, source: str, path: str, indices: tuple[int, ...], exp
 def run_test_images(config: dict, indices: np.ndarray, expected_count: int) -> np.ndarray | None:
     """The original (unpermuted) test images of a run's evaluation at `indices`."""
     data = config.get("data", {})
-    return test_images(data.get("dataset", ""), data.get("source", "auto"), data.get("path", ""),
-                       tuple(int(i) for i in indices), int(expected_count))
+    return test_images(
+        data.get("dataset", ""),
+        data.get("source", "auto"),
+        data.get("path", ""),
+        tuple(int(i) for i in indices),
+        int(expected_count),
+    )

@@ -35,6 +35,7 @@ MODEL_KINDS = {"mlp": "MLP", "cnn": "CNN"}
 
 # ---- models and their probes (cached per model file version) -------------------------------------------------
 
+
 def model_file_time(info: RunInfo | None) -> float | None:
     """When the run's model.keras was written, or None when there is none."""
     file = Path(info.path) / "model.keras" if info is not None else None
@@ -57,25 +58,40 @@ def loaded(info: RunInfo | None, name: str):
     """(model, probe, modified) of a run, or None after one sentence saying why it cannot be looked inside."""
     modified = model_file_time(info)
     if modified is None:
-        st.info(f"The model `{name}` is not installed here, so there is nothing to look inside; rebuild it with "
-                f"`python -m core pretrain --only {name}`.", icon=":material/info:")
+        st.info(
+            f"The model `{name}` is not installed here, so there is nothing to look inside; rebuild it with "
+            f"`python -m core pretrain --only {name}`.",
+            icon=":material/info:",
+        )
         return None
     try:
         return load_model(str(info.path), modified), model_probe(str(info.path), modified), modified
     except ValueError as error:
-        st.warning(f"`{name}` cannot be loaded right now ({str(error).rstrip('.')}); it may be being retrained, "
-                   "try again in a minute.", icon=":material/warning:")
+        st.warning(
+            f"`{name}` cannot be loaded right now ({str(error).rstrip('.')}); it may be being retrained, "
+            "try again in a minute.",
+            icon=":material/warning:",
+        )
         return None
 
 
 # ---- the input: drawn or picked --------------------------------------------------------------------------------
 
+
 def canvas_image(key: str) -> np.ndarray | None:
     """The drawing canvas (white ink on black): its RGBA pixels, or None before the first stroke."""
     from streamlit_drawable_canvas import st_canvas  # a v2 component: it imports only inside a running page
 
-    result = st_canvas(stroke_width=STROKE_PX, stroke_color="#FFFFFF", background_color="#000000",
-                       height=CANVAS_PX, width=CANVAS_PX, drawing_mode="freedraw", return_image_data=True, key=key)
+    result = st_canvas(
+        stroke_width=STROKE_PX,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_PX,
+        width=CANVAS_PX,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=key,
+    )
     return result.image_data
 
 
@@ -96,8 +112,9 @@ def test_image_ui(dataset: str, prefix: str) -> tuple[np.ndarray, str]:
     key = f"{prefix}_test_index"
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     index = int(left.number_input(f"Test image (0-{len(images) - 1:,})", 0, len(images) - 1, 0, key=key))
-    right.button("Another", icon=":material/casino:", key=f"{prefix}_another", on_click=_another,
-                 args=(key, len(images)))
+    right.button(
+        "Another", icon=":material/casino:", key=f"{prefix}_another", on_click=_another, args=(key, len(images))
+    )
     name = CLASS_NAMES[dataset][int(labels[index])]
     st.caption(f"Test image #{index}: a **{name}**.")
     return images[index], f"test image #{index} (true class: {name})"
@@ -112,8 +129,7 @@ def input_ui(dataset: str, prefix: str) -> tuple[np.ndarray | None, str]:
     drawing = canvas_image(f"{prefix}_canvas")
     st.caption(f"Draw a {thing} in white; the bin button clears the canvas.")
     if is_blank(drawing):
-        st.info(f"The canvas is empty: draw a {thing} to see what the network makes of it.",
-                icon=":material/draw:")
+        st.info(f"The canvas is empty: draw a {thing} to see what the network makes of it.", icon=":material/draw:")
         return None, ""
     try:
         return mnist_input(drawing), "your drawing"
@@ -123,6 +139,7 @@ def input_ui(dataset: str, prefix: str) -> tuple[np.ndarray | None, str]:
 
 
 # ---- what the model sees and says ------------------------------------------------------------------------------
+
 
 def answer_sentence(probabilities: np.ndarray, class_names: list[str]) -> str:
     """'The network says **7** (93%).', with the runner-up when it is close."""
@@ -134,25 +151,39 @@ def answer_sentence(probabilities: np.ndarray, class_names: list[str]) -> str:
     return text + "."
 
 
-def draw_seen_and_said(seen: np.ndarray, outputs: list[LayerOutput], class_names: list[str], seen_title: str,
-                       key: str, original: np.ndarray | None = None) -> None:
+def draw_seen_and_said(
+    seen: np.ndarray,
+    outputs: list[LayerOutput],
+    class_names: list[str],
+    seen_title: str,
+    key: str,
+    original: np.ndarray | None = None,
+) -> None:
     """The 28x28 the model actually sees (after the 28x28 before permuting, if given) beside its prediction bars."""
     probabilities = next((layer.values for layer in outputs if layer.kind == "output"), None)
     *images, right = st.columns(3 if original is not None else 2)
     if original is not None:
-        images[0].plotly_chart(pixel_image(original, title="Your image (28x28)", name="original",
-                                           large_text=large_text(), height=300), width="stretch", key=f"{key}_orig")
-    images[-1].plotly_chart(pixel_image(seen, title=seen_title, large_text=large_text(), height=300),
-                            width="stretch", key=f"{key}_seen")
+        images[0].plotly_chart(
+            pixel_image(original, title="Your image (28x28)", name="original", large_text=large_text(), height=300),
+            width="stretch",
+            key=f"{key}_orig",
+        )
+    images[-1].plotly_chart(
+        pixel_image(seen, title=seen_title, large_text=large_text(), height=300), width="stretch", key=f"{key}_seen"
+    )
     if probabilities is None or len(probabilities) != len(class_names):
         right.caption("This model's output is not one probability per class, so there are no bars to show.")
         return
-    right.plotly_chart(prediction_bars(probabilities, class_names, title="Prediction", large_text=large_text(),
-                                       height=300), width="stretch", key=f"{key}_bars")
+    right.plotly_chart(
+        prediction_bars(probabilities, class_names, title="Prediction", large_text=large_text(), height=300),
+        width="stretch",
+        key=f"{key}_bars",
+    )
     right.markdown(answer_sentence(np.asarray(probabilities), class_names))
 
 
 # ---- every layer -----------------------------------------------------------------------------------------------
+
 
 def channel_pages(layers: list[LayerOutput]) -> list[int]:
     """First channels of the pages of CHANNELS maps the strip can show (0, 16, 32, ...)."""
@@ -181,16 +212,29 @@ def draw_layers(image: np.ndarray, outputs: list[LayerOutput], class_names: list
     pages = channel_pages(layers)
     first = 0
     if len(pages) > 1:
-        first = st.select_slider("Feature maps shown", pages, key=f"{key}_channels",
-                                 format_func=lambda start: f"{start + 1}-{start + CHANNELS}",
-                                 help="Each convolution has more channels than fit: page through them.")
-    st.markdown("**Every layer for this input.** Brighter = stronger."
-                + (" Click a feature map to see it large." if maps else ""))
-    event = st.plotly_chart(layer_strip(image, layers, class_names, first_channel=first, large_text=large_text()),
-                            width="stretch", key=f"{key}_strip", on_select="rerun", selection_mode="points")
+        first = st.select_slider(
+            "Feature maps shown",
+            pages,
+            key=f"{key}_channels",
+            format_func=lambda start: f"{start + 1}-{start + CHANNELS}",
+            help="Each convolution has more channels than fit: page through them.",
+        )
+    st.markdown(
+        "**Every layer for this input.** Brighter = stronger."
+        + (" Click a feature map to see it large." if maps else "")
+    )
+    event = st.plotly_chart(
+        layer_strip(image, layers, class_names, first_channel=first, large_text=large_text()),
+        width="stretch",
+        key=f"{key}_strip",
+        on_select="rerun",
+        selection_mode="points",
+    )
     if not maps:
-        st.caption("An MLP has no feature maps: each hidden layer is a row of numbers, drawn here as a block of "
-                   "cells (one per unit, brighter = stronger).")
+        st.caption(
+            "An MLP has no feature maps: each hidden layer is a row of numbers, drawn here as a block of "
+            "cells (one per unit, brighter = stronger)."
+        )
         return
     draw_closer(maps, _clicked_map(event, layers), key)
 
@@ -200,7 +244,7 @@ def draw_closer(maps: list[LayerOutput], clicked: tuple[str, int] | None, key: s
     layer_key, channel_key, seen_key = f"{key}_layer", f"{key}_channel", f"{key}_clicked"
     names = [layer.name for layer in maps]
     if clicked is not None and clicked != st.session_state.get(seen_key):
-        st.session_state[seen_key] = clicked        # apply a click once, so the pickers stay free afterwards
+        st.session_state[seen_key] = clicked  # apply a click once, so the pickers stay free afterwards
         st.session_state[layer_key], st.session_state[channel_key] = clicked[0], clicked[1] + 1
     if st.session_state.get(layer_key) not in names:
         st.session_state.pop(layer_key, None)
@@ -211,11 +255,15 @@ def draw_closer(maps: list[LayerOutput], clicked: tuple[str, int] | None, key: s
     if int(st.session_state.get(channel_key, 1)) > channels:
         st.session_state[channel_key] = channels
     channel = int(right.number_input("Channel", 1, channels, 1, key=channel_key))
-    st.plotly_chart(enlarged_map(layer.values[..., channel - 1], title=f"{name}, channel {channel}",
-                                 large_text=large_text()), width="stretch", key=f"{key}_closer")
+    st.plotly_chart(
+        enlarged_map(layer.values[..., channel - 1], title=f"{name}, channel {channel}", large_text=large_text()),
+        width="stretch",
+        key=f"{key}_closer",
+    )
 
 
 # ---- first-layer weights ---------------------------------------------------------------------------------------
+
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def quiet_pixels(dataset: str) -> np.ndarray:
@@ -228,10 +276,14 @@ def quiet_ui(dataset: str, key: str) -> np.ndarray | None:
     mask = quiet_pixels(dataset)
     if not mask.any():
         return None
-    hide = st.toggle(f"Blank the {int(mask.sum())} pixels inked in under 1% of training images", value=True,
-                     key=f"{key}_quiet", help="Nothing ever lights those pixels, so their weights never learn: they "
-                                              "keep the random values training started from, noise that hides the "
-                                              "strokes the units learned.")
+    hide = st.toggle(
+        f"Blank the {int(mask.sum())} pixels inked in under 1% of training images",
+        value=True,
+        key=f"{key}_quiet",
+        help="Nothing ever lights those pixels, so their weights never learn: they "
+        "keep the random values training started from, noise that hides the "
+        "strokes the units learned.",
+    )
     return mask if hide else None
 
 
@@ -240,11 +292,22 @@ def draw_first_layer(model, name: str, dataset: str, key: str) -> None:
     filters = activations.conv_filters(model)
     if filters is not None:
         kernels, layer_name = filters
-        st.plotly_chart(weight_tiles(kernels, title=f"{name}: the {len(kernels)} filters of {layer_name}",
-                                     what="filter", name="filters", columns=16, large_text=large_text()),
-                        width="stretch", key=f"{key}_filters")
-        st.caption("Each small square is one filter of the first convolution (red: it wants light pixels there, "
-                   "blue: dark). Sliding over the image, it answers 'is my pattern here?' at every place.")
+        st.plotly_chart(
+            weight_tiles(
+                kernels,
+                title=f"{name}: the {len(kernels)} filters of {layer_name}",
+                what="filter",
+                name="filters",
+                columns=16,
+                large_text=large_text(),
+            ),
+            width="stretch",
+            key=f"{key}_filters",
+        )
+        st.caption(
+            "Each small square is one filter of the first convolution (red: it wants light pixels there, "
+            "blue: dark). Sliding over the image, it answers 'is my pattern here?' at every place."
+        )
         return
     tiles = activations.dense_weight_tiles(model, UNITS_SHOWN)
     if tiles is None:
@@ -252,29 +315,53 @@ def draw_first_layer(model, name: str, dataset: str, key: str) -> None:
         return
     mask = quiet_ui(dataset, key)
     shown = tiles[0] if mask is None else activations.blanked(tiles[0], mask)
-    st.plotly_chart(weight_tiles(shown, tiles[1], title=f"{name}: what {len(tiles[1])} hidden units look for",
-                                 what="unit", columns=8, large_text=large_text()), width="stretch",
-                    key=f"{key}_units")
-    st.caption(f"Each tile is one first-layer unit's 784 weights laid out as the image (the {len(tiles[1])} units "
-               "with the largest weights). Red pixels push the unit up, blue pull it down.")
+    st.plotly_chart(
+        weight_tiles(
+            shown,
+            tiles[1],
+            title=f"{name}: what {len(tiles[1])} hidden units look for",
+            what="unit",
+            columns=8,
+            large_text=large_text(),
+        ),
+        width="stretch",
+        key=f"{key}_units",
+    )
+    st.caption(
+        f"Each tile is one first-layer unit's 784 weights laid out as the image (the {len(tiles[1])} units "
+        "with the largest weights). Red pixels push the unit up, blue pull it down."
+    )
 
 
 # ---- the MLPs-and-CNNs page ------------------------------------------------------------------------------------
 
+
 def model_choices(dataset: str, run: RunInfo | None) -> dict[str, tuple[RunInfo | None, str]]:
     """Label -> (run, name) of the models one can look inside: the pretrained MLP and CNN, and your finished run."""
     short = DATASET_SHORT[dataset]
-    choices = {f"pretrained {label}": (pretrained_run(f"{short}_{kind}"), f"{short}_{kind}")
-               for kind, label in MODEL_KINDS.items()}
+    choices = {
+        f"pretrained {label}": (pretrained_run(f"{short}_{kind}"), f"{short}_{kind}")
+        for kind, label in MODEL_KINDS.items()
+    }
     data = (run.config or {}).get("data", {}) if run is not None else {}
-    if (run is not None and model_file_time(run) is not None and data.get("dataset") == dataset
-            and not data.get("permuted")):
+    if (
+        run is not None
+        and model_file_time(run) is not None
+        and data.get("dataset") == dataset
+        and not data.get("permuted")
+    ):
         choices[f"your run: {run.name}"] = (run, run.name)
     return choices
 
 
-def input_and_layers(dataset: str, run_path: str, modified: float, prefix: str, perm: np.ndarray | None = None,
-                     layers_on_request: bool = False) -> None:
+def input_and_layers(
+    dataset: str,
+    run_path: str,
+    modified: float,
+    prefix: str,
+    perm: np.ndarray | None = None,
+    layers_on_request: bool = False,
+) -> None:
     """Draw or pick an input, see what the model sees and says, and every layer (a fragment: a stroke reruns this)."""
     draw_in, draw_out = st.columns([2, 3])
     with draw_in:
@@ -295,15 +382,20 @@ def input_and_layers(dataset: str, run_path: str, modified: float, prefix: str, 
 
 def draw_inside(dataset: str, kind: str, run: RunInfo | None = None) -> None:
     """'Inside the network' on the MLPs-and-CNNs page: draw or pick an input, see every layer and the first weights."""
-    section = st.expander(f"Inside the network: draw a {'digit' if dataset == 'mnist' else 'garment'}, "
-                          "see every layer", key="inside", bind="query-params", icon=":material/neurology:")
+    section = st.expander(
+        f"Inside the network: draw a {'digit' if dataset == 'mnist' else 'garment'}, see every layer",
+        key="inside",
+        bind="query-params",
+        icon=":material/neurology:",
+    )
     if not section.open:
         return
     with section:
         choices = model_choices(dataset, run)
         default = f"pretrained {MODEL_KINDS.get(kind, 'MLP')}"
-        label = st.segmented_control("Model", list(choices), default=default, required=True,
-                                     key="inside_model") or default
+        label = (
+            st.segmented_control("Model", list(choices), default=default, required=True, key="inside_model") or default
+        )
         info, name = choices.get(label, choices[default])
         found = loaded(info, name)
         if found is None:
@@ -315,6 +407,7 @@ def draw_inside(dataset: str, kind: str, run: RunInfo | None = None) -> None:
 
 
 # ---- the Permuted-pixels page ----------------------------------------------------------------------------------
+
 
 def permutation_of(info: RunInfo | None, pixels: int = 784) -> tuple[np.ndarray, int]:
     """The pixel permutation a permuted run was trained with, and its seed (from its config)."""
@@ -333,18 +426,25 @@ def draw_permuted_weights(dataset: str, model, perm: np.ndarray) -> None:
     found = loaded(pretrained_run(original_name), original_name)
     original = activations.dense_weight_tiles(found[0], 16) if found is not None else None
     mask = quiet_ui(dataset, "pinside")
-    panels = [("As trained: noise to our eyes", raw, None if mask is None else permute_images(mask[None], perm)[0]),
-              ("The same units, un-permuted", restored, mask)]
+    panels = [
+        ("As trained: noise to our eyes", raw, None if mask is None else permute_images(mask[None], perm)[0]),
+        ("The same units, un-permuted", restored, mask),
+    ]
     if original is not None:
         panels.append((f"{original_name} (original pixels)", original, mask))
     for index, (column, (title, (tiles, units), blank)) in enumerate(zip(st.columns(len(panels)), panels)):
         shown = tiles if blank is None else activations.blanked(tiles, blank)
-        column.plotly_chart(weight_tiles(shown, units, title=title, columns=4, showscale=False, height=380,
-                                         large_text=large_text()), width="stretch", key=f"pinside_weights_{index}")
-    st.caption("Each tile is one hidden unit's 784 weights drawn as an image (the 16 strongest units). Trained on "
-               "permuted pixels they look like noise; put back with the inverse permutation they are the same kind "
-               "of strokes and blobs as the MLP that saw real images: the MLP never used pixel neighbourhoods, so "
-               "the shuffle cost it nothing.")
+        column.plotly_chart(
+            weight_tiles(shown, units, title=title, columns=4, showscale=False, height=380, large_text=large_text()),
+            width="stretch",
+            key=f"pinside_weights_{index}",
+        )
+    st.caption(
+        "Each tile is one hidden unit's 784 weights drawn as an image (the 16 strongest units). Trained on "
+        "permuted pixels they look like noise; put back with the inverse permutation they are the same kind "
+        "of strokes and blobs as the MLP that saw real images: the MLP never used pixel neighbourhoods, so "
+        "the shuffle cost it nothing."
+    )
 
 
 def draw_permuted_filters(dataset: str, model) -> None:
@@ -360,25 +460,39 @@ def draw_permuted_filters(dataset: str, model) -> None:
         if filters is None:
             column.caption("No convolution in this model.")
             continue
-        column.plotly_chart(weight_tiles(filters[0], title=title, what="filter", name="filters", columns=8,
-                                         height=300, large_text=large_text()), width="stretch",
-                            key=f"pinside_filters_{index}")
-    st.caption("A 3x3 filter looks at 9 neighbouring pixels. On original images neighbours belong together "
-               "(edges, strokes), and the filters are smooth edge and spot detectors; after the shuffle the 9 "
-               "pixels come from all over the image, so there is no local pattern to find and the filters stay "
-               "unstructured.")
+        column.plotly_chart(
+            weight_tiles(
+                filters[0], title=title, what="filter", name="filters", columns=8, height=300, large_text=large_text()
+            ),
+            width="stretch",
+            key=f"pinside_filters_{index}",
+        )
+    st.caption(
+        "A 3x3 filter looks at 9 neighbouring pixels. On original images neighbours belong together "
+        "(edges, strokes), and the filters are smooth edge and spot detectors; after the shuffle the 9 "
+        "pixels come from all over the image, so there is no local pattern to find and the filters stay "
+        "unstructured."
+    )
 
 
 def draw_inside_permuted(dataset: str, page_seed: int) -> None:
     """'Inside the network' on the Permuted-pixels page: your input permuted, the prediction, the weights un-permuted."""
-    section = st.expander(f"Inside the network: your own {TITLES[dataset]} input, permuted; the weights put back",
-                          key="pinside", bind="query-params", icon=":material/neurology:")
+    section = st.expander(
+        f"Inside the network: your own {TITLES[dataset]} input, permuted; the weights put back",
+        key="pinside",
+        bind="query-params",
+        icon=":material/neurology:",
+    )
     if not section.open:
         return
     with section:
         labels = {"mlp": "MLP on permuted pixels", "cnn": "CNN on permuted pixels"}
-        kind = st.segmented_control("Model", list(labels), format_func=labels.get, default="mlp", required=True,
-                                    key="pinside_model") or "mlp"
+        kind = (
+            st.segmented_control(
+                "Model", list(labels), format_func=labels.get, default="mlp", required=True, key="pinside_model"
+            )
+            or "mlp"
+        )
         name = f"{DATASET_SHORT[dataset]}_{kind}_permuted"
         info = pretrained_run(name)
         found = loaded(info, name)
@@ -387,8 +501,9 @@ def draw_inside_permuted(dataset: str, page_seed: int) -> None:
         model, _, modified = found
         perm, seed = permutation_of(info)
         note = f"`{name}` sees every image shuffled by the permutation it was trained with (seed {seed})"
-        st.caption(note + ("." if seed == page_seed else
-                           f"; the page's seed {page_seed} only changes the pictures above."))
+        st.caption(
+            note + ("." if seed == page_seed else f"; the page's seed {page_seed} only changes the pictures above.")
+        )
         st.fragment(input_and_layers)(dataset, str(info.path), modified, "pinside", perm, layers_on_request=True)
         st.markdown("**Permuted pixels from inside: the first layer**")
         if kind == "mlp":

@@ -76,8 +76,9 @@ def optimizer_ui(knobs: RunConfig) -> None:
     """Optimizer, learning rate (1e-4 .. 1) and its schedule."""
     optimizer = knobs.optimizer
     optimizer.name = st.selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index("adam"), key="opt", bind=URL)
-    optimizer.learning_rate = st.select_slider("Learning rate", LEARNING_RATES, value=1e-3, format_func=format_value,
-                                               key="lr", bind=URL)
+    optimizer.learning_rate = st.select_slider(
+        "Learning rate", LEARNING_RATES, value=1e-3, format_func=format_value, key="lr", bind=URL
+    )
     optimizer.schedule = st.selectbox("Learning-rate schedule", SCHEDULES, key="schedule", bind=URL)
 
 
@@ -85,10 +86,15 @@ def length_ui(knobs: RunConfig) -> None:
     """Epochs, batch size, how many training images (quick runs) and the seed."""
     knobs.epochs = st.slider("Epochs", 1, 30, 5, key="epochs", bind=URL)
     knobs.batch_size = st.select_slider("Batch size", BATCH_SIZES, value=64, key="batch", bind=URL)
-    knobs.data.limit_train = st.select_slider("Training images (quick run)", QUICK_SIZES, value=3000,
-                                              format_func=_size_label, key="limit", bind=URL,
-                                              help="A few thousand images train in about a minute on a CPU; 'all' "
-                                                   "is the full training set.")
+    knobs.data.limit_train = st.select_slider(
+        "Training images (quick run)",
+        QUICK_SIZES,
+        value=3000,
+        format_func=_size_label,
+        key="limit",
+        bind=URL,
+        help="A few thousand images train in about a minute on a CPU; 'all' is the full training set.",
+    )
     knobs.seed = int(st.number_input("Seed", 0, 9999, 0, key="seed", bind=URL))
 
 
@@ -97,9 +103,14 @@ def knobs_ui(dataset: str) -> RunConfig:
     knobs = default_knobs(dataset)
     model = knobs.model
     model.kind = st.radio("Model", ("mlp", "cnn"), format_func=str.upper, horizontal=True, key="kind", bind=URL)
-    preset = st.radio("Preset", (*presets_for(model.kind), "custom"), horizontal=True, key=f"preset_{model.kind}",
-                      bind=URL, help="reference: the assignment's network; compact: a smaller, faster CNN; "
-                                     "custom: set every layer yourself.")
+    preset = st.radio(
+        "Preset",
+        (*presets_for(model.kind), "custom"),
+        horizontal=True,
+        key=f"preset_{model.kind}",
+        bind=URL,
+        help="reference: the assignment's network; compact: a smaller, faster CNN; custom: set every layer yourself.",
+    )
     model.preset = "" if preset == "custom" else preset
     with st.expander("Network", expanded=True):
         architecture_ui(knobs)

@@ -28,8 +28,12 @@ RETRAIN_STATE = "retrain_group"
 RETRAIN_PARAM = "retrain"
 CLASSROOM_IMAGES = 3000
 CLASSROOM_EPOCHS = 3
-EXPECTED = [f"{short}_{kind}{suffix}" for short in DATASET_SHORT.values() for kind in ("mlp", "cnn")
-            for suffix in ("", "_permuted")]
+EXPECTED = [
+    f"{short}_{kind}{suffix}"
+    for short in DATASET_SHORT.values()
+    for kind in ("mlp", "cnn")
+    for suffix in ("", "_permuted")
+]
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -41,8 +45,14 @@ def shuffled_samples(dataset: str, seed: int) -> dict:
     permuted = permute_images(original, perm)
     restored = unpermute_images(permuted, perm)
     names = [data.class_names[int(label)] for label in data.y_test[sample_indices(data.y_test, 1)]]
-    return {"original": original, "permuted": permuted, "restored": restored, "perm": perm, "names": names,
-            "identical": bool(np.array_equal(restored, original))}
+    return {
+        "original": original,
+        "permuted": permuted,
+        "restored": restored,
+        "perm": perm,
+        "names": names,
+        "identical": bool(np.array_equal(restored, original)),
+    }
 
 
 def draw_shuffle(dataset: str, seed: int) -> None:
@@ -50,21 +60,40 @@ def draw_shuffle(dataset: str, seed: int) -> None:
     views = shuffled_samples(dataset, seed)
     names = views["names"]
     left, right = st.columns(2)
-    left.plotly_chart(image_grid(views["original"], names, columns=5, large_text=large_text(),
-                                 title="Original pixels"), width="stretch", key="shuffle_original")
-    right.plotly_chart(image_grid(views["permuted"], names, columns=5, large_text=large_text(),
-                                  title=f"Permuted pixels (seed {seed})"), width="stretch",
-                      key="shuffle_permuted")
-    st.plotly_chart(permutation_picture(views["perm"], large_text=large_text()), width="stretch",
-                    key="permutation_picture")
+    left.plotly_chart(
+        image_grid(views["original"], names, columns=5, large_text=large_text(), title="Original pixels"),
+        width="stretch",
+        key="shuffle_original",
+    )
+    right.plotly_chart(
+        image_grid(
+            views["permuted"], names, columns=5, large_text=large_text(), title=f"Permuted pixels (seed {seed})"
+        ),
+        width="stretch",
+        key="shuffle_permuted",
+    )
+    st.plotly_chart(
+        permutation_picture(views["perm"], large_text=large_text()), width="stretch", key="permutation_picture"
+    )
     with st.expander("Unpermute: nothing is lost", expanded=False):
-        st.plotly_chart(image_grid(views["restored"], names, columns=10, large_text=large_text(),
-                                   title="Permuted images put back with the inverse permutation"), width="stretch",
-                        key="shuffle_restored")
+        st.plotly_chart(
+            image_grid(
+                views["restored"],
+                names,
+                columns=10,
+                large_text=large_text(),
+                title="Permuted images put back with the inverse permutation",
+            ),
+            width="stretch",
+            key="shuffle_restored",
+        )
         pixels = views["original"].size
         if views["identical"]:
-            st.success(f"The restored images equal the originals exactly: all {pixels:,} pixel values match. "
-                       "The permutation hides no information, it only moves it.", icon=":material/check_circle:")
+            st.success(
+                f"The restored images equal the originals exactly: all {pixels:,} pixel values match. "
+                "The permutation hides no information, it only moves it.",
+                icon=":material/check_circle:",
+            )
         else:
             st.error("The restored images differ from the originals.", icon=":material/error:")
 
@@ -75,14 +104,26 @@ def draw_accuracy_chart() -> None:
     rows = permutation_rows(infos)
     missing = [name for name in EXPECTED if name not in {info.run_id for info in infos}]
     if missing:
-        st.info(f"Pretrained models not installed yet: {', '.join(missing)}. Rebuild them with "
-                "`python -m core pretrain`.", icon=":material/info:")
+        st.info(
+            f"Pretrained models not installed yet: {', '.join(missing)}. Rebuild them with `python -m core pretrain`.",
+            icon=":material/info:",
+        )
     if not rows:
         return
-    st.plotly_chart(permutation_accuracy_chart(rows, large_text=large_text()), width="stretch",
-                    key="permutation_accuracy")
-    table = pd.DataFrame([{"dataset": row["dataset"], "model": row["model"].upper(), "pixels": row["pixels"],
-                           "test accuracy (%)": round(100 * row["accuracy"], 2)} for row in rows])
+    st.plotly_chart(
+        permutation_accuracy_chart(rows, large_text=large_text()), width="stretch", key="permutation_accuracy"
+    )
+    table = pd.DataFrame(
+        [
+            {
+                "dataset": row["dataset"],
+                "model": row["model"].upper(),
+                "pixels": row["pixels"],
+                "test accuracy (%)": round(100 * row["accuracy"], 2),
+            }
+            for row in rows
+        ]
+    )
     st.dataframe(table, hide_index=True)
     reading = permutation_reading(rows)
     if reading:
@@ -92,16 +133,28 @@ def draw_accuracy_chart() -> None:
 def retrain_config_ui(default_dataset: str, permutation_seed: int):
     """The Train panel's knobs: dataset, MLP or CNN, permuted or not, and how long (the recipe's network)."""
     datasets = list(TITLES)
-    dataset = st.selectbox("Dataset", datasets, index=datasets.index(default_dataset), format_func=TITLES.get,
-                           key="train_dataset")
-    kind = st.radio("Model (the pretrained recipe)", ("mlp", "cnn"), format_func=str.upper, horizontal=True,
-                    key="train_kind", bind="query-params")
+    dataset = st.selectbox(
+        "Dataset", datasets, index=datasets.index(default_dataset), format_func=TITLES.get, key="train_dataset"
+    )
+    kind = st.radio(
+        "Model (the pretrained recipe)",
+        ("mlp", "cnn"),
+        format_func=str.upper,
+        horizontal=True,
+        key="train_kind",
+        bind="query-params",
+    )
     permuted = st.toggle("Permuted pixels", value=True, key="train_permuted")
     if permuted:
         st.caption(f"Permutation seed {permutation_seed} (set on the page).")
     epochs = st.slider("Epochs", 1, 30, CLASSROOM_EPOCHS, key="train_epochs")
-    images = st.select_slider("Training images", (1000, 3000, 10000, 30000, 0), value=CLASSROOM_IMAGES,
-                              format_func=lambda n: "all" if n == 0 else f"{n:,}", key="train_images")
+    images = st.select_slider(
+        "Training images",
+        (1000, 3000, 10000, 30000, 0),
+        value=CLASSROOM_IMAGES,
+        format_func=lambda n: "all" if n == 0 else f"{n:,}",
+        key="train_images",
+    )
     seed = int(st.number_input("Seed", 0, 9999, 0, key="train_seed"))
     return recipe_config(dataset, kind, permuted, permutation_seed, images, epochs, seed)
 
@@ -121,10 +174,13 @@ def _existing(run_ids: list[str]) -> list[RunInfo]:
 
 def draw_retrain(dataset: str, seed: int, page: str) -> None:
     """One click: the best MLP and CNN recipes on permuted pixels, shrunk to a classroom run, then their results."""
-    st.markdown(f"Train the pretrained recipes again on **permuted {TITLES[dataset]}** (seed {seed}), shrunk to "
-                f"{CLASSROOM_IMAGES:,} images and {CLASSROOM_EPOCHS} epochs so a CPU finishes in minutes.")
-    if st.button("Retrain the best MLP and CNN on permuted pixels", key="retrain", type="primary",
-                 icon=":material/shuffle:"):
+    st.markdown(
+        f"Train the pretrained recipes again on **permuted {TITLES[dataset]}** (seed {seed}), shrunk to "
+        f"{CLASSROOM_IMAGES:,} images and {CLASSROOM_EPOCHS} epochs so a CPU finishes in minutes."
+    )
+    if st.button(
+        "Retrain the best MLP and CNN on permuted pixels", key="retrain", type="primary", icon=":material/shuffle:"
+    ):
         run_ids = submit_runs(page, permuted_retrain_configs(dataset, seed, CLASSROOM_IMAGES, CLASSROOM_EPOCHS))
         if run_ids:
             st.session_state[RETRAIN_STATE] = run_ids

@@ -48,17 +48,24 @@ def draw_metrics(pretrained: RunInfo | None, name: str, run: RunInfo | None) -> 
     left, right = st.columns(2)
     before = _accuracy(pretrained)
     if before is None:
-        left.info(f"The pretrained model `{name}` is not installed yet; rebuild it with "
-                  f"`python -m core pretrain --only {name}`.", icon=":material/info:")
+        left.info(
+            f"The pretrained model `{name}` is not installed yet; rebuild it with "
+            f"`python -m core pretrain --only {name}`.",
+            icon=":material/info:",
+        )
     else:
-        left.metric(f"Pretrained {name}: test accuracy", f"{100 * before:.2f}%",
-                    help=pretrained.config.get("name", name) if pretrained else None)
+        left.metric(
+            f"Pretrained {name}: test accuracy",
+            f"{100 * before:.2f}%",
+            help=pretrained.config.get("name", name) if pretrained else None,
+        )
     mine = _accuracy(run)
     if run is not None and _differs(run, pretrained):
         right.caption(f"Your run trained {_what(run)}; the pretrained model is {_what(pretrained)}.")
     if run is None:
-        right.info("Press **Start** in the sidebar to train your own network; it appears here.",
-                   icon=":material/play_arrow:")
+        right.info(
+            "Press **Start** in the sidebar to train your own network; it appears here.", icon=":material/play_arrow:"
+        )
     elif mine is None:
         right.metric(f"Your run: {run.name}", run.state)
     else:
@@ -86,15 +93,19 @@ def _chosen_cell(event, class_names: list[str], evaluation: dict) -> tuple[int, 
 def draw_confusion(info: RunInfo, evaluation: dict, key: str) -> None:
     """The 10x10 confusion heatmap; clicking a cell shows the test images behind it."""
     class_names = [str(name) for name in evaluation["class_names"]]
-    fig = confusion_heatmap(evaluation["confusion"], class_names, title=f"Confusion matrix: {info.name}",
-                            large_text=large_text())
+    fig = confusion_heatmap(
+        evaluation["confusion"], class_names, title=f"Confusion matrix: {info.name}", large_text=large_text()
+    )
     event = st.plotly_chart(fig, width="stretch", on_select="rerun", selection_mode="points", key=key)
     true_class, predicted_class = _chosen_cell(event, class_names, evaluation)
     indices = confusion_cell_indices(evaluation["y_true"], evaluation["predicted"], true_class, predicted_class)
-    st.markdown(f"**True {class_names[true_class]}, predicted {class_names[predicted_class]}: "
-                f"{len(indices)} test image(s).** Click another cell to see its images.")
-    draw_images(info, evaluation, indices[:CELL_IMAGES], [f"test #{i}" for i in indices[:CELL_IMAGES]],
-                key=f"{key}_images")
+    st.markdown(
+        f"**True {class_names[true_class]}, predicted {class_names[predicted_class]}: "
+        f"{len(indices)} test image(s).** Click another cell to see its images."
+    )
+    draw_images(
+        info, evaluation, indices[:CELL_IMAGES], [f"test #{i}" for i in indices[:CELL_IMAGES]], key=f"{key}_images"
+    )
 
 
 def draw_images(info: RunInfo, evaluation: dict, indices: np.ndarray, captions: list[str], key: str) -> None:
@@ -113,8 +124,10 @@ def draw_mistakes(info: RunInfo, evaluation: dict) -> None:
     """The misclassified test images the model was most sure about, captioned 'predicted X / true Y'."""
     indices = np.asarray(evaluation["misclassified"])[:MISTAKES]
     class_names = [str(name) for name in evaluation["class_names"]]
-    st.caption(f"{len(evaluation['misclassified'])} of {len(evaluation['y_true'])} test images are misclassified; "
-               f"the {len(indices)} the model was most confident about:")
+    st.caption(
+        f"{len(evaluation['misclassified'])} of {len(evaluation['y_true'])} test images are misclassified; "
+        f"the {len(indices)} the model was most confident about:"
+    )
     captions = mistake_captions(indices, evaluation["y_true"], evaluation["predicted"], class_names)
     draw_images(info, evaluation, indices, captions, key="mistake_images")
 
@@ -123,11 +136,17 @@ def draw_per_class(evaluations: dict[str, dict]) -> None:
     """Per-class test accuracy of every shown model as grouped bars."""
     first = next(iter(evaluations.values()))
     class_names = [str(name) for name in first["class_names"]]
-    same_classes = {label: np.asarray(ev["per_class_accuracy"]) for label, ev in evaluations.items()
-                    if [str(name) for name in ev["class_names"]] == class_names}
+    same_classes = {
+        label: np.asarray(ev["per_class_accuracy"])
+        for label, ev in evaluations.items()
+        if [str(name) for name in ev["class_names"]] == class_names
+    }
     rows = per_class_rows(class_names, same_classes)
-    st.plotly_chart(comparison_bar(rows, x="class", y="accuracy", color="model", large_text=large_text()),
-                    width="stretch", key="per_class_bars")
+    st.plotly_chart(
+        comparison_bar(rows, x="class", y="accuracy", color="model", large_text=large_text()),
+        width="stretch",
+        key="per_class_bars",
+    )
 
 
 def _evaluated(pretrained: RunInfo | None, run: RunInfo | None) -> dict[str, tuple[RunInfo, dict]]:
@@ -151,8 +170,14 @@ def draw_results(dataset: str, kind: str, run: RunInfo | None) -> None:
         st.caption("Confusion matrix, mistakes and per-class accuracy appear when a model has been evaluated.")
         return
     labels = list(shown)
-    which = st.segmented_control("Look closer at", labels, default=labels[-1], required=True, key="closer",
-                                 format_func=lambda label: f"{label}: {shown[label][0].name}")
+    which = st.segmented_control(
+        "Look closer at",
+        labels,
+        default=labels[-1],
+        required=True,
+        key="closer",
+        format_func=lambda label: f"{label}: {shown[label][0].name}",
+    )
     info, evaluation = shown[which or labels[-1]]
     confusion_tab, mistakes_tab, per_class_tab = st.tabs(["Confusion matrix", "Mistakes", "Per-class accuracy"])
     with confusion_tab:
