@@ -332,11 +332,7 @@ def test_resolve_clock_paths_accepts_a_folder_or_the_images_file(tmp_path):
 
 @pytest.mark.parametrize(
     "setup, message",
-    [
-        ("nothing", "no such file or folder"),
-        ("no labels", "missing file"),
-        ("empty", "enter a folder"),
-    ],
+    [("nothing", "no such file or folder"), ("no labels", "missing file"), ("empty", "enter a folder")],
 )
 def test_resolve_clock_paths_names_the_problem(tmp_path: Path, setup, message):
     if setup == "no labels":

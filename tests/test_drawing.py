@@ -5,16 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.data.drawing import (
-    BOX,
-    CENTRE,
-    SIDE,
-    EmptyDrawingError,
-    centre_of_mass,
-    is_blank,
-    mnist_input,
-    to_grayscale,
-)
+from core.data.drawing import BOX, CENTRE, SIDE, EmptyDrawingError, centre_of_mass, is_blank, mnist_input, to_grayscale
 
 
 def canvas(height: int = 280, width: int = 280) -> np.ndarray:

@@ -6,15 +6,7 @@ import numpy as np
 import pytest
 
 from core.evaluation.activations import LayerOutput
-from core.figures import (
-    enlarged_map,
-    feature_maps,
-    layer_strip,
-    pixel_image,
-    polar_pair,
-    prediction_bars,
-    weight_tiles,
-)
+from core.figures import enlarged_map, feature_maps, layer_strip, pixel_image, polar_pair, prediction_bars, weight_tiles
 from core.figures.layers import mosaic
 
 

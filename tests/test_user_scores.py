@@ -11,12 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.clocks.time import to_minutes
 from core.evaluation.metrics import evaluate_clock
-from core.evaluation.user_data import (
-    SAMPLE_LIMIT,
-    NotAClockModelError,
-    score_run_on_clocks,
-    stratified_sample,
-)
+from core.evaluation.user_data import SAMPLE_LIMIT, NotAClockModelError, score_run_on_clocks, stratified_sample
 from core.lab.clock_compare import LOAD_FILES_HINT
 from core.models.encodings import get_encoding
 from core.models.saved import ModelFileError
