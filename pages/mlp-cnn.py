@@ -5,7 +5,7 @@ import streamlit as st
 from core.data.datasets import TITLES
 from core.figures import image_grid
 from ui.lab.compare_view import draw_compare
-from ui.lab.data_view import dataset_samples
+from ui.lab.data_view import dataset_picker, dataset_samples
 from ui.lab.inside_view import draw_inside
 from ui.lab.knobs import config_ui, last_knobs
 from ui.lab.results_view import draw_results
@@ -16,22 +16,6 @@ from ui.train_panel import train_panel
 run_inside_app_navigation()
 
 PAGE = "mlp-cnn"
-
-
-def dataset_ui() -> str:
-    """The dataset picker (in the URL, so a shared link opens the same dataset)."""
-    return (
-        st.segmented_control(
-            "Dataset",
-            list(TITLES),
-            format_func=TITLES.get,
-            default="mnist",
-            required=True,
-            key="dataset",
-            bind="query-params",
-        )
-        or "mnist"
-    )
 
 
 def draw_samples(dataset: str) -> None:
@@ -49,7 +33,7 @@ st.markdown(
     "Train a **multilayer perceptron** and a **convolutional network** on handwritten digits or clothes, "
     "change one knob at a time, and compare with the pretrained models."
 )
-dataset = dataset_ui()
+dataset = dataset_picker()
 with st.expander(f"{TITLES[dataset]}: sample images", expanded=True):
     draw_samples(dataset)
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.data.datasets import TITLES
+from ui.lab.data_view import dataset_picker
 from ui.lab.inside_view import draw_inside_permuted
 from ui.lab.permuted_views import draw_accuracy_chart, draw_my_run, draw_retrain, draw_shuffle, retrain_config_ui
 from ui.navigation import run_inside_app_navigation
@@ -17,18 +17,7 @@ def controls_ui() -> tuple[str, int]:
     """Dataset and permutation seed (both in the URL, so a link shows the same shuffle)."""
     left, right = st.columns([3, 1])
     with left:
-        dataset = (
-            st.segmented_control(
-                "Dataset",
-                list(TITLES),
-                format_func=TITLES.get,
-                default="mnist",
-                required=True,
-                key="dataset",
-                bind="query-params",
-            )
-            or "mnist"
-        )
+        dataset = dataset_picker()
     with right:
         seed = int(st.number_input("Permutation seed", 0, 9999, 0, key="perm_seed", bind="query-params"))
     return dataset, seed

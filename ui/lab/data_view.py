@@ -1,12 +1,28 @@
-"""Cached images for the lab pages: dataset samples, test images behind a result, where the data came from."""
+"""The lab pages' data: the dataset picker, cached dataset samples, test images behind a result."""
 
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
 
-from core.data.datasets import DatasetError, load_dataset
+from core.data.datasets import TITLES, DatasetError, load_dataset
 from core.lab.samples import sample_indices
+
+
+def dataset_picker() -> str:
+    """The dataset picker (in the URL, so a shared link opens the same dataset)."""
+    return (
+        st.segmented_control(
+            "Dataset",
+            list(TITLES),
+            format_func=TITLES.get,
+            default="mnist",
+            required=True,
+            key="dataset",
+            bind="query-params",
+        )
+        or "mnist"
+    )
 
 
 @st.cache_data(max_entries=4, show_spinner="Loading images...")
