@@ -76,22 +76,37 @@ class ClockStyle:
     hands: bool = True  # False: leave the hands off
 
 
-_VARIED = dict(
-    max_tilt_deg=55.0,
-    scale_range=(0.62, 1.08),
-    max_offset=0.14,
-    glare_prob=0.45,
-    glare_count=2,
-    streaks=1,
-    noise_sigma=3.0,
-    blur_range=(0.3, 1.1),
-    occlusion_prob=0.1,
-    second_hand_prob=0.25,
-    backgrounds=BACKGROUNDS,
-    contrast_range=(0.7, 1.1),
-    brightness_range=(-0.1, 0.1),
-    families=dial_families(),
-)
+# What each difficulty changes from the style it starts from, knob by knob (None: unchanged). "easy" and "varied"
+# start from the assignment's clock (ClockStyle's defaults), "hard" from "varied".
+_COLUMNS = ("easy", "varied", "hard")
+_CHANGES: dict[str, tuple[object, object, object]] = {
+    "rotation_deg": (0.0, None, None),
+    "max_tilt_deg": (0.0, 55.0, 62.0),
+    "scale_range": ((0.88, 0.92), (0.62, 1.08), (0.6, 1.12)),
+    "max_offset": (0.0, 0.14, 0.16),
+    "glare_prob": (0.0, 0.45, 0.7),
+    "glare_strength": (0.0, None, 0.95),
+    "glare_count": (None, 2, 3),
+    "streaks": (None, 1, 2),
+    "bezel_highlight": (0.0, None, None),
+    "noise_sigma": (0.0, 3.0, 6.0),
+    "blur_range": ((0.0, 0.0), (0.3, 1.1), (0.3, 1.4)),
+    "occlusion_prob": (None, 0.1, 0.6),
+    "second_hand_prob": (None, 0.25, 0.5),
+    "backgrounds": (None, BACKGROUNDS, None),
+    "background_variation": (0.0, None, None),
+    "face_variation": (0.0, None, None),
+    "contrast_range": ((1.0, 1.0), (0.7, 1.1), (0.45, 1.1)),
+    "brightness_range": ((0.0, 0.0), (-0.1, 0.1), (-0.18, 0.15)),
+    "families": (None, dial_families(), None),
+}
+
+
+def _changed(base: ClockStyle, difficulty: str) -> ClockStyle:
+    """`base` with the changes of one column of _CHANGES ("easy", "varied" or "hard")."""
+    column = _COLUMNS.index(difficulty)
+    return replace(base, **{knob: values[column] for knob, values in _CHANGES.items() if values[column] is not None})
+
 
 DIFFICULTY_NOTES = {
     "easy": "the assignment's clock upright and frontal on a plain background: the hands are all there is",
@@ -108,46 +123,14 @@ HELD_OUT_FAMILY = "roman"  # never in "mixed": the pretrained models' test on a 
 # the pretrained clock models' training set: the assignment's clock half the time, every other family but one
 _MIXED_FAMILIES = ("assignment",) * 4 + tuple(f for f in dial_families() if f not in ("assignment", HELD_OUT_FAMILY))
 
+_VARIED = _changed(ClockStyle(), "varied")
 DIFFICULTIES: dict[str, ClockStyle] = {
-    "easy": ClockStyle(
-        rotation_deg=0.0,
-        max_tilt_deg=0.0,
-        scale_range=(0.88, 0.92),
-        max_offset=0.0,
-        glare_prob=0.0,
-        glare_strength=0.0,
-        bezel_highlight=0.0,
-        noise_sigma=0.0,
-        blur_range=(0.0, 0.0),
-        background_variation=0.0,
-        face_variation=0.0,
-        contrast_range=(1.0, 1.0),
-        brightness_range=(0.0, 0.0),
-    ),
+    "easy": _changed(ClockStyle(), "easy"),
     "assignment": ClockStyle(),
-    "varied": ClockStyle(**_VARIED),
-    "mixed": ClockStyle(**{**_VARIED, "families": _MIXED_FAMILIES}),
-    "unseen": ClockStyle(**{**_VARIED, "families": (HELD_OUT_FAMILY,)}),
-    "hard": ClockStyle(
-        **{
-            **_VARIED,
-            **dict(
-                max_tilt_deg=62.0,
-                scale_range=(0.6, 1.12),
-                max_offset=0.16,
-                glare_prob=0.7,
-                glare_strength=0.95,
-                glare_count=3,
-                streaks=2,
-                noise_sigma=6.0,
-                blur_range=(0.3, 1.4),
-                occlusion_prob=0.6,
-                second_hand_prob=0.5,
-                contrast_range=(0.45, 1.1),
-                brightness_range=(-0.18, 0.15),
-            ),
-        }
-    ),
+    "varied": _VARIED,
+    "mixed": replace(_VARIED, families=_MIXED_FAMILIES),
+    "unseen": replace(_VARIED, families=(HELD_OUT_FAMILY,)),
+    "hard": _changed(_VARIED, "hard"),
 }
 
 # Per-image uniforms, drawn first from each image's own generator: one column per scalar below,
