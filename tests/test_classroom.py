@@ -8,7 +8,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core.config import ConfigError, RunConfig
+from core.config import ConfigError
 from core.runs import classroom, jobs
 from core.runs import store as runs
 from core.runs.classroom import ClassroomLimitError, ClassroomLimits, check_submission, limits_from_env
@@ -159,7 +159,7 @@ def test_cancel_all_on_an_empty_runs_folder_does_nothing(runs_root):
 def panel_script() -> None:
     import streamlit as st
 
-    from core.config import DataConfig, ModelConfig
+    from core.config import DataConfig, ModelConfig, RunConfig
     from ui.state import init_state
     from ui.train_panel import train_panel
 
