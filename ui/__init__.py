@@ -2,6 +2,6 @@
 
 `state` is the one typed place for state shared between views; `run_cache` caches runs, evaluations and
 models for pages; `train_panel` / `live` / `teacher` are the sidebar's training panel, live progress and
-classroom controls; `lab/` holds the MLPs-and-CNNs and permuted-pixels views, `clocks/` one module per
-Tell-the-time tab. All computation is in `core/`.
+classroom controls; `widgets` holds small widgets several views share; `lab/` holds the MLPs-and-CNNs and
+permuted-pixels views, `clocks/` one module per Tell-the-time tab. All computation is in `core/`.
 """

@@ -12,7 +12,6 @@ import streamlit as st
 
 from core.evaluation.user_data import SAMPLE_LIMIT, score_run_on_clocks
 from core.figures.clocks import comparison_figure
-from core.lab import tables
 from core.lab.clock_compare import (
     CLAIM_LABEL,
     COMPARISON_NOTE,
@@ -32,6 +31,7 @@ from core.lab.clock_compare import (
 from core.runs.store import RunInfo
 from ui import run_cache
 from ui.state import UserClocks, keep_user_score, user_clock_folder, user_clocks, user_scores
+from ui.widgets import table_downloads
 
 SCORE_LABEL = "Score every model on my files"
 TRAINED_ON_NOTE = "trained on these files: most of these clocks were in its training split, so this is no test score"
@@ -154,20 +154,4 @@ def draw_compare_tab(runs: list[RunInfo], large: bool) -> None:
         )
         st.plotly_chart(fig, width="stretch", key="clk_compare_chart")
     exported = draw_files_section([info for info in runs if is_clock_run(info)], rows)
-    left, right = st.columns(2)
-    left.download_button(
-        "Download CSV",
-        tables.to_csv(exported),
-        file_name="clock_comparison.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key="clk_csv",
-    )
-    right.download_button(
-        "Download Markdown",
-        tables.to_markdown(exported),
-        file_name="clock_comparison.md",
-        mime="text/markdown",
-        icon=":material/download:",
-        key="clk_md",
-    )
+    table_downloads(exported, "clock_comparison", key="clk")

@@ -23,6 +23,7 @@ from core.runs import store as runs
 from core.runs.store import ACTIVE_STATES, RunInfo
 from ui.state import large_text
 from ui.train_panel import max_waiting_runs, submit_runs
+from ui.widgets import table_downloads
 
 GROUP_PARAM = "compare"
 GROUP_STATE = "compare_group"
@@ -124,25 +125,7 @@ def draw_group_now(run_ids: list[str], table_knobs: list[str]) -> None:
             width="stretch",
             key="compare_bars",
         )
-    csv_col, md_col = st.columns(2)
-    csv_col.download_button(
-        "Download CSV",
-        tables.to_csv(rows),
-        file_name="comparison.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key="compare_csv",
-        width="stretch",
-    )
-    md_col.download_button(
-        "Download Markdown",
-        tables.to_markdown(rows),
-        file_name="comparison.md",
-        mime="text/markdown",
-        icon=":material/download:",
-        key="compare_md",
-        width="stretch",
-    )
+    table_downloads(rows, "comparison", key="compare", width="stretch")
 
 
 def draw_compare(base: RunConfig, page: str) -> None:

@@ -1,0 +1,31 @@
+"""Small widgets several views share: a table's CSV and Markdown download buttons, a URL-bound toggle."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import streamlit as st
+
+from core.lab import tables
+
+# label, what writes the rows, file ending, MIME type: one download button each, side by side
+TABLE_FORMATS = (
+    ("Download CSV", tables.to_csv, "csv", "text/csv"),
+    ("Download Markdown", tables.to_markdown, "md", "text/markdown"),
+)
+
+
+def table_downloads(
+    rows: list[dict[str, Any]], file_stem: str, key: str, width: Literal["content", "stretch"] = "content"
+) -> None:
+    """The rows as CSV and as Markdown, two download buttons side by side (keys `{key}_csv` and `{key}_md`)."""
+    for column, (label, write, ending, mime) in zip(st.columns(2), TABLE_FORMATS):
+        column.download_button(
+            label,
+            write(rows),
+            file_name=f"{file_stem}.{ending}",
+            mime=mime,
+            icon=":material/download:",
+            key=f"{key}_{ending}",
+            width=width,
+        )
