@@ -14,6 +14,7 @@ from core.figures.theme import (
     apply_theme,
     colour,
     font_size,
+    gray_image,
     line_width,
     marker_size,
     minutes_axis,
@@ -82,6 +83,12 @@ def _worst_lines(
     )
 
 
+def _circle_points(xy: np.ndarray, name: str, marker: dict, hover: list[str], template: str) -> go.Scatter:
+    """Markers at the (sin, cos) rows of `xy`, each with its hover text."""
+    points = scatter_class(len(xy))
+    return points(x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, marker=marker, text=hover, hovertemplate=template)
+
+
 def clock_circle(
     true_sincos: np.ndarray,
     predicted_sincos: np.ndarray,
@@ -103,40 +110,22 @@ def clock_circle(
         f"true {t}<br>predicted {p}<br>error {e:.0f} min"
         for t, p, e in zip(time_strings(true_minutes), time_strings(predicted_minutes), errors)
     ]
-    points = scatter_class(len(errors))
     fig = go.Figure(dial_traces(CIRCLE_LABELS[circle], large_text))
-    fig.add_trace(
-        points(
-            x=true_xy[:, 0],
-            y=true_xy[:, 1],
-            mode="markers",
-            name="true time (target)",
-            marker=dict(color=NEUTRAL, size=marker_size(large_text) * 0.8, symbol="circle-open"),
-            text=hover,
-            hovertemplate="%{text}<extra>target</extra>",
-        )
-    )
+    targets = dict(color=NEUTRAL, size=marker_size(large_text) * 0.8, symbol="circle-open")
+    fig.add_trace(_circle_points(true_xy, "true time (target)", targets, hover, "%{text}<extra>target</extra>"))
     if worst_k > 0 and len(errors):
         fig.add_trace(_worst_lines(true_xy, predicted_xy, errors, worst_k, large_text))
-    fig.add_trace(
-        points(
-            x=predicted_xy[:, 0],
-            y=predicted_xy[:, 1],
-            mode="markers",
-            name="network output",
-            text=hover,
-            marker=dict(
-                color=errors,
-                colorscale=SEQUENTIAL,
-                cmin=0,
-                cmax=max(float(errors.max(initial=0)), 1.0),
-                size=marker_size(large_text),
-                opacity=0.8,
-                colorbar=dict(title="error (min)"),
-            ),
-            hovertemplate="%{text}<br>output (sin %{x:.2f}, cos %{y:.2f})<extra>output</extra>",
-        )
+    outputs = dict(
+        color=errors,
+        colorscale=SEQUENTIAL,
+        cmin=0,
+        cmax=max(float(errors.max(initial=0)), 1.0),
+        size=marker_size(large_text),
+        opacity=0.8,
+        colorbar=dict(title="error (min)"),
     )
+    template = "%{text}<br>output (sin %{x:.2f}, cos %{y:.2f})<extra>output</extra>"
+    fig.add_trace(_circle_points(predicted_xy, "network output", outputs, hover, template))
     fig.update_layout(
         title=f"{circle.capitalize()} circle: targets and raw network outputs",
         legend=dict(orientation="h", y=-0.05),
@@ -250,34 +239,22 @@ def regression_wraparound_chart(
         row=1,
         col=1,
     )
-    fig.add_trace(
-        points(
-            x=true,
-            y=predicted,
-            mode="markers",
-            name="test image",
-            marker=marker,
-            text=hover,
-            hovertemplate="%{text}<extra></extra>",
-            showlegend=False,
-        ),
-        row=1,
-        col=1,
-    )
-    fig.add_trace(
-        points(
-            x=true,
-            y=errors,
-            mode="markers",
-            name="error",
-            text=hover,
-            showlegend=False,
-            marker=dict(marker, showscale=False),
-            hovertemplate="%{text}<extra></extra>",
-        ),
-        row=1,
-        col=2,
-    )
+    panels = ((predicted, "test image", marker), (errors, "error", dict(marker, showscale=False)))
+    for col, (y, name, shown) in enumerate(panels, start=1):
+        fig.add_trace(
+            points(
+                x=true,
+                y=y,
+                mode="markers",
+                name=name,
+                marker=shown,
+                text=hover,
+                hovertemplate="%{text}<extra></extra>",
+                showlegend=False,
+            ),
+            row=1,
+            col=col,
+        )
     size = font_size(large_text)
     for col in (1, 2):
         fig.add_vrect(x0=-10, x1=30, fillcolor=colour(3), opacity=0.12, line_width=0, row=1, col=col)
@@ -316,20 +293,7 @@ def clock_prediction_overlay(
     The hands are drawn on their own dial rather than over the photo because clocks in the images can
     be rotated, so hands from the image centre would point the wrong way.
     """
-    image = np.asarray(image)
-    if image.ndim != 2:
-        raise ValueError(f"expected one grayscale image [H, W], got shape {image.shape}")
-    fig = go.Figure(
-        go.Heatmap(
-            z=image,
-            name="clock image",
-            colorscale="gray",
-            zmin=0,
-            zmax=255,
-            showscale=False,
-            hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>",
-        )
-    )
+    fig = go.Figure(gray_image(image, "clock image"))
     for trace in dial_traces(CIRCLE_LABELS["hour"], large_text, label_radius=1.2):
         fig.add_trace(trace.update(xaxis="x2", yaxis="y2"))
     title = f"predicted {format_time(predicted_minutes)}"

@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.figures.theme import NEUTRAL, SEQUENTIAL, apply_theme, colour, font_size
+from core.figures.theme import NEUTRAL, SEQUENTIAL, apply_theme, colour, font_size, gray_image
 
 DIVERGING = "RdBu_r"
 CHANNELS = 16  # feature maps shown per layer at once
@@ -112,20 +112,7 @@ def pixel_image(
     image: np.ndarray, title: str = "", name: str = "input", large_text: bool = False, height: int | None = None
 ) -> go.Figure:
     """One grayscale image as square pixels, each pixel's row, column and value on hover."""
-    image = np.asarray(image)
-    if image.ndim != 2:
-        raise ValueError(f"expected one grayscale image [H, W], got shape {image.shape}")
-    fig = go.Figure(
-        go.Heatmap(
-            z=image,
-            name=name,
-            colorscale="gray",
-            zmin=0,
-            zmax=255,
-            showscale=False,
-            hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>",
-        )
-    )
+    fig = go.Figure(gray_image(image, name))
     _hidden_axes(fig)
     fig.update_layout(title=title or None, height=height or (360 if large_text else 300), plot_bgcolor="black")
     apply_theme(fig, large_text)

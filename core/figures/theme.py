@@ -62,6 +62,22 @@ def apply_theme(fig: go.Figure, large_text: bool = False) -> go.Figure:
     return fig
 
 
+def gray_image(image: np.ndarray, name: str) -> go.Heatmap:
+    """A grayscale image [H, W] (0..255) as a heatmap trace, each pixel's row, column and value on hover."""
+    image = np.asarray(image)
+    if image.ndim != 2:
+        raise ValueError(f"expected one grayscale image [H, W], got shape {image.shape}")
+    return go.Heatmap(
+        z=image,
+        name=name,
+        colorscale="gray",
+        zmin=0,
+        zmax=255,
+        showscale=False,
+        hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>",
+    )
+
+
 def humanize(name: str) -> str:
     """A metric or config key in plain words: 'val_accuracy' -> 'validation accuracy'."""
     words = {"val": "validation", "lr": "learning rate", "mae": "mean abs. error", "acc": "accuracy"}
