@@ -14,28 +14,35 @@ st.markdown(
     "which appear beside them while they train."
 )
 
-left, middle, right = st.columns(3)
-with left:
-    st.subheader(":material/neurology: MLPs and CNNs")
-    st.write(
+# icon, page title, what it is about, script: one card each, side by side
+CARDS = (
+    (
+        ":material/neurology:",
+        "MLPs and CNNs",
         "MNIST and Fashion-MNIST with the reference MLP and CNN. Try initializers, activations, "
-        "optimizers, learning rates, regularisation, batch norm and layers; compare runs in a table."
-    )
-    st.page_link("pages/mlp-cnn.py", label="Open MLPs and CNNs", icon=":material/arrow_forward:")
-with middle:
-    st.subheader(":material/shuffle: Permuted pixels")
-    st.write(
+        "optimizers, learning rates, regularisation, batch norm and layers; compare runs in a table.",
+        "pages/mlp-cnn.py",
+    ),
+    (
+        ":material/shuffle:",
+        "Permuted pixels",
         "Shuffle all 784 pixels with one fixed permutation. The MLP barely notices; the CNN loses "
-        "what made it better: neighbouring pixels."
-    )
-    st.page_link("pages/permuted.py", label="Open Permuted pixels", icon=":material/arrow_forward:")
-with right:
-    st.subheader(":material/schedule: Tell the time")
-    st.write(
+        "what made it better: neighbouring pixels.",
+        "pages/permuted.py",
+    ),
+    (
+        ":material/schedule:",
+        "Tell the time",
         "Read analog clocks seen from any angle. Compare regression, n-class, multi-head and "
-        "periodic sin/cos labels by the common-sense error in minutes."
-    )
-    st.page_link("pages/clocks.py", label="Open Tell the time", icon=":material/arrow_forward:")
+        "periodic sin/cos labels by the common-sense error in minutes.",
+        "pages/clocks.py",
+    ),
+)
+for column, (icon, title, text, script) in zip(st.columns(len(CARDS)), CARDS):
+    with column:
+        st.subheader(f"{icon} {title}")
+        st.write(text)
+        st.page_link(script, label=f"Open {title}", icon=":material/arrow_forward:")
 
 st.divider()
 st.subheader("Pretrained results")
