@@ -1,24 +1,34 @@
 """Tell the time: read analog clocks, and compare label encodings by the common-sense error in minutes."""
 
+from importlib import import_module
+
 import streamlit as st
 
 from core.lab.clock_compare import is_clock_run
 from core.runs import store as runs
 from core.runs.store import ACTIVE_STATES
-from ui.clocks.compare_tab import draw_compare_tab
-from ui.clocks.data_tab import draw_data_tab
-from ui.clocks.encodings_tab import draw_encodings_tab
 from ui.clocks.train_form import TRAIN_NOTE, clock_config_ui
 from ui.live import live_curves
 from ui.navigation import run_inside_app_navigation
 from ui.run_cache import pretrained_infos
 from ui.state import large_text, session_id
 from ui.train_panel import train_panel
+from ui.widgets import url_toggle
 
 run_inside_app_navigation()
 
 PAGE = "clocks"
-TABS = ["Data", "Encodings", "Compare", "Confusion & circle", "Inspector", "Inside"]
+# tab -> the module and function that draw it; bound tabs run only the open one (?clk_tab=Compare links to it),
+# and a tab's module is imported only when it is open (three of them load models)
+TABS = {
+    "Data": ("ui.clocks.data_tab", "draw_data_tab"),
+    "Encodings": ("ui.clocks.encodings_tab", "draw_encodings_tab"),
+    "Compare": ("ui.clocks.compare_tab", "draw_compare_tab"),
+    "Confusion & circle": ("ui.clocks.results_tab", "draw_results"),
+    "Inspector": ("ui.clocks.inspector_tab", "draw_inspector"),
+    "Inside": ("ui.clocks.inside_tab", "draw_inside"),
+}
+RUNLESS_TABS = ("Data", "Encodings")  # drawn without the runs
 
 
 @st.cache_data(max_entries=4, ttl=3, show_spinner=False)
@@ -56,38 +66,14 @@ if current is not None:
             st.caption("It joins the comparison and the results views when it finishes.")
         live_curves([current.run_id], metric="loss", key="clk_live")
 
-mine_only = st.toggle(
-    "Only my runs",
-    value=True,
-    key="clk_mine",
-    bind="query-params",
-    help="Off: also show the finished clock runs of everyone using this lab.",
-)
+mine_only = url_toggle("Only my runs", "clk_mine", "Off: also show the finished clock runs of everyone using this lab.")
 shown = clock_runs(mine_only, current.run_id if current else "")  # ?run= keeps a run "mine" after a reload
-data_tab, encodings_tab, compare_tab, results_tab, inspector_tab, inside_tab = st.tabs(
-    TABS, key="clk_tab", bind="query-params"
-)  # bound tabs run only the open one; ?clk_tab=Compare links to it
-if data_tab.open:
-    with data_tab:
-        draw_data_tab(large)
-if encodings_tab.open:
-    with encodings_tab:
-        draw_encodings_tab(large)
-if compare_tab.open:
-    with compare_tab:
-        draw_compare_tab(shown, large)
-if results_tab.open:
-    with results_tab:
-        from ui.clocks.results_tab import draw_results  # imported here: only this tab needs it
-
-        draw_results(shown, large)
-if inspector_tab.open:
-    with inspector_tab:
-        from ui.clocks.inspector_tab import draw_inspector  # loads models: only when this tab is open
-
-        draw_inspector(shown, large)
-if inside_tab.open:
-    with inside_tab:
-        from ui.clocks.inside_tab import draw_inside  # loads a model: only when this tab is open
-
-        draw_inside(shown, large)
+tabs = st.tabs(list(TABS), key="clk_tab", bind="query-params")
+for tab, (label, (module, function)) in zip(tabs, TABS.items()):
+    if tab.open:
+        with tab:
+            draw = getattr(import_module(module), function)
+            if label in RUNLESS_TABS:
+                draw(large)
+            else:
+                draw(shown, large)

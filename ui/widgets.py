@@ -15,6 +15,11 @@ TABLE_FORMATS = (
 )
 
 
+def url_toggle(label: str, key: str, help: str, where: Any = st) -> bool:
+    """A toggle kept in the URL, on until switched off; `where` is the container it goes in (the page by default)."""
+    return bool(where.toggle(label, value=True, key=key, bind="query-params", help=help))
+
+
 def table_downloads(
     rows: list[dict[str, Any]], file_stem: str, key: str, width: Literal["content", "stretch"] = "content"
 ) -> None:

@@ -20,6 +20,7 @@ from core.runs.store import RunInfo
 from ui.clocks.compare_tab import score_button, scored_sample_note
 from ui.run_cache import run_evaluation
 from ui.state import UserClocks, user_clocks, user_scores
+from ui.widgets import url_toggle
 
 DEFAULT_RUN = "clock_sincos"
 OWN_SPLIT, YOUR_FILES = "Its own test split", "Your files"
@@ -144,14 +145,13 @@ def confusion_ui() -> tuple[int, bool]:
         bind="query-params",
         format_func=lambda k: f"{k} ({720 // k} min each)",
     )
-    log = right.toggle(
+    log = url_toggle(
         "Log colour scale",
-        value=True,
-        key="res_log",
-        bind="query-params",
-        help="Colour by log(1 + count) so single mistakes show next to the crowded diagonal.",
+        "res_log",
+        "Colour by log(1 + count) so single mistakes show next to the crowded diagonal.",
+        right,
     )
-    return int(n), bool(log)
+    return int(n), log
 
 
 def draw_confusion(run: RunInfo, evaluation: dict, large: bool, files: UserClocks | None = None) -> None:
