@@ -1,4 +1,4 @@
-"""Small widgets several views share: a table's CSV and Markdown download buttons, a URL-bound toggle."""
+"""Small widgets several views share: URL-bound toggle and clock-time slider, a table's CSV and Markdown downloads."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 import streamlit as st
 
+from core.clocks.time import MINUTES, format_time
 from core.lab import tables
 
 # label, what writes the rows, file ending, MIME type: one download button each, side by side
@@ -18,6 +19,15 @@ TABLE_FORMATS = (
 def url_toggle(label: str, key: str, help: str, where: Any = st) -> bool:
     """A toggle kept in the URL, on until switched off; `where` is the container it goes in (the page by default)."""
     return bool(where.toggle(label, value=True, key=key, bind="query-params", help=help))
+
+
+def time_slider(label: str, default: int, key: str) -> int:
+    """A slider over the 720 clock times (minutes after 12:00, shown as 3:40), kept in the URL."""
+    return int(
+        st.select_slider(
+            label, list(range(MINUTES)), value=default, format_func=format_time, key=key, bind="query-params"
+        )
+    )
 
 
 def table_downloads(

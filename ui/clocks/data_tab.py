@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.clocks.contact_sheet import contact_sheet_indices, contact_sheet_minutes, time_captions
 from core.clocks.render import DIFFICULTY_NOTES, render_clocks
-from core.clocks.time import MINUTES, format_time, to_minutes
+from core.clocks.time import format_time, to_minutes
 from core.clocks.userfiles import (
     ClockDataError,
     ClockPathError,
@@ -22,6 +22,7 @@ from core.clocks.userfiles import (
 from core.figures import image_grid
 from core.lab.clock_encodings import hour_labels
 from ui.state import UserClocks, session_id, set_user_clocks, train_on_user_clocks, user_clock_folder, user_clocks
+from ui.widgets import time_slider
 
 
 @st.cache_data(max_entries=16, show_spinner="Rendering clocks...")
@@ -94,15 +95,8 @@ def draw_rendered(large: bool) -> None:
         image_grid(images, time_captions(minutes), columns=8, large_text=large), width="stretch", key="clk_sheet_chart"
     )
     st.subheader("One time, every difficulty")
-    choice = st.select_slider(
-        "Time",
-        list(range(MINUTES)),
-        value=10 * 60 + 10,
-        format_func=format_time,
-        key="clk_side_time",
-        bind="query-params",
-    )
-    row = difficulty_row(int(choice), size, seed)
+    choice = time_slider("Time", 10 * 60 + 10, "clk_side_time")
+    row = difficulty_row(choice, size, seed)
     captions = [f"{level}: {format_time(choice)}" for level in DIFFICULTY_NOTES]
     st.plotly_chart(
         image_grid(row, captions, columns=len(DIFFICULTY_NOTES), large_text=large),

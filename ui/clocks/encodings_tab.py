@@ -5,25 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.clocks.time import MINUTES, format_time
+from core.clocks.time import format_time
 from core.figures import encoding_output_chart, regression_wraparound_chart
 from core.lab.clock_encodings import ENCODING_FAMILIES, class_budget, seam_example, target_description
 from core.models.encodings import get_encoding
 from ui.run_cache import pretrained_run, run_evaluation
-
-
-def time_ui() -> int:
-    """The time to explain (minutes after 12:00), kept in the URL."""
-    return int(
-        st.select_slider(
-            "Time to encode",
-            list(range(MINUTES)),
-            value=3 * 60 + 40,
-            format_func=format_time,
-            key="clk_time",
-            bind="query-params",
-        )
-    )
+from ui.widgets import time_slider
 
 
 def draw_encodings_tab(large: bool) -> None:
@@ -32,7 +19,7 @@ def draw_encodings_tab(large: bool) -> None:
         "The same clock can be taught with different **targets**. Pick a time and see what the network "
         "is trained to output for it under each encoding."
     )
-    minutes = time_ui()
+    minutes = time_slider("Time to encode", 3 * 60 + 40, "clk_time")
     for name in ENCODING_FAMILIES:
         draw_family(name, minutes, large)
     st.divider()
