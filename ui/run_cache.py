@@ -41,6 +41,12 @@ def run_evaluation(info) -> dict:
     return evaluation_arrays(str(info.path), path.stat().st_mtime)
 
 
+def model_file_time(info: runs.RunInfo | None) -> float | None:
+    """When the run's model.keras was written (the key its cached model is kept under), or None when there is none."""
+    file = Path(info.path) / "model.keras" if info is not None else None
+    return file.stat().st_mtime if file is not None and file.is_file() else None
+
+
 @st.cache_resource(max_entries=12, show_spinner="Loading model...")
 def load_model(run_path: str, modified: float):
     """A run's model for prediction only (shared read-only across sessions)."""

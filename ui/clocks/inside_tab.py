@@ -15,8 +15,8 @@ from core.evaluation import readout as inspect
 from core.models.saved import model_encoding, model_image_size
 from core.runs.store import RunInfo
 from ui import run_cache as results
-from ui.clocks.results_tab import run_ui
-from ui.lab.inside_view import model_file_time, model_probe
+from ui.clocks.models import model_file_ui
+from ui.lab.inside_view import model_probe
 
 POLAR_LAYER = "polar"
 CONV_PREFIX = "polar_conv_"
@@ -37,11 +37,10 @@ def clock_layers(run_path: str, modified: float, image) -> list:
 
 def polar_model(runs: list[RunInfo]):
     """The chosen run, its model and when it was written; None after one sentence when it cannot be looked inside."""
-    run = run_ui(runs, key="inside_clk_run", label="Model")
-    modified = model_file_time(run)
-    if modified is None:
-        st.info(f"**{run.name}** has no saved model to look inside.")
+    found = model_file_ui(runs, "inside_clk_run", "look inside")
+    if found is None:
         return None
+    run, modified = found
     try:
         model = results.load_model(str(run.path), modified)
     except ValueError as error:
@@ -154,12 +153,6 @@ def draw_maps(layers: list, large: bool) -> None:
 
 def draw_inside(runs: list[RunInfo], large: bool) -> None:
     """The whole tab: model picker, a clock and its polar image, the turn slider, the polar feature maps."""
-    if not runs:
-        st.info(
-            "No clock models to look inside yet: train one in the sidebar, or install the pretrained models "
-            "with `python -m core pretrain`."
-        )
-        return
     found = polar_model(runs)
     if found is None:
         return

@@ -5,7 +5,6 @@ around its dial (core.clocks.photo), shown beside the model's input, and the cut
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,10 +21,11 @@ from core.evaluation.metrics import predict_outputs
 from core.models.saved import model_encoding, model_image_size
 from core.runs.store import RunInfo
 from ui import run_cache as results
-from ui.clocks.results_tab import run_ui
+from ui.clocks.models import model_file_ui
 
 SOURCES = ("Set the time", "Random clock", "Upload an image")
 SALIENCY_STATE = "insp_saliency"
+SHIFT_AXES = (("left / right", "x", "right"), ("up / down", "y", "down"))  # the crop's move sliders
 CROP_KEYS = {"insp_zoom": 1.0, "insp_shift_x": 0.0, "insp_shift_y": 0.0}  # the crop's sliders and their defaults
 
 
@@ -48,15 +48,6 @@ def read_photo(data: bytes, name: str) -> tuple[np.ndarray, photo.Dial | None]:
     return pixels, photo.find_dial(pixels) if is_picture(name) else None
 
 
-def model_file_time(run: RunInfo) -> float | None:
-    """When the run's model.keras was written, or None (with a note) when there is none."""
-    file = Path(run.path) / "model.keras"
-    if not file.is_file():
-        st.info(f"**{run.name}** has no saved model to inspect.")
-        return None
-    return file.stat().st_mtime
-
-
 def run_model(run: RunInfo, modified: float):
     """The run's model through the shared cache, or None with a message saying why."""
     try:
@@ -70,6 +61,11 @@ def _next_seed() -> None:
     st.session_state["insp_seed"] = (int(st.session_state.get("insp_seed", 1)) + 1) % 10_000
 
 
+def _seed_ui(column, label: str, help: str) -> int:
+    """The render seed: one URL-bound number, whether it picks a random clock or only the look of a set time."""
+    return int(column.number_input(label, 0, 9_999, 1, key="insp_seed", bind="query-params", help=help))
+
+
 def rendered_ui(run: RunInfo, size: int, random: bool) -> tuple[np.ndarray, int]:
     """Time (or random), difficulty and render seed; returns the rendered clock and its true time."""
     data = run.config.get("data", {})
@@ -77,29 +73,13 @@ def rendered_ui(run: RunInfo, size: int, random: bool) -> tuple[np.ndarray, int]
     run_difficulty = data.get("clock_difficulty", "assignment")
     columns = st.columns(3)
     if random:
-        seed = columns[0].number_input(
-            "Seed",
-            0,
-            9_999,
-            1,
-            key="insp_seed",
-            bind="query-params",
-            help="Picks the time and the clock's look; the same seed gives the same clock.",
-        )
+        seed = _seed_ui(columns[0], "Seed", "Picks the time and the clock's look; the same seed gives the same clock.")
         columns[0].button("Another clock", icon=":material/casino:", on_click=_next_seed, key="insp_another")
-        minutes = random_time(int(seed))
+        minutes = random_time(seed)
     else:
         hour = columns[0].number_input("Hour", 1, 12, 3, key="insp_hour", bind="query-params")
         minute = columns[1].number_input("Minute", 0, 59, 30, key="insp_minute", bind="query-params")
-        seed = columns[2].number_input(
-            "Look (render seed)",
-            0,
-            9_999,
-            1,
-            key="insp_seed",
-            bind="query-params",
-            help="Changes the angle, lighting and background, not the time.",
-        )
+        seed = _seed_ui(columns[2], "Look (render seed)", "Changes the angle, lighting and background, not the time.")
         minutes = (int(hour) % 12) * 60 + int(minute)
     difficulty = columns[2].selectbox(
         "Difficulty",
@@ -109,7 +89,7 @@ def rendered_ui(run: RunInfo, size: int, random: bool) -> tuple[np.ndarray, int]
         bind="query-params",
         help=f"The model was trained on '{run_difficulty}' clocks.",
     )
-    return rendered_clock(minutes, size, difficulty, int(seed)), minutes
+    return rendered_clock(minutes, size, difficulty, seed), minutes
 
 
 def _reset_crop() -> None:
@@ -134,21 +114,16 @@ def crop_controls() -> tuple[float, tuple[float, float]]:
         help="Above 1 the square closes in on the dial; below 1 it takes in more around it.",
     )
     reach = photo.SHIFT_RANGE
-    right = columns[1].slider(
-        "Move left / right",
-        -reach,
-        reach,
-        step=0.02,
-        key="insp_shift_x",
-        help="In parts of the square's side; positive moves it right.",
-    )
-    down = columns[2].slider(
-        "Move up / down",
-        -reach,
-        reach,
-        step=0.02,
-        key="insp_shift_y",
-        help="In parts of the square's side; positive moves it down.",
+    right, down = (
+        column.slider(
+            f"Move {directions}",
+            -reach,
+            reach,
+            step=0.02,
+            key=f"insp_shift_{axis}",
+            help=f"In parts of the square's side; positive moves it {positive}.",
+        )
+        for column, (directions, axis, positive) in zip(columns[1:3], SHIFT_AXES)
     )
     columns[3].button(
         "Reset",
@@ -307,17 +282,11 @@ def draw_saliency(model, encoding, image: np.ndarray, image_key: str, large: boo
 
 def draw_inspector(runs: list[RunInfo], large: bool) -> None:
     """The whole tab: model picker, clock source, prediction as hands, how sure, top times, saliency."""
-    if not runs:
-        st.info(
-            "No clock models to inspect yet: train one in the sidebar, or install the pretrained models "
-            "with `python -m core pretrain`."
-        )
-        return
-    run = run_ui(runs, key="insp_run", label="Model")
-    modified = model_file_time(run)
-    model = None if modified is None else run_model(run, modified)
+    found = model_file_ui(runs, "insp_run", "inspect")
+    model = None if found is None else run_model(*found)
     if model is None:
         return
+    run, modified = found
     encoding = model_encoding(model, run.path)
     size = model_image_size(model)[0]
     image, true_minutes = clock_ui(run, size)

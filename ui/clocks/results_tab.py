@@ -18,11 +18,11 @@ from core.evaluation.metrics import CLOCK_CONFUSION_SIZES
 from core.lab.clock_compare import LOAD_FILES_HINT
 from core.runs.store import RunInfo
 from ui.clocks.compare_tab import score_button, scored_sample_note
+from ui.clocks.models import run_label, run_ui
 from ui.run_cache import run_evaluation
 from ui.state import UserClocks, user_clocks, user_scores
 from ui.widgets import url_toggle
 
-DEFAULT_RUN = "clock_sincos"
 OWN_SPLIT, YOUR_FILES = "Its own test split", "Your files"
 MAX_CELL_IMAGES = 32
 CELL_STATE = "res_cell"
@@ -37,22 +37,6 @@ READING_NOTES = {
     "12:00 seam: 11:59 and 12:00 are neighbours on the dial. Use the log colour scale to see rare mistakes; "
     "drag a box to zoom, double-click to zoom out.",
 }
-
-
-def run_label(info: RunInfo) -> str:
-    """How a run is named in the pickers."""
-    return f"{info.name} ({'pretrained' if info.is_pretrained else 'yours'})"
-
-
-def run_ui(runs: list[RunInfo], key: str, label: str = "Run") -> RunInfo:
-    """A URL-bound run picker (clock_sincos first when present); returns the chosen run."""
-    by_id = {info.run_id: info for info in runs}
-    ids = list(by_id)
-    default = ids.index(DEFAULT_RUN) if DEFAULT_RUN in by_id else 0
-    chosen = st.selectbox(
-        label, ids, index=default, format_func=lambda run_id: run_label(by_id[run_id]), key=key, bind="query-params"
-    )
-    return by_id.get(chosen, runs[default])
 
 
 def data_ui() -> bool:

@@ -9,8 +9,6 @@ canvas reruns only them (not the page, not the first-layer weights). The canvas 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import streamlit as st
 
@@ -23,7 +21,7 @@ from core.figures import enlarged_map, layer_strip, pixel_image, prediction_bars
 from core.figures.layers import CHANNELS
 from core.lab.permuted import DATASET_SHORT
 from core.runs.store import RunInfo
-from ui.run_cache import load_model, pretrained_run
+from ui.run_cache import load_model, model_file_time, pretrained_run
 from ui.state import large_text
 
 SOURCES = ("Draw", "A test image")
@@ -34,12 +32,6 @@ MODEL_KINDS = {"mlp": "MLP", "cnn": "CNN"}
 
 
 # ---- models and their probes (cached per model file version) -------------------------------------------------
-
-
-def model_file_time(info: RunInfo | None) -> float | None:
-    """When the run's model.keras was written, or None when there is none."""
-    file = Path(info.path) / "model.keras" if info is not None else None
-    return file.stat().st_mtime if file is not None and file.is_file() else None
 
 
 @st.cache_resource(max_entries=8, show_spinner="Preparing to look inside the model...")
