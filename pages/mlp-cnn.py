@@ -12,6 +12,7 @@ from ui.lab.results_view import draw_results
 from ui.navigation import run_inside_app_navigation
 from ui.state import large_text
 from ui.train_panel import train_panel
+from ui.widgets import captioned_chart
 
 run_inside_app_navigation()
 
@@ -22,10 +23,11 @@ def draw_samples(dataset: str) -> None:
     """A few training images of every class, and where the images came from."""
     samples = dataset_samples(dataset)
     captions = [samples["class_names"][int(label)] for label in samples["labels"]]
-    st.plotly_chart(
-        image_grid(samples["images"], captions, columns=10, large_text=large_text()), width="stretch", key="samples"
+    captioned_chart(
+        image_grid(samples["images"], captions, columns=10, large_text=large_text()),
+        "samples",
+        f":material/database: {samples['description']}",
     )
-    st.caption(f":material/database: {samples['description']}")
 
 
 st.title("MLPs and CNNs", anchor=False)

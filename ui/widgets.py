@@ -1,9 +1,11 @@
-"""Small widgets several views share: URL-bound toggle and clock-time slider, a table's CSV and Markdown downloads."""
+"""Small widgets several views share: URL-bound toggle and clock-time slider, a captioned chart, a note on a missing
+pretrained model, a table's CSV and Markdown downloads."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.clocks.time import MINUTES, format_time
@@ -28,6 +30,17 @@ def time_slider(label: str, default: int, key: str) -> int:
             label, list(range(MINUTES)), value=default, format_func=format_time, key=key, bind="query-params"
         )
     )
+
+
+def captioned_chart(figure: go.Figure, key: str, caption: str) -> None:
+    """A chart as wide as its container, with a caption under it."""
+    st.plotly_chart(figure, width="stretch", key=key)
+    st.caption(caption)
+
+
+def missing_model_note(sentence: str, name: str, where: Any = st) -> None:
+    """An info box: `sentence` about the pretrained model `name` not being here, and the command that rebuilds it."""
+    where.info(f"{sentence}; rebuild it with `python -m core pretrain --only {name}`.", icon=":material/info:")
 
 
 def table_downloads(

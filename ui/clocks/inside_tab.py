@@ -17,6 +17,7 @@ from core.runs.store import RunInfo
 from ui import run_cache as results
 from ui.clocks.models import model_file_ui
 from ui.lab.inside_view import model_probe
+from ui.widgets import captioned_chart
 
 POLAR_LAYER = "polar"
 CONV_PREFIX = "polar_conv_"
@@ -132,7 +133,7 @@ def draw_maps(layers: list, large: bool) -> None:
         if len(starts) > 1
         else 0
     )
-    st.plotly_chart(
+    captioned_chart(
         figures.feature_maps(
             layer.values,
             first,
@@ -142,12 +143,9 @@ def draw_maps(layers: list, large: bool) -> None:
             title=f"{name}: {layer.values.shape[0]} radii x {layer.values.shape[1]} angles per map",
             large_text=large,
         ),
-        width="stretch",
-        key="inside_clk_maps",
-    )
-    st.caption(
+        "inside_clk_maps",
         "Each map keeps the polar layout (angle across, centre at the top). Turn the clock: the bright "
-        "streaks (the hands) slide sideways with it, unchanged."
+        "streaks (the hands) slide sideways with it, unchanged.",
     )
 
 

@@ -22,6 +22,7 @@ from core.models.saved import model_encoding, model_image_size
 from core.runs.store import RunInfo
 from ui import run_cache as results
 from ui.clocks.models import model_file_ui
+from ui.widgets import captioned_chart
 
 SOURCES = ("Set the time", "Random clock", "Upload an image")
 SALIENCY_STATE = "insp_saliency"
@@ -269,14 +270,11 @@ def draw_saliency(model, encoding, image: np.ndarray, image_key: str, large: boo
         st.session_state[SALIENCY_STATE] = {"key": image_key, "heat": heat}
     stored = st.session_state.get(SALIENCY_STATE) or {}
     if stored.get("key") == image_key:
-        st.plotly_chart(
+        captioned_chart(
             figures.saliency_overlay(image, stored["heat"], large_text=large),
-            width="stretch",
-            key="insp_saliency_chart",
-        )
-        st.caption(
+            "insp_saliency_chart",
             "Bright areas are where covering the clock moved the answer most: a model that reads the "
-            "hands lights up along them."
+            "hands lights up along them.",
         )
 
 

@@ -23,6 +23,7 @@ from core.lab.permuted import DATASET_SHORT
 from core.runs.store import RunInfo
 from ui.run_cache import load_model, model_file_time, pretrained_run
 from ui.state import large_text
+from ui.widgets import captioned_chart, missing_model_note
 
 SOURCES = ("Draw", "A test image")
 CANVAS_PX = 280
@@ -50,11 +51,7 @@ def loaded(info: RunInfo | None, name: str):
     """(model, probe, modified) of a run, or None after one sentence saying why it cannot be looked inside."""
     modified = model_file_time(info)
     if modified is None:
-        st.info(
-            f"The model `{name}` is not installed here, so there is nothing to look inside; rebuild it with "
-            f"`python -m core pretrain --only {name}`.",
-            icon=":material/info:",
-        )
+        missing_model_note(f"The model `{name}` is not installed here, so there is nothing to look inside", name)
         return None
     try:
         return load_model(str(info.path), modified), model_probe(str(info.path), modified), modified
@@ -284,21 +281,13 @@ def draw_first_layer(model, name: str, dataset: str, key: str) -> None:
     filters = activations.conv_filters(model)
     if filters is not None:
         kernels, layer_name = filters
-        st.plotly_chart(
-            weight_tiles(
-                kernels,
-                title=f"{name}: the {len(kernels)} filters of {layer_name}",
-                what="filter",
-                name="filters",
-                columns=16,
-                large_text=large_text(),
-            ),
-            width="stretch",
-            key=f"{key}_filters",
-        )
-        st.caption(
+        title = f"{name}: the {len(kernels)} filters of {layer_name}"
+        figure = weight_tiles(kernels, title=title, what="filter", name="filters", columns=16, large_text=large_text())
+        captioned_chart(
+            figure,
+            f"{key}_filters",
             "Each small square is one filter of the first convolution (red: it wants light pixels there, "
-            "blue: dark). Sliding over the image, it answers 'is my pattern here?' at every place."
+            "blue: dark). Sliding over the image, it answers 'is my pattern here?' at every place.",
         )
         return
     tiles = activations.dense_weight_tiles(model, UNITS_SHOWN)
@@ -307,21 +296,13 @@ def draw_first_layer(model, name: str, dataset: str, key: str) -> None:
         return
     mask = quiet_ui(dataset, key)
     shown = tiles[0] if mask is None else activations.blanked(tiles[0], mask)
-    st.plotly_chart(
-        weight_tiles(
-            shown,
-            tiles[1],
-            title=f"{name}: what {len(tiles[1])} hidden units look for",
-            what="unit",
-            columns=8,
-            large_text=large_text(),
-        ),
-        width="stretch",
-        key=f"{key}_units",
-    )
-    st.caption(
+    title = f"{name}: what {len(tiles[1])} hidden units look for"
+    figure = weight_tiles(shown, tiles[1], title=title, what="unit", columns=8, large_text=large_text())
+    captioned_chart(
+        figure,
+        f"{key}_units",
         f"Each tile is one first-layer unit's 784 weights laid out as the image (the {len(tiles[1])} units "
-        "with the largest weights). Red pixels push the unit up, blue pull it down."
+        "with the largest weights). Red pixels push the unit up, blue pull it down.",
     )
 
 

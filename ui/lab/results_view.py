@@ -16,6 +16,7 @@ from ui.lab.data_view import run_test_images
 from ui.run_cache import pretrained_run, run_evaluation
 from ui.state import large_text
 from ui.train_panel import live_curves
+from ui.widgets import missing_model_note
 
 CELL_IMAGES = 32
 MISTAKES = 24
@@ -48,11 +49,7 @@ def draw_metrics(pretrained: RunInfo | None, name: str, run: RunInfo | None) -> 
     left, right = st.columns(2)
     before = _accuracy(pretrained)
     if before is None:
-        left.info(
-            f"The pretrained model `{name}` is not installed yet; rebuild it with "
-            f"`python -m core pretrain --only {name}`.",
-            icon=":material/info:",
-        )
+        missing_model_note(f"The pretrained model `{name}` is not installed yet", name, left)
     else:
         left.metric(
             f"Pretrained {name}: test accuracy",
