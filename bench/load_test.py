@@ -35,8 +35,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from bench.results_file import record_section  # noqa: E402
-from core import jobs, runs  # noqa: E402
 from core.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig  # noqa: E402
+from core.runs import jobs  # noqa: E402
+from core.runs import store as runs  # noqa: E402
 from tests.browser_support import (  # noqa: E402
     APP_PAGES,
     CHROMIUM,
