@@ -180,6 +180,12 @@ def clock_ui(run: RunInfo, size: int) -> tuple[np.ndarray | None, int | None]:
     return rendered_ui(run, size, random=source == SOURCES[1])
 
 
+def titled_table(title: str, frame: pd.DataFrame, column_config: dict) -> None:
+    """A table under its title (Markdown), as wide as the tab, without the index."""
+    st.markdown(title)
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
+
+
 def draw_answer(reading: inspect.Readout, true_minutes: int | None) -> None:
     """The answer with its error, and the most likely times for models with class probabilities."""
     if true_minutes is None:
@@ -194,12 +200,10 @@ def draw_answer(reading: inspect.Readout, true_minutes: int | None) -> None:
             delta_arrow="off",
         )
     if reading.top:
-        st.markdown("**Most likely times**")
-        st.dataframe(
+        titled_table(
+            "**Most likely times**",
             pd.DataFrame(reading.top, columns=["time", "probability"]),
-            hide_index=True,
-            width="stretch",
-            column_config={"probability": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
+            {"probability": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
         )
 
 
@@ -231,15 +235,11 @@ def draw_outputs(reading: inspect.Readout) -> None:
     """The raw outputs: sin/cos points read as angles, or the small heads value by value."""
     number = st.column_config.NumberColumn(format="%.3f")
     if reading.circles:
-        st.markdown(
+        titled_table(
             "**The four outputs as points on two circles** (angle clockwise from 12; a radius far from 1 "
-            "means the network is unsure)"
-        )
-        st.dataframe(
+            "means the network is unsure)",
             pd.DataFrame(reading.circles),
-            hide_index=True,
-            width="stretch",
-            column_config={
+            {
                 "sin": number,
                 "cos": number,
                 "radius": number,
@@ -247,13 +247,7 @@ def draw_outputs(reading: inspect.Readout) -> None:
             },
         )
     elif reading.raw:
-        st.markdown("**Raw outputs**")
-        st.dataframe(
-            pd.DataFrame(reading.raw, columns=["output", "value"]),
-            hide_index=True,
-            width="stretch",
-            column_config={"value": number},
-        )
+        titled_table("**Raw outputs**", pd.DataFrame(reading.raw, columns=["output", "value"]), {"value": number})
 
 
 def draw_saliency(model, encoding, image: np.ndarray, image_key: str, large: bool) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from core.data.datasets import CLASS_NAMES, TITLES, load_dataset
 from core.data.drawing import EmptyDrawingError, is_blank, mnist_input
@@ -30,6 +31,12 @@ CANVAS_PX = 280
 STROKE_PX = 20
 UNITS_SHOWN = 32
 MODEL_KINDS = {"mlp": "MLP", "cnn": "CNN"}
+
+
+def inside_section(title: str, key: str) -> DeltaGenerator | None:
+    """The 'Inside the network: `title`' expander, bound to the URL (?`key`=true); None while it is closed."""
+    section = st.expander(f"Inside the network: {title}", key=key, bind="query-params", icon=":material/neurology:")
+    return section if section.open else None
 
 
 # ---- models and their probes (cached per model file version) -------------------------------------------------
@@ -355,13 +362,8 @@ def input_and_layers(
 
 def draw_inside(dataset: str, kind: str, run: RunInfo | None = None) -> None:
     """'Inside the network' on the MLPs-and-CNNs page: draw or pick an input, see every layer and the first weights."""
-    section = st.expander(
-        f"Inside the network: draw a {'digit' if dataset == 'mnist' else 'garment'}, see every layer",
-        key="inside",
-        bind="query-params",
-        icon=":material/neurology:",
-    )
-    if not section.open:
+    section = inside_section(f"draw a {'digit' if dataset == 'mnist' else 'garment'}, see every layer", "inside")
+    if section is None:
         return
     with section:
         choices = model_choices(dataset, run)
@@ -450,13 +452,8 @@ def draw_permuted_filters(dataset: str, model) -> None:
 
 def draw_inside_permuted(dataset: str, page_seed: int) -> None:
     """'Inside the network' on the Permuted-pixels page: your input permuted, the prediction, the weights un-permuted."""
-    section = st.expander(
-        f"Inside the network: your own {TITLES[dataset]} input, permuted; the weights put back",
-        key="pinside",
-        bind="query-params",
-        icon=":material/neurology:",
-    )
-    if not section.open:
+    section = inside_section(f"your own {TITLES[dataset]} input, permuted; the weights put back", "pinside")
+    if section is None:
         return
     with section:
         labels = {"mlp": "MLP on permuted pixels", "cnn": "CNN on permuted pixels"}
