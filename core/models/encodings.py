@@ -8,7 +8,7 @@ imported only inside `build_head`/`losses`, so encoding and decoding stay cheap 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -107,27 +107,32 @@ def _named_accuracy(kind: str):
     return keras.metrics.SparseCategoricalAccuracy(name="accuracy")
 
 
+class _Variants:
+    """Regression and MultiHead come in two variants each, picked by one field; VARIANTS names and titles them."""
+
+    @property
+    def name(self) -> str:
+        return self._variant()[0]
+
+    @property
+    def title(self) -> str:
+        return self._variant()[1]
+
+    def _variant(self) -> tuple[str, str]:
+        field, variants = VARIANTS[type(self)]
+        return variants[getattr(self, field)]
+
+
 @dataclass(frozen=True)
-class Regression:
+class Regression(_Variants):
     """One number: hours as a float (3:30 -> 3.5), or minutes after 12:00 scaled to 0..1."""
 
     unit: str = "hours"  # "hours" | "minutes"
     is_clock: bool = True
-
-    @property
-    def name(self) -> str:
-        return "regression" if self.unit == "hours" else "regression-minutes"
-
-    @property
-    def title(self) -> str:
-        return "Regression (hours)" if self.unit == "hours" else "Regression (minutes / 720)"
-
-    @property
-    def summary(self) -> str:
-        return (
-            "One linear output; 12:00 and 11:59 are numerically far apart, so errors near "
-            "twelve are large although the times are close."
-        )
+    summary: ClassVar[str] = (
+        "One linear output; 12:00 and 11:59 are numerically far apart, so errors near "
+        "twelve are large although the times are close."
+    )
 
     @property
     def _scale(self) -> float:
@@ -242,27 +247,16 @@ class Classes:
 
 
 @dataclass(frozen=True)
-class MultiHead:
+class MultiHead(_Variants):
     """Two heads: 12 hour classes, and the minute as a regression (minute / 60) or as sin/cos."""
 
     minute_as: str = "regression"  # "regression" | "sincos"
     label_smoothing: float = 0.0
     is_clock: bool = True
-
-    @property
-    def name(self) -> str:
-        return "multihead" if self.minute_as == "regression" else "multihead-sincos"
-
-    @property
-    def title(self) -> str:
-        return "Multi-head (hour classes + minute " + ("regression)" if self.minute_as == "regression" else "sin/cos)")
-
-    @property
-    def summary(self) -> str:
-        return (
-            "A 12-way softmax picks the hour; a second head reads the minute hand. "
-            "Near the full hour the two heads can disagree by an hour."
-        )
+    summary: ClassVar[str] = (
+        "A 12-way softmax picks the hour; a second head reads the minute hand. "
+        "Near the full hour the two heads can disagree by an hour."
+    )
 
     def encode(self, labels: np.ndarray) -> dict[str, np.ndarray]:
         minutes = to_minutes(labels)
@@ -307,6 +301,25 @@ class MultiHead:
 
     def class_probabilities(self, outputs: dict[str, np.ndarray]) -> np.ndarray | None:
         return np.asarray(outputs["hour"])
+
+
+# The variants of Regression and MultiHead: the field that picks one, and each of its values' (name, title)
+VARIANTS: dict[type, tuple[str, dict[str, tuple[str, str]]]] = {
+    Regression: (
+        "unit",
+        {
+            "hours": ("regression", "Regression (hours)"),
+            "minutes": ("regression-minutes", "Regression (minutes / 720)"),
+        },
+    ),
+    MultiHead: (
+        "minute_as",
+        {
+            "regression": ("multihead", "Multi-head (hour classes + minute regression)"),
+            "sincos": ("multihead-sincos", "Multi-head (hour classes + minute sin/cos)"),
+        },
+    ),
+}
 
 
 @dataclass(frozen=True)
