@@ -15,6 +15,7 @@ from core.clocks.render import DIFFICULTY_NOTES
 from core.clocks.time import to_labels, to_minutes
 from core.evaluation.metrics import evaluate_clock, save_evaluation, summary
 from core.lab.clock_compare import PRETRAINED_CLOCKS
+from core.lab.clock_runs import default_clock_run
 from core.models.encodings import get_encoding
 from core.runs import jobs
 from core.runs import store as runs
@@ -258,8 +259,8 @@ def test_the_default_clock_run_is_short_and_starts_from_the_pretrained_backbone(
     at = open_page()
     at.button(key="train_start_clocks").click().run()
     config = runs.list_runs()[0].config
-    assert config["init_from"] == "pretrained/clock_sincos" and config["model"]["preset"] == "compact"
-    assert (config["data"]["clock_size"], config["data"]["clock_count"], config["epochs"]) == (75, 2880, 3)
+    assert config == default_clock_run().to_dict()
+    assert config["init_from"] == "pretrained/clock_sincos" and config["data"]["clock_size"] == 75
     assert "pretrained/clock_sincos" in page_text(at)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from core.lab.clock_runs import NETWORKS
 from core.models.encodings import get_encoding
 
 PRETRAINED_CLOCKS = (
@@ -24,7 +25,6 @@ PRETRAINED_CLOCKS = (
     "clock_sincos",
     "clock_plain_sincos",
 )
-NETWORKS = {"compact": "polar CNN", "plain": "plain CNN"}  # clock_cnn presets as the tables name them
 COURSE_BAR_MIN = 10.0  # the assignment asks for a mean common-sense error under 10 minutes
 PUBLISHED_BEST_MIN = 8.5  # about the best mean error published on the real clock photos
 PEERS_BEST_MIN = 1.7  # one report's claim on its own split: not a result on the real photos

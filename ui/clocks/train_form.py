@@ -5,19 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from core.clocks.render import DIFFICULTIES
+from core.clocks.userfiles import IMAGE_SIZES
 from core.config import LEARNING_RATES as ALL_LEARNING_RATES
-from core.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig
+from core.config import DataConfig, RunConfig
+from core.lab.clock_runs import BACKBONE, DEFAULTS, NETWORK_NOTES, NETWORKS, clock_run
 from core.models.encodings import CLOCK_ENCODINGS, get_encoding
 from ui.state import CLOCK_TRAIN_SOURCE, user_clock_folder
 
-NETWORKS = {"compact": "Polar CNN (built for turned clocks)", "plain": "Plain CNN (what you would write)"}
-BACKBONE = "pretrained/clock_sincos"  # the polar sin/cos model: every other clock encoding can start from it
-DEFAULT_COUNT = 2880  # with the pretrained backbone, a class sees it learn in about two minutes
 LEARNING_RATES = tuple(rate for rate in ALL_LEARNING_RATES if rate <= 1e-2)  # the clock form stops at 1e-2
 TRAIN_NOTE = (
-    "On a CPU a clock CNN trains at a few hundred images per second at 150 px (about four times "
-    "faster at 75 px): 18,000 clocks x 20 epochs takes 10-20 minutes there. A new rendered set is "
-    "drawn once (a minute or two) and cached."
+    "The default run starts from the pretrained sin/cos model and takes about a minute on a 2-core laptop CPU "
+    "(60 s measured, rendering included); from random weights a clock CNN needs many epochs on 18,000 clocks "
+    "(15-30 minutes on a CPU). A new rendered set is drawn once and cached."
 )
 
 
@@ -39,7 +38,8 @@ def _data_ui() -> DataConfig:
         )
     size = st.radio(
         "Image size (px)",
-        [75, 150],
+        sorted(IMAGE_SIZES),
+        index=sorted(IMAGE_SIZES).index(DEFAULTS.size),
         key="clk_train_size",
         horizontal=True,
         help="Both networks work at 75 px inside; 75 px renders and loads faster. Your files are resized to this size.",
@@ -47,12 +47,18 @@ def _data_ui() -> DataConfig:
     if source == "path":
         st.caption(f"Training on your files in `{user_path}`, split by time into train and test.")
         return DataConfig(dataset="clocks", source="path", path=str(user_path), clock_size=size, augment=False)
-    difficulty = st.radio("Difficulty", list(DIFFICULTIES), index=1, key="clk_train_difficulty", horizontal=True)
+    difficulty = st.radio(
+        "Difficulty",
+        list(DIFFICULTIES),
+        index=list(DIFFICULTIES).index(DEFAULTS.difficulty),
+        key="clk_train_difficulty",
+        horizontal=True,
+    )
     count = st.slider(
         "Number of clocks",
         720,
         18000,
-        DEFAULT_COUNT,
+        DEFAULTS.count,
         step=720,
         key="clk_train_count",
         help="A multiple of 720 shows every time equally often; 20% are held out for testing.",
@@ -68,7 +74,7 @@ def _network_ui() -> tuple[str, str]:
         "Network",
         list(NETWORKS),
         key="clk_train_network",
-        format_func=NETWORKS.get,
+        format_func=lambda preset: f"{NETWORKS[preset].capitalize()} ({NETWORK_NOTES[preset]})",
         help="The polar CNN unrolls the dial so a turned clock is a shifted picture; the plain CNN "
         "is conv blocks, pooling and a dense head, as students write it.",
     )
@@ -99,11 +105,13 @@ def clock_config_ui() -> RunConfig:
     )
     preset, init_from = _network_ui()
     data = _data_ui()
-    epochs = st.slider("Epochs", 1, 60, 3 if init_from else 10, key="clk_train_epochs")
+    epochs = st.slider(
+        "Epochs", 1, 60, DEFAULTS.epochs_warm if init_from else DEFAULTS.epochs_cold, key="clk_train_epochs"
+    )
     learning_rate = st.select_slider(
         "Learning rate",
         LEARNING_RATES,
-        value=1e-3 if init_from else 2e-3,
+        value=DEFAULTS.learning_rate_warm if init_from else DEFAULTS.learning_rate_cold,
         key="clk_train_lr",
         format_func=lambda v: f"{v:g}",
     )
@@ -123,15 +131,4 @@ def clock_config_ui() -> RunConfig:
             key=f"clk_train_sigma_{encoding}",
             help="Spread each target over neighbouring classes (wrapping at 12:00); 0 gives one-hot targets.",
         )
-    return RunConfig(
-        name=f"clock {encoding}",
-        data=data,
-        model=ModelConfig(kind="clock_cnn", preset=preset),
-        init_from=init_from,
-        optimizer=OptimizerConfig(name="adam", learning_rate=float(learning_rate), schedule="cosine"),
-        encoding=encoding,
-        soft_label_sigma=float(sigma),
-        epochs=int(epochs),
-        batch_size=64,
-        seed=0,
-    )
+    return clock_run(encoding, preset, init_from, data, int(epochs), float(learning_rate), float(sigma))
