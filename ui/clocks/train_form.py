@@ -24,6 +24,11 @@ def _encoding_title(name: str) -> str:
     return get_encoding(name).title
 
 
+def _radio_from(label: str, options: list, default: object, key: str, help: str | None = None):
+    """A horizontal radio over `options` that starts on `default`."""
+    return st.radio(label, options, index=options.index(default), key=key, horizontal=True, help=help)
+
+
 def _data_ui() -> DataConfig:
     """Rendered clocks (size, difficulty, count) or this session's own files when it has some."""
     user_path = user_clock_folder()
@@ -36,24 +41,17 @@ def _data_ui() -> DataConfig:
             horizontal=True,
             format_func=lambda s: "Rendered clocks" if s == "render" else "My files",
         )
-    size = st.radio(
+    size = _radio_from(
         "Image size (px)",
         sorted(IMAGE_SIZES),
-        index=sorted(IMAGE_SIZES).index(DEFAULTS.size),
-        key="clk_train_size",
-        horizontal=True,
+        DEFAULTS.size,
+        "clk_train_size",
         help="Both networks work at 75 px inside; 75 px renders and loads faster. Your files are resized to this size.",
     )
     if source == "path":
         st.caption(f"Training on your files in `{user_path}`, split by time into train and test.")
         return DataConfig(dataset="clocks", source="path", path=str(user_path), clock_size=size, augment=False)
-    difficulty = st.radio(
-        "Difficulty",
-        list(DIFFICULTIES),
-        index=list(DIFFICULTIES).index(DEFAULTS.difficulty),
-        key="clk_train_difficulty",
-        horizontal=True,
-    )
+    difficulty = _radio_from("Difficulty", list(DIFFICULTIES), DEFAULTS.difficulty, "clk_train_difficulty")
     count = st.slider(
         "Number of clocks",
         720,
