@@ -72,7 +72,7 @@ def _network_ui() -> tuple[str, str]:
         "Network",
         list(NETWORKS),
         key="clk_train_network",
-        format_func=lambda preset: f"{NETWORKS[preset].capitalize()} ({NETWORK_NOTES[preset]})",
+        format_func=lambda preset: f"{NETWORKS[preset][:1].upper()}{NETWORKS[preset][1:]} ({NETWORK_NOTES[preset]})",
         help="The polar CNN unrolls the dial so a turned clock is a shifted picture; the plain CNN "
         "is conv blocks, pooling and a dense head, as students write it.",
     )
