@@ -68,6 +68,16 @@ APP_PAGES = (
     AppPage("runs", "/runs", "Runs", "Runs"),
 )
 
+PAGES = {page.name: page for page in APP_PAGES}
+
+
+def browser_marks() -> list:
+    """The marks of every browser test module: browser, slow, and skipped where Chromium or Playwright is missing."""
+    import pytest
+
+    reason = missing_browser_reason()
+    return [pytest.mark.browser, pytest.mark.slow, pytest.mark.skipif(reason is not None, reason=reason or "")]
+
 
 @dataclass
 class AppServer:

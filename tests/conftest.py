@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,3 +98,30 @@ def npy_bytes(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
     return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Browser tests: the app on a free port with private runs and cache folders; stopped (with its worker) afterwards."""
+    from tests.browser_support import start_app, stop_app
+
+    folder = tmp_path_factory.mktemp("browser-app")
+    server = start_app(folder / "runs", folder / "streamlit.log", env={"CLOCKWORK_CACHE": str(folder / "cache")})
+    yield server
+    stop_app(server)
+
+
+@pytest.fixture(scope="module")
+def browser(app_server: Any) -> Iterator[Any]:
+    """Browser tests: Debian's Chromium through Playwright, warmed on the home page so no test pays the cold start."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import PAGES, VIEWPORT, launch_browser, open_page
+
+    with sync_playwright() as playwright:
+        chromium = launch_browser(playwright)
+        warm = chromium.new_page(viewport=VIEWPORT)
+        open_page(warm, app_server, PAGES["home"], timeout_s=90)
+        warm.close()
+        yield chromium
+        chromium.close()

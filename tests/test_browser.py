@@ -16,30 +16,20 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.browser_support import (
-    APP_PAGES,
+    PAGES,
     VIEWPORT,
-    AppServer,
+    browser_marks,
     dialog_texts,
     error_texts,
     full_page_screenshot,
-    launch_browser,
-    missing_browser_reason,
     open_page,
-    start_app,
-    stop_app,
     wait_until_idle,
 )
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(missing_browser_reason() is not None, reason=missing_browser_reason() or ""),
-]
-
-PAGES = {page.name: page for page in APP_PAGES}
+pytestmark = browser_marks()
 RUN_TIMEOUT_MS = 120_000
 TINY_RUN = "epochs=3&batch=16"  # the knobs are URL-bound; 3,000 training images by default
 # the Train panel's progress text once training has started, caught the moment it shows (it can be brief)
@@ -49,31 +39,6 @@ PROGRESS_JS = """() => {
   return /epoch [1-9]/.test(text) ? text : null;
 }"""
 LONG_RUN = "epochs=30&limit=10%2C000&batch=16"  # select_slider values go in the URL as their labels
-
-
-@pytest.fixture(scope="module")
-def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    """The app on a free port with private runs and cache folders; stopped (with its worker) afterwards."""
-    folder = tmp_path_factory.mktemp("browser-app")
-    server = start_app(folder / "runs", folder / "streamlit.log", env={"CLOCKWORK_CACHE": str(folder / "cache")})
-    yield server
-    stop_app(server)
-
-
-@pytest.fixture(scope="module")
-def browser(app_server: AppServer) -> Iterator[Browser]:
-    """Debian's Chromium through Playwright, warmed on the home page: until a session has run streamlit_app.py
-    (st.navigation), Streamlit treats the app as a legacy pages/ app, so a cold /clocks runs pages/clocks.py alone
-    under the auto-discovered sidebar and a cold /mlp-cnn shows 'Page not found' (tests/test_navigation.py)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_browser(playwright)
-        warm = chromium.new_page(viewport=VIEWPORT)
-        open_page(warm, app_server, PAGES["home"], timeout_s=90)
-        warm.close()
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -7,62 +7,27 @@ Playwright.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-import pytest
-
 from tests.browser_support import (
-    APP_PAGES,
+    PAGES,
     VIEWPORT,
     AppServer,
+    browser_marks,
     error_texts,
-    launch_browser,
-    missing_browser_reason,
     open_page,
-    start_app,
-    stop_app,
 )
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(missing_browser_reason() is not None, reason=missing_browser_reason() or ""),
-]
-
-PAGES = {page.name: page for page in APP_PAGES}
+pytestmark = browser_marks()
 CANVAS = ".st-key-inside_canvas canvas.upper-canvas"  # fabric.js draws on the upper of its two canvases
 SAID_JS = """() => {
   const said = [...document.querySelectorAll('[data-testid="stMarkdown"]')]
     .map(element => element.innerText.trim()).find(text => text.startsWith('The network says'));
   return said || null;
 }"""
-
-
-@pytest.fixture(scope="module")
-def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    """The app on a free port with private runs and cache folders; stopped afterwards."""
-    folder = tmp_path_factory.mktemp("canvas-app")
-    server = start_app(folder / "runs", folder / "streamlit.log", env={"CLOCKWORK_CACHE": str(folder / "cache")})
-    yield server
-    stop_app(server)
-
-
-@pytest.fixture(scope="module")
-def browser(app_server: AppServer) -> Iterator[Browser]:
-    """Chromium, warmed on the home page (a fresh server's first deep link runs outside the app's navigation)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_browser(playwright)
-        warm = chromium.new_page(viewport=VIEWPORT)
-        open_page(warm, app_server, PAGES["home"], timeout_s=90)
-        warm.close()
-        yield chromium
-        chromium.close()
 
 
 def draw(page: Page, canvas: Locator, points: list[tuple[float, float]]) -> None:

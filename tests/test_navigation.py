@@ -19,12 +19,13 @@ import pytest
 
 from tests.browser_support import (
     APP_PAGES,
+    PAGES,
     VIEWPORT,
     AppServer,
+    browser_marks,
     dialog_texts,
     error_texts,
     launch_browser,
-    missing_browser_reason,
     open_page,
     start_app,
     stop_app,
@@ -33,13 +34,7 @@ from tests.browser_support import (
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(missing_browser_reason() is not None, reason=missing_browser_reason() or ""),
-]
-
-PAGES = {page.name: page for page in APP_PAGES}
+pytestmark = browser_marks()
 # The labels Streamlit's pages/ auto-discovery gives streamlit_app.py and pages/mlp-cnn.py: never the app's own.
 LEGACY_LABELS = ("streamlit app", "mlp cnn")
 FRAME_WIDGET = "Large text (projector)"  # drawn by streamlit_app.py (ui.state.sidebar_settings) around every page
