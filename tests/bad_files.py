@@ -137,3 +137,16 @@ def case_bytes(name: str) -> tuple[bytes, bytes, str]:
 def write_all(root: Path) -> dict[str, tuple[Path, str]]:
     """Every case in its own folder under `root`: {case name: (folder, expected message fragment)}."""
     return {name: write_case(name, root / name) for name in CASES}
+
+
+def evaluate_args(model: Path, folder: Path) -> list[str]:
+    """`evaluate` arguments for a model and a folder holding images.npy and labels.npy."""
+    return [
+        "evaluate",
+        "--model",
+        str(model),
+        "--images",
+        str(folder / "images.npy"),
+        "--labels",
+        str(folder / "labels.npy"),
+    ]

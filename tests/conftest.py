@@ -125,3 +125,17 @@ def browser(app_server: Any) -> Iterator[Any]:
         warm.close()
         yield chromium
         chromium.close()
+
+
+def open_app_page(page: str, **params: str) -> Any:
+    """The app in AppTest, home page first (as a browser would), then `page` with `params` in its URL; no exception."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "streamlit_app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(page)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at

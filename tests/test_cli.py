@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from core.cli import filter_startup_lines, main
-from tests.bad_files import valid_arrays, write_case
+from tests.bad_files import evaluate_args, valid_arrays, write_case
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -30,27 +30,18 @@ def test_make_clocks_writes_the_assignment_format(tmp_path, capsys):
     assert last_json(capsys.readouterr().out)["count"] == 720
 
 
+def tiny_train_args(runs: Path, hidden: int, limit: int) -> list[str]:
+    """`train` arguments for a seconds-long MLP run on the embedded MNIST copy."""
+    return [
+        *f"train --dataset mnist --source embedded --model mlp --hidden {hidden} --epochs 1".split(),
+        *f"--limit-train {limit} --runs".split(),
+        str(runs),
+        "--quiet",
+    ]
+
+
 def test_train_flags_run_and_print_metrics(tmp_path, capsys):
-    code = main(
-        [
-            "train",
-            "--dataset",
-            "mnist",
-            "--source",
-            "embedded",
-            "--model",
-            "mlp",
-            "--hidden",
-            "16",
-            "--epochs",
-            "1",
-            "--limit-train",
-            "256",
-            "--runs",
-            str(tmp_path),
-            "--quiet",
-        ]
-    )
+    code = main(tiny_train_args(tmp_path, hidden=16, limit=256))
     result = last_json(capsys.readouterr().out)
     assert code == 0 and result["state"] == "done"
     assert 0.0 <= result["accuracy"] <= 1.0
@@ -69,20 +60,7 @@ def test_evaluate_refuses_a_bad_clock_file_in_one_line(tmp_path, capsys):
     folder, fragment = write_case("float_labels", tmp_path)
     model = tmp_path / "model.keras"
     model.write_bytes(b"not a model")
-    assert (
-        main(
-            [
-                "evaluate",
-                "--model",
-                str(model),
-                "--images",
-                str(folder / "images.npy"),
-                "--labels",
-                str(folder / "labels.npy"),
-            ]
-        )
-        == 2
-    )
+    assert main(evaluate_args(model, folder)) == 2
     error = capsys.readouterr().err.strip()
     assert error.startswith("error:") and len(error.splitlines()) == 1
 
@@ -170,16 +148,17 @@ def user_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def run_main_in_child(argvs: list[list[str]]) -> list[dict]:
+def run_python(*args: str) -> subprocess.CompletedProcess:
+    """This repository's Python on `args`, as a user would start it (user environment, output captured)."""
     result = subprocess.run(
-        [sys.executable, "-c", _CHILD, json.dumps(argvs)],
-        cwd=REPO,
-        env=user_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
+        [sys.executable, *args], cwd=REPO, env=user_env(), capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr
+    return result
+
+
+def run_main_in_child(argvs: list[list[str]]) -> list[dict]:
+    result = run_python("-c", _CHILD, json.dumps(argvs))
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -314,34 +293,6 @@ def test_startup_lines_are_filtered_by_the_log_level():
 
 @pytest.mark.slow
 def test_a_command_that_imports_tensorflow_prints_nothing_on_stderr(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "core",
-            "train",
-            "--dataset",
-            "mnist",
-            "--source",
-            "embedded",
-            "--model",
-            "mlp",
-            "--hidden",
-            "8",
-            "--epochs",
-            "1",
-            "--limit-train",
-            "128",
-            "--runs",
-            str(tmp_path),
-            "--quiet",
-        ],
-        cwd=REPO,
-        env=user_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_python("-m", "core", *tiny_train_args(tmp_path, hidden=8, limit=128))
     assert result.stderr == ""
     assert last_json(result.stdout)["state"] == "done"

@@ -19,7 +19,7 @@ from core.data.permutation import permute_images, pixel_permutation
 from core.runs import jobs
 from core.runs import store as runs
 from core.storage.paths import REPO_ROOT
-from tests.conftest import page_text, tiny_clock_config
+from tests.conftest import open_app_page, page_text, tiny_clock_config
 
 APP = str(REPO_ROOT / "streamlit_app.py")
 PRETRAINED = REPO_ROOT / "pretrained"
@@ -41,14 +41,7 @@ def lab_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def open_page(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page(page)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page(page, **params)
 
 
 def pick_test_image(at: AppTest, prefix: str, index: int) -> AppTest:

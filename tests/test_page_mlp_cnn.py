@@ -23,6 +23,7 @@ from core.runs import store as runs
 from core.runs.pretrain import RECIPES
 from core.storage.atomic import write_json
 from core.storage.paths import REPO_ROOT
+from tests.conftest import open_app_page
 
 NAMES = [
     f"{short}_{kind}{suffix}"
@@ -89,14 +90,7 @@ def lab_env(monkeypatch: pytest.MonkeyPatch, standin_pretrained: Path) -> None:
 
 
 def open_page(page: str = "pages/mlp-cnn.py", **params: str) -> AppTest:
-    at = AppTest.from_file(str(REPO_ROOT / "streamlit_app.py"), default_timeout=60)
-    at.run()
-    at.switch_page(page)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page(page, **params)
 
 
 def queued_configs() -> list[dict]:
