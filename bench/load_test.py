@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from bench.results_file import record_section  # noqa: E402
-from core.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig  # noqa: E402
+from core.config import RunConfig  # noqa: E402
 from core.runs import jobs  # noqa: E402
 from core.runs import store as runs  # noqa: E402
 from tests.browser_support import (  # noqa: E402
@@ -49,6 +49,7 @@ from tests.browser_support import (  # noqa: E402
     start_app,
     stop_app,
 )
+from tests.conftest import tiny_config  # noqa: E402
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
@@ -125,16 +126,9 @@ def _epoch(iso: str) -> float:
 
 
 def tiny_run(index: int) -> RunConfig:
-    """A few-seconds MNIST MLP run (500 embedded images, one epoch)."""
-    return RunConfig(
-        name=f"load run {index + 1}",
-        data=DataConfig(dataset="mnist", source="embedded", limit_train=500),
-        model=ModelConfig(kind="mlp", hidden=[32]),
-        optimizer=OptimizerConfig(name="adam"),
-        encoding="labels",
-        epochs=1,
-        batch_size=64,
-        seed=index,
+    """A few-seconds MNIST MLP run (500 embedded images, one epoch): the tests' tiny config, a little bigger."""
+    return tiny_config(
+        name=f"load run {index + 1}", data__limit_train=500, model__hidden=[32], batch_size=64, seed=index
     )
 
 

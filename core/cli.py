@@ -266,12 +266,12 @@ def check_dataset(name: str, source: str, path: str | None) -> None:
 
 
 def check_clock_files(images: str | None, labels: str | None) -> None:
-    """Both clock files named, and loadable by the same checks the evaluation uses."""
-    from core.clocks.userfiles import load_clock_files
+    """Both clock files named and passing the loader's checks (the images' header, every label), pixels unread."""
+    from core.clocks import userfiles
 
     if not images or not labels:
         raise CliError("clock evaluation needs both --images and --labels (or --render N)")
-    load_clock_files(Path(images), Path(labels))
+    userfiles.check_clock_files(Path(images), Path(labels))
 
 
 def saved_model_is_clock(model: str | Path) -> bool | None:
@@ -322,9 +322,9 @@ def check_train_data(config: Any) -> None:
         if data.source == "path":
             if not data.path:
                 raise CliError("clock source 'path' needs data.path: a folder with images.npy and labels.npy")
-            from core.clocks.userfiles import load_clock_folder
+            from core.clocks import userfiles
 
-            load_clock_folder(Path(data.path).expanduser())
+            userfiles.check_clock_files(*userfiles.folder_files(data.path))
     else:
         check_dataset(data.dataset, data.source, data.path or None)
     if config.init_from:

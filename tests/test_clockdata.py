@@ -17,6 +17,7 @@ from core.clocks.userfiles import (
     ClockDataError,
     ClockPathError,
     UploadError,
+    check_clock_files,
     data_summary,
     is_picture,
     load_clock_bytes,
@@ -378,3 +379,17 @@ def test_contact_sheet_indices_return_everything_when_there_are_few_images():
 
 def test_time_captions_read_like_a_clock():
     assert time_captions(np.array([0, 210, 719])) == ["12:00", "3:30", "11:59"]
+
+
+def test_checking_files_reads_every_label_but_no_pixel(tmp_path, monkeypatch):
+    images, labels = bad_files.valid_arrays()
+    write_assignment_files(tmp_path, images, labels)
+    assert check_clock_files(tmp_path / "images.npy", tmp_path / "labels.npy") == len(images)
+    np.save(tmp_path / "labels.npy", np.c_[labels[:, :1], labels[:, 1:] + 60])
+    with pytest.raises(ClockDataError, match="minute values must be 0-59"):
+        check_clock_files(tmp_path / "images.npy", tmp_path / "labels.npy")
+    reads = []
+    monkeypatch.setattr(np, "empty", lambda *a, **k: reads.append(a) or np.zeros(*a, **k))
+    np.save(tmp_path / "labels.npy", labels)
+    check_clock_files(tmp_path / "images.npy", tmp_path / "labels.npy")
+    assert [shape for shape in reads if shape[0] == images.size] == []

@@ -55,7 +55,15 @@ def load_clock_files(
     """Load and validate images.npy and labels.npy: (uint8 [N, H, W], int64 [N, 2])."""
     images = _load_path(Path(images_path), "images", max_bytes, _check_image_header)
     labels = _load_path(Path(labels_path), "labels", max_bytes, _check_label_header)
-    return _check_pair(images, labels)
+    return images, _checked_labels(len(images), labels)
+
+
+def check_clock_files(images_path: str | Path, labels_path: str | Path, max_bytes: int = MAX_BYTES) -> int:
+    """The checks of load_clock_files without reading the images' pixels (their header says all); returns N."""
+    shape = _load_path(Path(images_path), "images", max_bytes, _check_image_header, data=False)
+    labels = _load_path(Path(labels_path), "labels", max_bytes, _check_label_header)
+    _checked_labels(shape[0], labels)
+    return shape[0]
 
 
 def load_clock_bytes(
@@ -64,15 +72,20 @@ def load_clock_bytes(
     """The same checks for uploaded file contents."""
     images = _read_npy(io.BytesIO(images_bytes), len(images_bytes), "images", max_bytes, _check_image_header)
     labels = _read_npy(io.BytesIO(labels_bytes), len(labels_bytes), "labels", max_bytes, _check_label_header)
-    return _check_pair(images, labels)
+    return images, _checked_labels(len(images), labels)
 
 
 def load_clock_folder(folder: str | Path, max_bytes: int = MAX_BYTES) -> tuple[np.ndarray, np.ndarray]:
     """Load images.npy and labels.npy from one folder."""
-    folder = Path(folder)
+    return load_clock_files(*folder_files(folder), max_bytes)
+
+
+def folder_files(folder: str | Path) -> tuple[Path, Path]:
+    """The images.npy and labels.npy paths of a clock data folder that exists."""
+    folder = Path(folder).expanduser()
     if not folder.is_dir():
         raise ClockDataError(f"clock data folder not found: {folder}")
-    return load_clock_files(folder / "images.npy", folder / "labels.npy", max_bytes)
+    return folder / "images.npy", folder / "labels.npy"
 
 
 def prepare_upload(
@@ -238,17 +251,18 @@ def _area_weights(source: int, target: int) -> np.ndarray:
 # Reading one .npy safely.
 
 
-def _load_path(path: Path, role: str, max_bytes: int, check: HeaderCheck) -> np.ndarray:
+def _load_path(path: Path, role: str, max_bytes: int, check: HeaderCheck, data: bool = True) -> Any:
     if not path.exists():
         raise ClockDataError(f"{role} file not found: {path}")
     if not path.is_file():
         raise ClockDataError(f"{role} path is not a file: {path}")
     with open(path, "rb") as file:
-        return _read_npy(file, os.fstat(file.fileno()).st_size, f"{role} file {path.name}", max_bytes, check)
+        return _read_npy(file, os.fstat(file.fileno()).st_size, f"{role} file {path.name}", max_bytes, check, data)
 
 
-def _read_npy(file: BinaryIO, total_size: int, name: str, max_bytes: int, check: HeaderCheck) -> np.ndarray:
-    """Parse the header, `check` it against what this file may be, and only then read the data."""
+def _read_npy(file: BinaryIO, total_size: int, name: str, max_bytes: int, check: HeaderCheck, data: bool = True) -> Any:
+    """Parse the header, `check` it against what this file may be, and only then read the data (or, with
+    data=False, return the checked shape without reading it)."""
     shape, fortran_order, dtype = _read_header(file, name)
     claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
     if claimed > max_bytes:
@@ -259,6 +273,8 @@ def _read_npy(file: BinaryIO, total_size: int, name: str, max_bytes: int, check:
             f"{name} is truncated: the header promises {claimed:,} bytes of data but only {present:,} are there"
         )
     check(shape, dtype, name)
+    if not data:
+        return shape
     flat = np.empty(int(np.prod(shape)), dtype=dtype)
     if file.readinto(memoryview(flat.view(np.uint8))) != claimed:
         raise ClockDataError(f"{name} is truncated: it ended before the {claimed:,} bytes of data its header promises")
@@ -340,9 +356,10 @@ def _check_upload_header(shape: tuple[int, ...], dtype: np.dtype, name: str) -> 
     _checked_side(*sides, name)
 
 
-def _check_pair(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if len(images) != len(labels):
-        raise ClockDataError(f"images has {len(images)} images but labels has {len(labels)} rows; they must match")
+def _checked_labels(n_images: int, labels: np.ndarray) -> np.ndarray:
+    """Labels as int64 after checking there is one row per image and every value is a time on the dial."""
+    if n_images != len(labels):
+        raise ClockDataError(f"images has {n_images} images but labels has {len(labels)} rows; they must match")
     labels = labels.astype(np.int64)
     if (labels < 0).any():
         row = int(np.argwhere(labels < 0)[0, 0])
@@ -354,4 +371,4 @@ def _check_pair(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.
     if (minutes > 59).any():
         row = int(np.argmax(minutes > 59))
         raise ClockDataError(f"minute values must be 0-59; row {row} has minute {minutes[row]}")
-    return images, labels
+    return labels
