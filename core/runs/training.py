@@ -24,6 +24,7 @@ from core.clocks.time import common_sense_error, to_minutes
 from core.config import RunConfig
 from core.models.encodings import encoding_for
 from core.runs.classroom import check_batch_size
+from core.runs.replay import Recorder, replay_callback
 from core.runs.store import (
     MAX_BATCH_POINTS,
     RunError,
@@ -338,10 +339,12 @@ def _validation_clock_error(model: Any, encoding: Any, images: np.ndarray, label
     }
 
 
-def _callbacks(tracker: _Tracker, config: RunConfig, has_validation: bool) -> list:
+def _callbacks(tracker: _Tracker, config: RunConfig, has_validation: bool, recorder: Recorder | None) -> list:
     import keras
 
     callbacks = [_keras_progress_callback()(tracker)]
+    if recorder is not None:
+        callbacks.append(replay_callback(recorder))
     if config.early_stopping_patience > 0:
         callbacks.append(
             keras.callbacks.EarlyStopping(
@@ -423,6 +426,7 @@ def _fit(run_dir: Path, config: RunConfig, on_event: Callable | None, should_sto
         f"{count_params(model):,} parameters",
     )
     fit_validation = None if validation is None else (_as_model_input(validation[0]), encoding.encode(validation[1]))
+    recorder = Recorder(run_dir, encoding, data.x_test, data.y_test) if len(data.x_test) else None
     fit_start = time.monotonic()
     model.fit(
         _as_model_input(x_train),
@@ -432,7 +436,7 @@ def _fit(run_dir: Path, config: RunConfig, on_event: Callable | None, should_sto
         batch_size=config.batch_size,
         shuffle=True,
         verbose=0,
-        callbacks=_callbacks(tracker, config, validation is not None),
+        callbacks=_callbacks(tracker, config, validation is not None, recorder),
     )
     _conclude(run_dir, config, model, encoding, data, tracker, time.monotonic() - fit_start)
 
