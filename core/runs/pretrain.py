@@ -98,7 +98,7 @@ def _recipes() -> dict[str, Recipe]:
         ("mnist", "mnist", "mlp", 40, {"dropout": 0.3, "label_smoothing": 0.1}),
         ("mnist", "mnist", "cnn", 15, {}),
         ("fashion-mnist", "fashion", "mlp", 30, {}),
-        ("fashion-mnist", "fashion", "cnn", 15, {}),
+        ("fashion-mnist", "fashion", "cnn", 10, {}),
     ]
     for dataset, short, kind, epochs, options in datasets:
         for permuted in (False, True):

@@ -9,6 +9,8 @@ under 2 MB for 40 epochs) and is rewritten atomically after each epoch, so a liv
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from core.clocks.time import to_minutes
 from core.storage.atomic import save_npz
 
 REPLAY_FILE = "replay.npz"
+WRITE_EVERY_S = 2.0  # fast runs (an MLP epoch can take under a second) rewrite the file at most this often
 PROBE_COUNT = 300
 WEIGHT_UNITS = 16
 
@@ -106,9 +109,10 @@ class Recorder:
         self.rows: list[dict[str, np.ndarray]] = []
         self.epochs: list[int] = []
         self.units: np.ndarray | None = None
+        self.written = -math.inf
 
     def record(self, model: Any, epoch: int) -> None:
-        """Predict the probe images with the model as it is now and rewrite the file."""
+        """Predict the probe images with the model as it is now; rewrite the file unless it was just written."""
         from core.evaluation.metrics import circle_points, predict_outputs
 
         outputs = predict_outputs(model, self.images)
@@ -127,7 +131,8 @@ class Recorder:
             row["weights"], self.units = weights[0].astype(np.float16), weights[1]
         self.rows.append(row)
         self.epochs.append(int(epoch))
-        self.write()
+        if time.monotonic() - self.written >= WRITE_EVERY_S:
+            self.write()
 
     def replay(self) -> Replay:
         """What has been recorded so far."""
@@ -141,11 +146,12 @@ class Recorder:
         )
 
     def write(self) -> None:
+        self.written = time.monotonic()
         save_npz(self.path, **self.replay().arrays())
 
 
 def replay_callback(recorder: Recorder) -> Any:
-    """A Keras callback that records epoch 0 at the start of training and every epoch after it ends."""
+    """A Keras callback: records epoch 0 when training starts and each epoch as it ends; writes the file at the end."""
     import keras
 
     class ReplayCallback(keras.callbacks.Callback):
@@ -154,5 +160,9 @@ def replay_callback(recorder: Recorder) -> Any:
 
         def on_epoch_end(self, epoch, logs=None):
             recorder.record(self.model, epoch + 1)
+
+        def on_train_end(self, logs=None):
+            if recorder.rows:
+                recorder.write()
 
     return ReplayCallback()
