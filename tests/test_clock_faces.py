@@ -11,7 +11,7 @@ from core.clocks.render import render_clocks, with_knobs
 
 
 def test_the_family_names_are_stable():
-    assert dial_families() == ("assignment", "station", "arabic", "roman", "quarters", "minimal")
+    assert dial_families() == ("assignment", "station", "arabic", "roman", "quarters", "minimal", "oblique")
 
 
 @pytest.mark.parametrize("family", dial_families())
@@ -122,3 +122,19 @@ def test_light_on_dark_and_square_dials_render():
     images = render_clocks(np.arange(40) * 17, 75, style, seed=4)
     centres = images[:, 30:45, 30:45].astype(float).mean(axis=(1, 2))
     assert centres.min() < 90 and centres.max() > 150  # dark faces and light faces
+
+
+def test_the_held_out_families_never_appear_in_the_pretrained_models_mix():
+    from core.clocks.render import DIFFICULTIES, HELD_OUT_FAMILIES
+
+    assert not set(HELD_OUT_FAMILIES) & set(DIFFICULTIES["mixed"].families)
+    assert DIFFICULTIES["unseen"].families == ("oblique",)
+
+
+def test_the_oblique_numerals_lean_right_and_are_narrower():
+    from core.clocks.glyphs import _glyph_mask
+
+    upright, oblique = _glyph_mask("1", 48), _glyph_mask("1", 48, slant=(0.3, 0.8))
+    top, bottom = oblique[: len(oblique) // 4], oblique[-len(oblique) // 4 :]
+    assert np.mean(np.nonzero(top)[1]) > np.mean(np.nonzero(bottom)[1]) + 5
+    assert oblique.sum() < upright.sum()

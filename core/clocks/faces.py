@@ -179,7 +179,12 @@ def _random_dial(
         marker = ("small_triangle", "double_bar", "dot")[int(u[11] * 3)] if u[12] < marker_prob else ""
     else:
         marker = ("small_triangle", "double_bar", "dot", "triangle")[int(u[11] * 4)]
-    low, high = {"arabic": (0.1, 0.16), "arabic_quarters": (0.12, 0.21), "roman": (0.09, 0.14)}.get(numerals, (0, 0))
+    low, high = {
+        "arabic": (0.1, 0.16),
+        "arabic_oblique": (0.1, 0.16),
+        "arabic_quarters": (0.12, 0.21),
+        "roman": (0.09, 0.14),
+    }.get(numerals, (0, 0))
     height = low + (high - low) * u[13]
     radial = bool(u[14] < radial_prob)
     half_width = atlas(numerals, 24).half_width if numerals else 0.5
@@ -224,6 +229,7 @@ FAMILIES: dict[str, Callable[[np.random.Generator, float, float], Dial]] = {
     "roman": lambda rng, var, second: _random_dial("roman", rng, var, "roman", 0.75, 0.3, second),
     "quarters": lambda rng, var, second: _random_dial("quarters", rng, var, "arabic_quarters", 0.2, 0.3, second),
     "minimal": lambda rng, var, second: _random_dial("minimal", rng, var, "", 0.0, 1.0, second),
+    "oblique": lambda rng, var, second: _random_dial("oblique", rng, var, "arabic_oblique", 0.3, 0.3, second),
 }
 
 

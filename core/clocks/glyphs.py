@@ -20,8 +20,10 @@ GLYPH_SETS: dict[str, tuple[str, ...]] = {
     "arabic": ("12", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"),
     "arabic_quarters": ("12", "", "", "3", "", "", "6", "", "", "9", "", ""),
     "roman": ("XII", "I", "II", "III", "IIII", "V", "VI", "VII", "VIII", "IX", "X", "XI"),
+    "arabic_oblique": ("12", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"),
 }
 RULED = {"roman"}  # sets drawn with a rule along the top and the bottom of each numeral, as on classic dials
+SLANTED = {"arabic_oblique": (0.3, 0.8)}  # (shear, width): an oblique, condensed cut of the same typeface
 MARGIN = 0.5  # empty border around the widest glyph, in cap heights: more than any anti-aliasing ramp
 FAR = 1.0  # distances are exact up to this many cap heights and clipped there; a blank hour holds FAR
 
@@ -74,7 +76,7 @@ def texels_for(size: int) -> int:
 def atlas(glyph_set: str, texels: int) -> Atlas:
     """The set's twelve glyphs at `texels` per cap height, drawn and turned into distances once per process."""
     texts = GLYPH_SETS[glyph_set]
-    masks = [_glyph_mask(text, texels, glyph_set in RULED) for text in texts]
+    masks = [_glyph_mask(text, texels, glyph_set in RULED, SLANTED.get(glyph_set)) for text in texts]
     half_width = max((mask.shape[1] for mask in masks if mask is not None), default=texels) / 2 / texels
     rows = int(np.ceil(texels * (1 + 2 * MARGIN))) | 1  # odd: the glyph centre is a texel centre
     cols = int(np.ceil(texels * (2 * half_width + 2 * MARGIN))) | 1
@@ -99,9 +101,11 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 
 @functools.lru_cache(maxsize=64)
-def _glyph_mask(text: str, texels: int, ruled: bool = False) -> np.ndarray | None:
+def _glyph_mask(
+    text: str, texels: int, ruled: bool = False, slant: tuple[float, float] | None = None
+) -> np.ndarray | None:
     """The ink of `text` cropped to its bounding box, scaled so that a cap height is `texels` pixels,
-    optionally with a rule along its top and bottom edges."""
+    optionally with a rule along its top and bottom edges, or slanted and condensed (shear, width factor)."""
     if not text:
         return None
     probe = 4 * texels
@@ -113,11 +117,24 @@ def _glyph_mask(text: str, texels: int, ruled: bool = False) -> np.ndarray | Non
         image = Image.fromarray((bitmap * 255).astype(np.uint8))
         size = (max(1, round(bitmap.shape[1] * scale)), max(1, round(bitmap.shape[0] * scale)))
         bitmap = np.asarray(image.resize(size, Image.Resampling.LANCZOS), dtype=np.float32) / 255.0
+    if slant is not None:
+        bitmap = _slanted(bitmap, *slant)
     mask = bitmap >= 0.5
     if ruled:
         rule = max(1, round(0.09 * texels))
         mask[:rule] = mask[-rule:] = True
     return mask
+
+
+def _slanted(bitmap: np.ndarray, shear: float, width: float) -> np.ndarray:
+    """The coverage condensed to `width` of its width and sheared so its top leans right by `shear` of its height."""
+    height = bitmap.shape[0]
+    out_width = max(1, round(bitmap.shape[1] * width + shear * height))
+    image = Image.fromarray((bitmap * 255).astype(np.uint8))
+    # output (x, y) reads input ((x - shear * (height - y)) / width, y)
+    coefficients = (1 / width, shear / width, -shear * height / width, 0.0, 1.0, 0.0)
+    leaned = image.transform((out_width, height), Image.Transform.AFFINE, coefficients, Image.Resampling.BILINEAR)
+    return np.asarray(leaned, dtype=np.float32) / 255.0
 
 
 def _ink(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> np.ndarray:

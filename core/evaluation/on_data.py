@@ -4,13 +4,20 @@ the app scores models on a session's clock files with `core.evaluation.user_data
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from core.clocks.render import ClockStyle
+
 
 def clock_test_data(
-    images: str | None, labels: str | None, render: int | None, difficulty: str = "assignment", seed: int = 1
+    images: str | None,
+    labels: str | None,
+    render: int | None,
+    difficulty: str | ClockStyle = "assignment",
+    seed: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Clock images and labels from files or a fresh rendering, with a description of where they came from."""
     if render is not None:
@@ -19,7 +26,8 @@ def clock_test_data(
         if render < 1:
             raise ValueError("--render needs a positive number of clocks")
         data_images, data_labels = make_clock_dataset(n=render, size=150, difficulty=difficulty, seed=seed)
-        return data_images, data_labels, f"{render} freshly rendered '{difficulty}' clocks (seed {seed})"
+        name = difficulty if isinstance(difficulty, str) else "custom-style"
+        return data_images, data_labels, f"{render} freshly rendered '{name}' clocks (seed {seed})"
     if not images or not labels:
         raise ValueError("clock evaluation needs both --images and --labels (or --render N)")
     from core.clocks.userfiles import load_clock_files
@@ -34,7 +42,7 @@ def evaluate_saved_model(
     images: str | None = None,
     labels: str | None = None,
     render: int | None = None,
-    difficulty: str = "assignment",
+    difficulty: str | ClockStyle = "assignment",
     seed: int = 1,
     dataset: str | None = None,
     source: str = "auto",

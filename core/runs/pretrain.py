@@ -106,7 +106,7 @@ def _recipes() -> dict[str, Recipe]:
             shows = f"{kind.upper()} on {dataset}" + (" with permuted pixels" if permuted else "")
             recipes.append(Recipe(name, _dataset_run(name, dataset, kind, permuted, epochs, **dict(options)), shows))
     # Clock models learn the assignment's clock first (numerals are the only way to find 12 o'clock), then the
-    # 'mixed' set: half that clock, half every other dial design but Roman numerals (held out to test on). The
+    # 'mixed' set: half that clock, half every other dial design but the held-out ones (to test on). The
     # other encodings start from the sin/cos model (transfer learning) and train every layer for a few epochs.
     clock_warm_up = _clock_run("clock_sincos_assignment", "sincos", 4, difficulty="assignment")
     recipes.append(
