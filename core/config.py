@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-DATASETS = ("mnist", "fashion-mnist", "clocks")
+DATASETS = ("mnist", "fashion-mnist", "cifar10", "clocks")
 MODEL_KINDS = ("mlp", "cnn", "clock_cnn")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "adamax", "adadelta")
 SCHEDULES = ("constant", "cosine", "step")
@@ -32,10 +32,10 @@ def knob(label: str, **options: Any) -> Any:
 class DataConfig:
     """Which data a run trains on and how it is prepared."""
 
-    dataset: str = "fashion-mnist"  # mnist | fashion-mnist | clocks
+    dataset: str = "fashion-mnist"  # mnist | fashion-mnist | cifar10 | clocks
     source: str = "auto"  # datasets: auto | embedded | keras | path; clocks: render | path
     path: str = ""  # an npz (datasets) or a folder with images.npy/labels.npy (clocks)
-    permuted: bool = knob("permuted", default=False)  # the seeded 784-pixel permutation on train and test
+    permuted: bool = knob("permuted", default=False)  # the seeded 784-pixel permutation (grayscale datasets)
     permutation_seed: int = 0
     clock_size: int = 150  # 150 or 75
     clock_difficulty: str = "assignment"
@@ -239,6 +239,7 @@ def _check(ok: bool, key: str, message: str) -> None:
 def validate(config: RunConfig) -> None:
     """Refuse values no run can use, naming the key (learning rate > 0, classes dividing 720, ...)."""
     from core.clocks.render import DIFFICULTIES  # local: the renderer's styles name the difficulties
+    from core.data.datasets import is_colour  # local: datasets imports this module
     from core.models.encodings import get_encoding  # local: encodings imports keras lazily only
 
     data, model, opt = config.data, config.model, config.optimizer
@@ -283,16 +284,21 @@ def validate(config: RunConfig) -> None:
     _check(0.0 <= config.soft_label_sigma <= 60.0, "soft_label_sigma", "must be in [0, 60] minutes")
     _check(config.early_stopping_patience >= 0, "early_stopping_patience", "must be >= 0")
     _check(".." not in Path(config.init_from).parts, "init_from", "must not climb out with '..'")
+    _check(
+        not (data.permuted and is_colour(data.dataset)),
+        "data.permuted",
+        f"must be false for {data.dataset}: the pixel permutation is for grayscale images (mnist, fashion-mnist)",
+    )
     is_clock = data.dataset == "clocks"
     _check(
         is_clock == (model.kind == "clock_cnn"),
         "model.kind",
-        "must be clock_cnn for clocks and mlp or cnn for mnist/fashion-mnist",
+        "must be clock_cnn for clocks and mlp or cnn for mnist/fashion-mnist/cifar10",
     )
     _check(
         is_clock == (config.encoding != "labels"),
         "encoding",
-        "must be 'labels' for mnist/fashion-mnist and a clock encoding for clocks",
+        "must be 'labels' for mnist/fashion-mnist/cifar10 and a clock encoding for clocks",
     )
     try:
         get_encoding(config.encoding)
