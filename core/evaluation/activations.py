@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from core.data.permutation import unpermute_images
+from core.models.build import model_input
 
 # Layers that change nothing worth seeing at inference: augmentation, dropout, noise, the 0..255 -> 0..1 rescale.
 SKIPPED_CLASSES = (
@@ -67,7 +68,7 @@ class Probe:
     model: Any
     names: list[str]
     kinds: list[str]
-    input_shape: tuple[int, int]
+    input_shape: tuple[int, ...]  # one image: (H, W) grayscale or (H, W, 3) colour
 
 
 def is_skipped(layer: Any) -> bool:
@@ -92,22 +93,23 @@ def build_probe(model: Any) -> Probe:
     if not kept:
         raise ValueError("the model has no layers to look inside")
     probe = keras.Model(model.inputs, [layer.output for layer in kept], name=f"{model.name}_probe")
-    shape = model.inputs[0].shape
+    height, width, channels = (int(size) for size in model.inputs[0].shape[1:4])
     return Probe(
         probe,
         [layer.name for layer in kept],
         [layer_kind(layer, output_names) for layer in kept],
-        (int(shape[1]), int(shape[2])),
+        (height, width) if channels == 1 else (height, width, channels),
     )
 
 
 def layer_outputs(probe: Probe, image: np.ndarray) -> list[LayerOutput]:
-    """Every probed layer's output for one uint8 image [H, W] (raw 0..255 pixels, as the model takes them)."""
+    """Every probed layer's output for one uint8 image [H, W] or [H, W, 3] (raw 0..255 pixels, as the model takes them)."""
     image = np.asarray(image)
     if image.shape != probe.input_shape:
-        height, width = probe.input_shape
-        raise ValueError(f"the model takes one {height}x{width} grayscale image, got shape {image.shape}")
-    batch = image.astype(np.float32)[None, :, :, None]
+        height, width = probe.input_shape[:2]
+        colour = "colour" if len(probe.input_shape) == 3 else "grayscale"
+        raise ValueError(f"the model takes one {height}x{width} {colour} image, got shape {image.shape}")
+    batch = model_input(image.astype(np.float32)[None])
     values = probe.model([batch], training=False)
     values = values if isinstance(values, (list, tuple)) else [values]
     return [
@@ -150,18 +152,21 @@ def first_layer(model: Any, kind: str) -> Any:
 
 
 def conv_filters(model: Any) -> tuple[np.ndarray, str] | None:
-    """The first convolution's kernels as images [filters, kh, kw] (its first input channel) and its name, or None."""
+    """The first convolution's kernels as images and its name, or None.
+
+    [filters, kh, kw] (its first input channel), or [filters, kh, kw, 3] when it reads a colour image.
+    """
     layer = first_layer(model, "conv")
     if layer is None:
         return None
     kernel = np.asarray(layer.get_weights()[0])  # [kh, kw, in, out]
-    return np.moveaxis(kernel[:, :, 0, :], -1, 0), layer.name
+    return np.moveaxis(kernel if kernel.shape[2] == 3 else kernel[:, :, 0, :], -1, 0), layer.name
 
 
 def dense_weight_tiles(
     model: Any, count: int = 32, perm: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """The first dense layer's weights, one image per hidden unit: ([count, H, W], the units' indices), or None.
+    """The first dense layer's weights, one image per hidden unit: ([count, H, W] or [count, H, W, 3], units), or None.
 
     The `count` units with the largest weight norm are picked (largest first). With `perm`, the weights of an
     MLP trained on permuted pixels are put back in the original pixel order (unpermute_images), so each tile
@@ -169,17 +174,19 @@ def dense_weight_tiles(
     first dense layer does not read the image's pixels directly.
     """
     layer = first_layer(model, "dense")
-    height, width = (int(size) for size in model.inputs[0].shape[1:3])
+    image_shape = tuple(int(size) for size in model.inputs[0].shape[1:])
+    if image_shape[-1] == 1:
+        image_shape = image_shape[:-1]
     if layer is None or first_layer(model, "conv") is not None:  # after convolutions it reads maps, not pixels
         return None
     kernel = np.asarray(layer.get_weights()[0])  # [inputs, units]
-    if kernel.shape[0] != height * width:
+    if kernel.shape[0] != np.prod(image_shape):
         return None
     order = np.argsort(-np.linalg.norm(kernel, axis=0), kind="stable")[:count]
     vectors = kernel[:, order].T
     if perm is not None:
         vectors = unpermute_images(vectors, perm)
-    return vectors.reshape(len(order), height, width), order
+    return vectors.reshape(len(order), *image_shape), order
 
 
 def rarely_inked(images: np.ndarray, share: float = 0.01) -> np.ndarray:

@@ -1,6 +1,6 @@
-"""Networks and optimizers from run configs: the MLP, the 28x28 CNNs, the clock CNN, and their training setup.
+"""Networks and optimizers from run configs: the MLP, the image CNNs, the clock CNN, and their training setup.
 
-Every model takes raw 0..255 pixels shaped [N, H, W, 1], rescales inside, and ends in the heads its
+Every model takes raw 0..255 pixels shaped [N, H, W, C] (C = 1, or 3 for colour: `model_input`), rescales inside, and ends in the heads its
 encoding builds, so one backbone serves every label representation. Keras is imported inside functions.
 """
 
@@ -10,17 +10,25 @@ import copy
 import dataclasses
 from typing import Any
 
-from core.config import PRESETS, ModelConfig, OptimizerConfig, RunConfig
+import numpy as np
 
-DATASET_SHAPE = (28, 28)
+from core.config import PRESETS, ModelConfig, OptimizerConfig, RunConfig
+from core.data.datasets import IMAGE_SHAPES
+
 CLOCK_SIZE_DOWNSAMPLE = {150: 2, 75: 1}  # clock presets read both sizes at the same 75 px working size
 
 
-def input_shape_for(config: RunConfig) -> tuple[int, int]:
-    """(H, W) of the images a run trains on: 28x28 for MNIST/Fashion, the clock size for clocks."""
+def input_shape_for(config: RunConfig) -> tuple[int, ...]:
+    """The shape of one image a run trains on: (H, W) grayscale (MNIST, Fashion, clocks) or (H, W, 3) colour."""
     if config.data.dataset == "clocks":
         return (config.data.clock_size, config.data.clock_size)
-    return DATASET_SHAPE
+    return IMAGE_SHAPES[config.data.dataset]
+
+
+def model_input(images: np.ndarray) -> np.ndarray:
+    """Images as a model takes them: grayscale [N, H, W] gain a channel axis, colour [N, H, W, 3] stay (no copy)."""
+    images = np.asarray(images)
+    return images[..., None] if images.ndim == 3 else images
 
 
 def resolve_model_config(model: ModelConfig, clock_size: int = 150) -> ModelConfig:
@@ -33,12 +41,13 @@ def resolve_model_config(model: ModelConfig, clock_size: int = 150) -> ModelConf
     return dataclasses.replace(model, **values)
 
 
-def build_model(config: RunConfig, input_shape: tuple[int, int], encoding: Any):
-    """An uncompiled Keras model: raw pixels in, the encoding's output dict out."""
+def build_model(config: RunConfig, input_shape: tuple[int, ...], encoding: Any):
+    """An uncompiled Keras model: raw pixels of images shaped `input_shape` ((H, W) or (H, W, 3)) in, outputs out."""
     import keras
 
     model_config = resolve_model_config(config.model, config.data.clock_size)
-    inputs = keras.Input((*input_shape, 1), name="image")
+    channels = (1,) if len(input_shape) == 2 else ()
+    inputs = keras.Input((*input_shape, *channels), name="image")
     x = keras.layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
     if model_config.kind == "clock_cnn" and model_config.downsample > 1:
         x = keras.layers.AveragePooling2D(model_config.downsample, name="downsample")(x)  # augment the small image

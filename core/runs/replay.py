@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from core.clocks.time import to_minutes
+from core.models.build import model_input
 from core.storage.atomic import save_npz
 
 REPLAY_FILE = "replay.npz"
@@ -104,7 +105,7 @@ class Recorder:
         keys = to_minutes(labels) if encoding.is_clock else np.asarray(labels)
         self.path, self.encoding = Path(run_dir) / REPLAY_FILE, encoding
         self.probe = probe_indices(keys)
-        self.images = np.asarray(images)[self.probe][..., None]
+        self.images = model_input(np.asarray(images)[self.probe])
         self.truth = np.asarray(keys)[self.probe]
         self.rows: list[dict[str, np.ndarray]] = []
         self.epochs: list[int] = []

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from core.clocks.time import common_sense_error, to_minutes
-from core.config import RunConfig
+from core.config import GENERATIVE_KINDS, RunConfig
+from core.models.build import model_input
 from core.models.encodings import encoding_for
 from core.runs.classroom import check_batch_size
 from core.runs.replay import Recorder, replay_callback
@@ -260,7 +261,7 @@ class _Tracker:
         if self.outcome.partial_epoch:
             record["partial"] = True
         stopping = self.outcome.cancelled or self.outcome.nan_at
-        if self.encoding.is_clock and self.validation is not None and not stopping:
+        if self.validation is not None and self.encoding.is_clock and not stopping:
             record.update(_validation_clock_error(model, self.encoding, *self.validation))
         self.history["epochs"].append(record)
         self.write()
@@ -356,11 +357,6 @@ def _callbacks(tracker: _Tracker, config: RunConfig, has_validation: bool, recor
     return callbacks
 
 
-def _as_model_input(images: np.ndarray) -> np.ndarray:
-    """[N, H, W] uint8 -> [N, H, W, 1] without a copy; Keras casts to the model's float input."""
-    return np.asarray(images)[..., None]
-
-
 def save_model(model: Any, run_dir: Path) -> Path:
     """Save model.keras (weights only, no optimizer state: a third of the size) via a temporary file
     and os.replace, so a kill never leaves half a model."""
@@ -407,6 +403,12 @@ def _fit(run_dir: Path, config: RunConfig, on_event: Callable | None, should_sto
     from core.models.build import build_model, compile_model, count_params, input_shape_for
 
     keras.utils.set_random_seed(config.seed)
+    if config.model.kind in GENERATIVE_KINDS:  # its own epoch loop (core.generative.training), the same tracker
+        from core.generative.training import fit_generative
+
+        tracker = _Tracker(run_dir, config, on_event, should_stop, validation=None, encoding=None)
+        _finish(run_dir, tracker, *fit_generative(run_dir, config, tracker))
+        return
     data = load_run_data(config.data)
     encoding = encoding_for(config)
     (x_train, y_train), validation = _split(data, encoding, config)
@@ -425,11 +427,11 @@ def _fit(run_dir: Path, config: RunConfig, on_event: Callable | None, should_sto
         f"{data.description}; {len(x_train):,} train / {val_count:,} validation images; "
         f"{count_params(model):,} parameters",
     )
-    fit_validation = None if validation is None else (_as_model_input(validation[0]), encoding.encode(validation[1]))
+    fit_validation = None if validation is None else (model_input(validation[0]), encoding.encode(validation[1]))
     recorder = Recorder(run_dir, encoding, data.x_test, data.y_test) if len(data.x_test) else None
     fit_start = time.monotonic()
     model.fit(
-        _as_model_input(x_train),
+        model_input(x_train),
         encoding.encode(y_train),
         validation_data=fit_validation,
         epochs=config.epochs,
