@@ -1,4 +1,7 @@
-"""Figures made of images: captioned grids, the pixel permutation, saliency overlays."""
+"""Figures made of images: captioned grids (grayscale or colour), the pixel permutation, saliency overlays.
+
+Images are uint8 [H, W] (grayscale) or [H, W, 3] (colour, e.g. CIFAR-10); every builder here takes both.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.data.permutation import displacement_distances, permutation_map
-from core.figures.theme import SEQUENTIAL, apply_theme, font_size
+from core.figures.theme import SEQUENTIAL, apply_theme, font_size, gray_image
 
 HIGHLIGHT_RGB = (213, 94, 0)  # Okabe-Ito vermillion, the frame of highlighted tiles
 
@@ -26,16 +29,51 @@ def _png_data_uri(rgb: np.ndarray) -> str:
 
 def _checked_images(images: np.ndarray) -> np.ndarray:
     images = np.asarray(images)
-    if images.ndim != 3 or len(images) == 0:
-        raise ValueError(f"expected grayscale images [N, H, W] with N >= 1, got shape {images.shape}")
+    colour = images.ndim == 4 and images.shape[-1] == 3
+    if not (images.ndim == 3 or colour) or len(images) == 0:
+        raise ValueError(f"expected images [N, H, W] or [N, H, W, 3] with N >= 1, got shape {images.shape}")
     return np.clip(images, 0, 255).astype(np.uint8)
+
+
+def as_rgb(images: np.ndarray) -> np.ndarray:
+    """A stack of images [N, H, W] or [N, H, W, 3] as RGB [N, H, W, 3]; grayscale repeats its one channel."""
+    images = np.asarray(images)
+    return images if images.ndim == 4 else np.repeat(images[..., None], 3, axis=-1)
+
+
+def picture_trace(image: np.ndarray, name: str) -> go.Heatmap | go.Image:
+    """One image as a trace: grayscale [H, W] as a gray heatmap, colour [H, W, 3] as RGB; each pixel's value on hover."""
+    image = np.asarray(image)
+    if image.ndim == 2:
+        return gray_image(image, name)
+    if image.ndim != 3 or image.shape[-1] != 3:
+        raise ValueError(f"expected one image [H, W] or [H, W, 3], got shape {image.shape}")
+    return go.Image(
+        z=np.clip(image, 0, 255).astype(np.uint8),
+        name=name,
+        hovertemplate="row %{y}, column %{x}: RGB %{z}<extra></extra>",
+    )
+
+
+def signed_rgb(tiles: np.ndarray) -> np.ndarray:
+    """Signed colour weights [N, H, W, 3] as uint8 pictures: zero is mid-gray, each tile stretched to its largest weight.
+
+    A channel brighter than gray means the unit (or filter) wants that colour there, darker that it wants less.
+    """
+    tiles = np.asarray(tiles, np.float64)
+    if tiles.ndim != 4 or tiles.shape[-1] != 3 or len(tiles) == 0:
+        raise ValueError(f"expected colour weights [N, H, W, 3] with N >= 1, got shape {tiles.shape}")
+    limit = np.abs(tiles).reshape(len(tiles), -1).max(axis=1)
+    scaled = tiles / np.where(limit > 0, limit, 1.0)[:, None, None, None]
+    return np.round(127.5 + 127.5 * scaled).astype(np.uint8)
 
 
 def tile_mosaic(
     images: np.ndarray, columns: int, pad: int, band: int, highlight: list[bool] | None = None
 ) -> np.ndarray:
-    """Tile [N, H, W] images into one RGB mosaic: a frame of `pad` pixels and a caption band of `band` below each."""
-    n, height, width = images.shape
+    """Tile [N, H, W] or [N, H, W, 3] images into one RGB mosaic: a `pad`-pixel frame and a caption band below each."""
+    images = as_rgb(images)
+    n, height, width = images.shape[:3]
     rows = -(-n // columns)
     cell_h, cell_w = height + 2 * pad + band, width + 2 * pad
     mosaic = np.full((rows * cell_h, columns * cell_w, 3), 255, np.uint8)
@@ -43,7 +81,7 @@ def tile_mosaic(
         top, left = (index // columns) * cell_h, (index % columns) * cell_w
         if highlight is not None and highlight[index]:
             mosaic[top : top + height + 2 * pad, left : left + cell_w] = HIGHLIGHT_RGB
-        mosaic[top + pad : top + pad + height, left + pad : left + pad + width] = image[..., None]
+        mosaic[top + pad : top + pad + height, left + pad : left + pad + width] = image
     return mosaic
 
 
@@ -55,9 +93,9 @@ def image_grid(
     highlight: list[bool] | None = None,
     title: str = "",
 ) -> go.Figure:
-    """A captioned grid of grayscale images as one picture (samples, contact sheets, mistakes framed in vermillion)."""
+    """A captioned grid of images as one picture (samples, contact sheets, mistakes framed in vermillion)."""
     images = _checked_images(images)
-    n, height, width = images.shape
+    n, height, width = images.shape[:3]
     captions = [str(c).replace("\n", "<br>") for c in (captions if captions is not None else [""] * n)]
     if len(captions) != n or (highlight is not None and len(highlight) != n):
         raise ValueError(

@@ -14,7 +14,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.figures.theme import NEUTRAL, SEQUENTIAL, apply_theme, colour, font_size, gray_image
+from core.figures.images import picture_trace
+from core.figures.theme import NEUTRAL, SEQUENTIAL, apply_theme, colour, font_size
 
 DIVERGING = "RdBu_r"
 CHANNELS = 16  # feature maps shown per layer at once
@@ -111,8 +112,8 @@ def _vector_grid(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def pixel_image(
     image: np.ndarray, title: str = "", name: str = "input", large_text: bool = False, height: int | None = None
 ) -> go.Figure:
-    """One grayscale image as square pixels, each pixel's row, column and value on hover."""
-    fig = go.Figure(gray_image(image, name))
+    """One image (grayscale [H, W] or colour [H, W, 3]) as square pixels, each pixel's row, column and value on hover."""
+    fig = go.Figure(picture_trace(image, name))
     _hidden_axes(fig)
     fig.update_layout(title=title or None, height=height or (360 if large_text else 300), plot_bgcolor="black")
     apply_theme(fig, large_text)
@@ -208,17 +209,7 @@ def layer_strip(
         suffix = "" if number == 0 else str(number + 1)
         values = None if layer is None else np.asarray(layer.values, np.float64)
         if layer is None:
-            traces.append(
-                go.Heatmap(
-                    z=np.asarray(image),
-                    name="input",
-                    colorscale="gray",
-                    zmin=0,
-                    zmax=255,
-                    showscale=False,
-                    hovertemplate="row %{y}, column %{x}: %{z}<extra>input</extra>",
-                )
-            )
+            traces.append(picture_trace(image, "input"))
         elif layer.kind == "output" and class_names is not None and values.size == len(class_names):
             top = int(np.argmax(values))
             traces.append(
