@@ -47,7 +47,7 @@ def picture_trace(image: np.ndarray, name: str) -> go.Heatmap | go.Image:
     if image.ndim == 2:
         return gray_image(image, name)
     if image.ndim != 3 or image.shape[-1] != 3:
-        raise ValueError(f"expected one image [H, W] or [H, W, 3], got shape {image.shape}")
+        raise ValueError(f"expected one grayscale image [H, W] or one colour image [H, W, 3], got shape {image.shape}")
     return go.Image(
         z=np.clip(image, 0, 255).astype(np.uint8),
         name=name,
