@@ -39,6 +39,8 @@ TRAIN_SIZES = {
     ("fashion-mnist", "keras"): 60_000,
     ("fashion-mnist", "shared"): 60_000,
     ("fashion-mnist", "embedded"): 18_000,
+    ("cifar10", "keras"): 50_000,
+    ("cifar10", "shared"): 50_000,
 }
 
 
