@@ -10,6 +10,7 @@ from core.runs.store import ACTIVE_STATES
 from ui.clocks.train_form import TRAIN_NOTE, clock_config_ui
 from ui.live import live_curves
 from ui.navigation import run_inside_app_navigation
+from ui.replay import draw_replay
 from ui.run_cache import pretrained_infos
 from ui.state import large_text, session_id
 from ui.train_panel import train_panel
@@ -65,6 +66,8 @@ if current is not None:
         if current.state != "done":
             st.caption("It joins the comparison and the results views when it finishes.")
         live_curves([current.run_id], metric="loss", key="clk_live")
+        if active:
+            draw_replay(current, key=f"clk_live_replay_{current.run_id}")
 
 mine_only = url_toggle("Only my runs", "clk_mine", "Off: also show the finished clock runs of everyone using this lab.")
 shown = clock_runs(mine_only, current.run_id if current else "")  # ?run= keeps a run "mine" after a reload

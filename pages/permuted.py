@@ -4,7 +4,14 @@ import streamlit as st
 
 from ui.lab.data_view import dataset_picker
 from ui.lab.inside_view import draw_inside_permuted
-from ui.lab.permuted_views import draw_accuracy_chart, draw_my_run, draw_retrain, draw_shuffle, retrain_config_ui
+from ui.lab.permuted_views import (
+    draw_accuracy_chart,
+    draw_my_run,
+    draw_replays,
+    draw_retrain,
+    draw_shuffle,
+    retrain_config_ui,
+)
 from ui.navigation import run_inside_app_navigation
 from ui.train_panel import train_panel
 
@@ -43,3 +50,4 @@ run = train_panel(
 )
 draw_retrain(dataset, seed, PAGE)
 draw_my_run(run)
+draw_replays(dataset, run)

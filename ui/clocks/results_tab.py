@@ -1,6 +1,6 @@
 """The "Confusion & circle" tab: confusion heatmaps at 24/72/720 classes with the clocks behind a cell,
-predictions on the sin/cos circles, and an error histogram comparing runs; on each run's own test split or,
-once scored, on the user's own clock files."""
+predictions on the sin/cos circles, the run's training replayed on its probe clocks, and an error histogram
+comparing runs; on each run's own test split or, once scored, on the user's own clock files."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from core.lab.clock_compare import LOAD_FILES_HINT
 from core.runs.store import RunInfo
 from ui.clocks.compare_tab import score_button, scored_sample_note
 from ui.clocks.models import run_label, run_ui
+from ui.replay import draw_replay_section
 from ui.run_cache import run_evaluation
 from ui.state import UserClocks, user_clocks, user_scores
 from ui.widgets import url_toggle
@@ -336,4 +337,6 @@ def draw_results(runs: list[RunInfo], large: bool) -> None:
         draw_numbers(evaluation, files)
         draw_confusion(run, evaluation, large, files)
         draw_circles(run, evaluation, large)
+    if files is None:
+        draw_replay_section(run, "res_replay", f"watch {run.name} learn, epoch by epoch")
     draw_error_comparison(runs, large, files)

@@ -1,4 +1,5 @@
-"""Views of the Permuted-pixels page: images shuffled and restored, the MLP-vs-CNN chart, one-click retraining."""
+"""Views of the Permuted-pixels page: images shuffled and restored, the MLP-vs-CNN chart, one-click retraining,
+the models' training replayed."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ from core.lab.permuted import (
 from core.lab.samples import sample_indices
 from core.runs import store as runs
 from core.runs.store import RunInfo
-from ui.run_cache import pretrained_infos
+from ui.replay import draw_replay, replay_section
+from ui.run_cache import pretrained_infos, pretrained_run
 from ui.state import large_text
 from ui.train_panel import live_curves, submit_runs
+from ui.widgets import missing_model_note
 
 RETRAIN_STATE = "retrain_group"
 RETRAIN_PARAM = "retrain"
@@ -202,3 +205,25 @@ def draw_my_run(run: RunInfo | None) -> None:
     if run.metrics.get("accuracy") is not None:
         st.metric("Test accuracy", f"{100 * float(run.metrics['accuracy']):.2f}%")
     live_curves([run.run_id], metric="accuracy", key="permuted_run_curves")
+
+
+def draw_replays(dataset: str, run: RunInfo | None) -> None:
+    """Replay of the pretrained MLP or CNN on permuted pixels (or of this page's run), epoch by epoch."""
+    section = replay_section("watch the MLP and the CNN learn permuted pixels", "preplay")
+    if section is None:
+        return
+    with section:
+        short = DATASET_SHORT[dataset]
+        choices = {f"{short}_{kind}_permuted": f"{kind.upper()} on permuted pixels" for kind in ("mlp", "cnn")}
+        infos = {name: pretrained_run(name) for name in choices}
+        if run is not None:
+            choices[run.run_id], infos[run.run_id] = f"your run: {run.name}", run
+        chosen = st.segmented_control(
+            "Replay", list(choices), format_func=choices.get, default=next(iter(choices)), key="preplay_model"
+        )
+        name = chosen if chosen in choices else next(iter(choices))
+        info = infos[name]
+        if info is None:
+            missing_model_note(f"The pretrained model `{name}` is not installed yet", name)
+            return
+        draw_replay(info, key=f"preplay_{name}")

@@ -1,4 +1,5 @@
-"""Results of the MLPs-and-CNNs page: pretrained model and the student's run side by side, mistakes up close."""
+"""Results of the MLPs-and-CNNs page: pretrained model and the student's run side by side, mistakes up close,
+and the run's training replayed epoch by epoch (ui.replay)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from core.figures import comparison_bar, confusion_heatmap, image_grid
 from core.lab.compare import per_class_rows
 from core.lab.permuted import DATASET_SHORT
 from core.lab.samples import confusion_cell_indices, mistake_captions
-from core.runs.store import RunInfo
+from core.runs.store import ACTIVE_STATES, RunInfo
 from ui.lab.data_view import run_test_images
+from ui.replay import draw_replay_section
 from ui.run_cache import pretrained_run, run_evaluation
 from ui.state import large_text
 from ui.train_panel import live_curves
@@ -162,6 +164,8 @@ def draw_results(dataset: str, kind: str, run: RunInfo | None) -> None:
     st.subheader(f"Results: {kind.upper()} on {TITLES[dataset]}", anchor=False)
     draw_metrics(pretrained, name, run)
     draw_curves(pretrained, name, run)
+    if run is not None and run.state in ACTIVE_STATES:
+        draw_replay_section(run, "replay_live", f"watch {run.name} learn while it trains")
     shown = _evaluated(pretrained, run)
     if not shown:
         st.caption("Confusion matrix, mistakes and per-class accuracy appear when a model has been evaluated.")
@@ -183,3 +187,4 @@ def draw_results(dataset: str, kind: str, run: RunInfo | None) -> None:
         draw_mistakes(info, evaluation)
     with per_class_tab:
         draw_per_class({label: ev for label, (_, ev) in shown.items()})
+    draw_replay_section(info, "replay", f"watch {info.name} learn, epoch by epoch")
