@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.lab.permuted import DATASET_SHORT
 from ui.lab.data_view import dataset_picker
 from ui.lab.inside_view import draw_inside_permuted
 from ui.lab.permuted_views import (
@@ -24,7 +25,7 @@ def controls_ui() -> tuple[str, int]:
     """Dataset and permutation seed (both in the URL, so a link shows the same shuffle)."""
     left, right = st.columns([3, 1])
     with left:
-        dataset = dataset_picker()
+        dataset = dataset_picker(tuple(DATASET_SHORT))  # grayscale only: CIFAR-10 is not permuted
     with right:
         seed = int(st.number_input("Permutation seed", 0, 9999, 0, key="perm_seed", bind="query-params"))
     return dataset, seed

@@ -20,7 +20,7 @@ def permutation_rows(infos: Iterable[Any]) -> list[dict[str, Any]]:
     for info in infos:
         config, metrics = info.config or {}, info.metrics or {}
         data, model = config.get("data", {}), config.get("model", {})
-        if data.get("dataset") not in TITLES or model.get("kind") not in ("mlp", "cnn"):
+        if data.get("dataset") not in DATASET_SHORT or model.get("kind") not in ("mlp", "cnn"):
             continue
         if metrics.get("accuracy") is None:
             continue

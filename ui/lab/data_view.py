@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.data.datasets import TITLES, DatasetError, load_dataset
+from core.data.datasets import DATASETS, IMAGE_SHAPES, TITLES, DatasetError, load_dataset
 from core.lab.samples import sample_indices
 
 
-def dataset_picker() -> str:
-    """The dataset picker (in the URL, so a shared link opens the same dataset)."""
+def dataset_picker(datasets: tuple[str, ...] = DATASETS) -> str:
+    """The picker of `datasets` (in the URL, so a shared link opens the same dataset)."""
     return (
         st.segmented_control(
             "Dataset",
-            list(TITLES),
+            list(datasets),
             format_func=TITLES.get,
             default="mnist",
             required=True,
@@ -48,7 +48,7 @@ def test_images(name: str, source: str, path: str, indices: tuple[int, ...], exp
         return None
     if len(dataset.x_test) != expected_count:
         return None
-    return np.array(dataset.x_test[list(indices)]) if indices else np.zeros((0, 28, 28), np.uint8)
+    return np.array(dataset.x_test[list(indices)]) if indices else np.zeros((0, *IMAGE_SHAPES[name]), np.uint8)
 
 
 def run_test_images(config: dict, indices: np.ndarray, expected_count: int) -> np.ndarray | None:

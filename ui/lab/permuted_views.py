@@ -135,7 +135,7 @@ def draw_accuracy_chart() -> None:
 
 def retrain_config_ui(default_dataset: str, permutation_seed: int):
     """The Train panel's knobs: dataset, MLP or CNN, permuted or not, and how long (the recipe's network)."""
-    datasets = list(TITLES)
+    datasets = list(DATASET_SHORT)
     dataset = st.selectbox(
         "Dataset", datasets, index=datasets.index(default_dataset), format_func=TITLES.get, key="train_dataset"
     )
