@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any
 
 DATASETS = ("mnist", "fashion-mnist", "cifar10", "clocks")
-MODEL_KINDS = ("mlp", "cnn", "clock_cnn")
+MODEL_KINDS = ("mlp", "cnn", "clock_cnn", "cae", "vae", "gan")
+GENERATIVE_KINDS = ("cae", "vae", "gan")  # convolutional autoencoder, variational autoencoder, DCGAN
+GENERATIVE_DATASETS = ("mnist", "fashion-mnist")
+GENERATIVE_ENCODING = "generative"  # the encoding of every generative run: images are their own targets
+LATENT_DIMS = (2, 128)  # the smallest and largest latent dimension (a 2-D VAE latent space can be drawn)
+GENERATIVE_LEARNING_RATES = (1e-5, 1e-2)  # the range a generative run accepts (a GAN diverges above it)
+GENERATIVE_IMAGES = (100, 60_000)  # data.limit_train of a generative run: 0 (all) or within this range
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "adamax", "adadelta")
 SCHEDULES = ("constant", "cosine", "step")
 ACTIVATIONS = ("relu", "elu", "selu", "gelu", "tanh", "sigmoid", "leaky_relu", "swish")
@@ -48,9 +54,9 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
-    """The network: an MLP, a CNN for 28x28 images, or a CNN for clock images."""
+    """The network: an MLP, a CNN for 28x28 images, a CNN for clock images, or a generative model."""
 
-    kind: str = "mlp"  # mlp | cnn | clock_cnn
+    kind: str = "mlp"  # mlp | cnn | clock_cnn | cae | vae | gan
     preset: str = ""  # a PRESETS name for this kind, or "" (the fields below decide)
     hidden: list[int] = knob("hidden layers", default_factory=lambda: [300, 100])  # dense layers (MLP; CNN head)
     conv_filters: list[int] = knob("conv filters", default_factory=lambda: [32, 64])  # filters per conv block
@@ -67,6 +73,7 @@ class ModelConfig:
     batch_norm: bool = knob("batch norm", default=False)
     downsample: int = 1  # clock_cnn: average-pool the input by this factor first
     polar: bool = False  # clock_cnn: resample onto a polar grid first (a turn becomes a shift)
+    latent_dim: int = knob("latent dim", default=16)  # cae / vae: the code's size; gan: the noise vector's
 
 
 # (kind, preset) -> the ModelConfig fields the preset decides; the fields it leaves out stay the config's
@@ -123,6 +130,11 @@ PRESETS: dict[tuple[str, str], dict[str, Any]] = {
         "batch_norm": True,
         "polar": True,
     },
+    # generative models (core.generative.models): conv_filters are the encoder's (the decoder mirrors them) or
+    # the discriminator's (the generator mirrors them); hidden is a dense layer before the latent code
+    ("cae", "compact"): {"conv_filters": [32, 64], "hidden": [], "batch_norm": False},
+    ("vae", "compact"): {"conv_filters": [32, 64], "hidden": [128], "batch_norm": False},
+    ("gan", "dcgan"): {"conv_filters": [32, 64], "hidden": [], "batch_norm": True},
 }
 
 
@@ -271,6 +283,8 @@ def validate(config: RunConfig) -> None:
     _check(model.l1 >= 0 and model.l2 >= 0, "model.l1/l2", "must be >= 0")
     _check(0.0 <= model.dropout < 1.0, "model.dropout", "must be in [0, 1)")
     _check(model.downsample in (1, 2, 3, 4), "model.downsample", "must be 1, 2, 3 or 4")
+    low, high = LATENT_DIMS
+    _check(low <= model.latent_dim <= high, "model.latent_dim", f"must be between {low} and {high}")
     _check(opt.name in OPTIMIZERS, "optimizer.name", f"must be one of {', '.join(OPTIMIZERS)}")
     _check(0.0 < opt.learning_rate <= 10.0, "optimizer.learning_rate", "must be > 0 and <= 10")
     _check(0.0 <= opt.momentum < 1.0, "optimizer.momentum", "must be in [0, 1)")
@@ -284,6 +298,9 @@ def validate(config: RunConfig) -> None:
     _check(0.0 <= config.soft_label_sigma <= 60.0, "soft_label_sigma", "must be in [0, 60] minutes")
     _check(config.early_stopping_patience >= 0, "early_stopping_patience", "must be >= 0")
     _check(".." not in Path(config.init_from).parts, "init_from", "must not climb out with '..'")
+    if model.kind in GENERATIVE_KINDS:
+        _validate_generative(config)
+        return
     _check(
         not (data.permuted and is_colour(data.dataset)),
         "data.permuted",
@@ -304,3 +321,37 @@ def validate(config: RunConfig) -> None:
         get_encoding(config.encoding)
     except ValueError as error:
         raise ConfigError(f"config key 'encoding': {error}") from None
+
+
+def _validate_generative(config: RunConfig) -> None:
+    """A CAE, VAE or GAN trains on MNIST or Fashion-MNIST images, unpermuted, at a rate it survives."""
+    data, opt = config.data, config.optimizer
+    _check(
+        data.dataset in GENERATIVE_DATASETS,
+        "data.dataset",
+        f"must be {' or '.join(GENERATIVE_DATASETS)} for a generative model ({', '.join(GENERATIVE_KINDS)})",
+    )
+    _check(
+        config.encoding == GENERATIVE_ENCODING,
+        "encoding",
+        f"must be '{GENERATIVE_ENCODING}' for a generative model ({', '.join(GENERATIVE_KINDS)})",
+    )
+    _check(
+        2 <= len(config.model.conv_filters) <= 3,
+        "model.conv_filters",
+        "must hold 2 or 3 filter counts for a generative model (two strided blocks take 28 x 28 to 7 x 7)",
+    )
+    _check(not data.permuted, "data.permuted", "must be false for a generative model (it draws whole images)")
+    _check(not data.augment, "data.augment", "must be false for a generative model (it learns the images as they are)")
+    low, high = GENERATIVE_LEARNING_RATES
+    _check(
+        low <= opt.learning_rate <= high,
+        "optimizer.learning_rate",
+        f"must be between {low:g} and {high:g} for a generative model",
+    )
+    low, high = GENERATIVE_IMAGES
+    _check(
+        data.limit_train == 0 or low <= data.limit_train <= high,
+        "data.limit_train",
+        f"must be 0 (all images) or between {low} and {high:,} images for a generative model",
+    )

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from core.clocks.time import common_sense_error, to_minutes
-from core.config import RunConfig
+from core.config import GENERATIVE_KINDS, RunConfig
 from core.models.build import model_input
 from core.models.encodings import encoding_for
 from core.runs.classroom import check_batch_size
@@ -261,7 +261,7 @@ class _Tracker:
         if self.outcome.partial_epoch:
             record["partial"] = True
         stopping = self.outcome.cancelled or self.outcome.nan_at
-        if self.encoding.is_clock and self.validation is not None and not stopping:
+        if self.validation is not None and self.encoding.is_clock and not stopping:
             record.update(_validation_clock_error(model, self.encoding, *self.validation))
         self.history["epochs"].append(record)
         self.write()
@@ -403,6 +403,12 @@ def _fit(run_dir: Path, config: RunConfig, on_event: Callable | None, should_sto
     from core.models.build import build_model, compile_model, count_params, input_shape_for
 
     keras.utils.set_random_seed(config.seed)
+    if config.model.kind in GENERATIVE_KINDS:  # its own epoch loop (core.generative.training), the same tracker
+        from core.generative.training import fit_generative
+
+        tracker = _Tracker(run_dir, config, on_event, should_stop, validation=None, encoding=None)
+        _finish(run_dir, tracker, *fit_generative(run_dir, config, tracker))
+        return
     data = load_run_data(config.data)
     encoding = encoding_for(config)
     (x_train, y_train), validation = _split(data, encoding, config)

@@ -1,0 +1,1 @@
+"""Generative models: a convolutional autoencoder, a variational autoencoder and a DCGAN-style GAN."""
