@@ -2,7 +2,7 @@
 
     python -m core make-clocks --n 18000 --size 150 --difficulty assignment --seed 0 --out DIR
     python -m core train --config FILE.json [--epochs 3 --lr 1e-3 ...]
-    python -m core evaluate --model PATH (--images images.npy --labels labels.npy | --dataset mnist [--permuted])
+    python -m core evaluate --model PATH (--images images.npy --labels labels.npy | --dataset NAME [--permuted])
     python -m core runs [--pretrained]
     python -m core pretrain [--only NAME] [--list]
 
@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from core.clocks.render import DIFFICULTIES
+from core.data.datasets import DATASETS
 
 # Before anything can import TensorFlow; a user's own setting wins (TF_CPP_MIN_LOG_LEVEL=0 shows everything).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -71,9 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--render", type=int, metavar="N", help="render N fresh clocks instead of files")
     evaluate.add_argument("--difficulty", default="assignment", choices=tuple(DIFFICULTIES))
     evaluate.add_argument("--seed", type=int, default=1, help="seed of rendered clocks (--render)")
-    evaluate.add_argument("--dataset", choices=("mnist", "fashion-mnist"))
+    evaluate.add_argument("--dataset", choices=DATASETS)
     evaluate.add_argument("--source", default="auto", choices=("auto", "embedded", "shared", "keras", "path"))
-    evaluate.add_argument("--path", help="a dataset npz in Keras' layout (with --source path)")
+    evaluate.add_argument("--path", help="a dataset npz in Keras' layout, or cifar-10-batches-bin (with --source path)")
     evaluate.add_argument("--permuted", action="store_true")
     evaluate.add_argument("--permutation-seed", type=int, default=0)
 
@@ -103,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
 # (flag, type, help) -> RunConfig path is derived from the flag name in _apply_flags
 _TRAIN_FLAGS: list[tuple[str, Callable[[str], Any], str]] = [
     ("--name", str, "a label for the run"),
-    ("--dataset", str, "mnist | fashion-mnist | clocks"),
+    ("--dataset", str, "mnist | fashion-mnist | cifar10 | clocks"),
     ("--source", str, "data source (auto, embedded, shared, keras, path, render)"),
     ("--path", str, "data path (npz, or folder with images.npy and labels.npy)"),
     ("--model", str, "mlp | cnn | clock_cnn"),
@@ -294,13 +295,13 @@ def check_evaluate(args: argparse.Namespace) -> None:
     from core.models.saved import model_path
 
     if args.dataset is None and args.images is None and args.labels is None and args.render is None:
-        raise CliError("name the data: --images and --labels, --render N, or --dataset mnist|fashion-mnist")
+        raise CliError(f"name the data: --images and --labels, --render N, or --dataset {'|'.join(DATASETS)}")
     model_path(args.model)
     is_clock = saved_model_is_clock(args.model)
     if is_clock and args.dataset is not None:
         raise CliError("this is a clock model; evaluate it on clock images, not on a dataset")
     if is_clock is False and args.dataset is None:
-        raise CliError("this is an image classifier; evaluate it with --dataset mnist|fashion-mnist")
+        raise CliError(f"this is an image classifier; evaluate it with --dataset {'|'.join(DATASETS)}")
     if args.dataset is not None:
         check_dataset(args.dataset, args.source, args.path)
     elif args.render is not None:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.data.datasets import TITLES
+from core.data.datasets import TITLES, DatasetError, data_available, missing_data_sentence
 from core.figures import image_grid
 from ui.lab.compare_view import draw_compare
 from ui.lab.data_view import dataset_picker, dataset_samples
@@ -20,8 +20,12 @@ PAGE = "mlp-cnn"
 
 
 def draw_samples(dataset: str) -> None:
-    """A few training images of every class, and where the images came from."""
-    samples = dataset_samples(dataset)
+    """A few training images of every class and where they came from (or, when they are not here, how to get them)."""
+    try:
+        samples = dataset_samples(dataset)
+    except DatasetError as error:
+        st.info(str(error), icon=":material/cloud_off:")
+        return
     captions = [samples["class_names"][int(label)] for label in samples["labels"]]
     captioned_chart(
         image_grid(samples["images"], captions, columns=10, large_text=large_text()),
@@ -32,8 +36,9 @@ def draw_samples(dataset: str) -> None:
 
 st.title("MLPs and CNNs", anchor=False)
 st.markdown(
-    "Train a **multilayer perceptron** and a **convolutional network** on handwritten digits or clothes, "
-    "change one knob at a time, and compare with the pretrained models."
+    "Train a **multilayer perceptron** and a **convolutional network** on handwritten digits, clothes or "
+    "colour photos (CIFAR-10: same knobs, much lower accuracy), change one knob at a time, and compare with "
+    "the pretrained models."
 )
 dataset = dataset_picker()
 with st.expander(f"{TITLES[dataset]}: sample images", expanded=True):
@@ -42,7 +47,9 @@ with st.expander(f"{TITLES[dataset]}: sample images", expanded=True):
 run = train_panel(
     PAGE,
     lambda: config_ui(dataset),
-    note=f"Trains on {TITLES[dataset]} (pick the dataset above). Runs queue in the background.",
+    note=f"Trains on {TITLES[dataset]} (pick the dataset above). Runs queue in the background."
+    if data_available(dataset)
+    else missing_data_sentence(dataset),
 )
 knobs = last_knobs(dataset)
 draw_results(dataset, knobs.model.kind, run)

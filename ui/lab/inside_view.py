@@ -13,12 +13,13 @@ import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from core.data.datasets import CLASS_NAMES, TITLES, load_dataset
+from core.data.datasets import CLASS_NAMES, TITLES, data_available, is_colour, load_dataset, missing_data_sentence
 from core.data.drawing import EmptyDrawingError, is_blank, mnist_input
 from core.data.permutation import permute_images, pixel_permutation
 from core.evaluation import activations
 from core.evaluation.activations import LayerOutput, Probe
-from core.figures import enlarged_map, layer_strip, pixel_image, prediction_bars, weight_tiles
+from core.figures import enlarged_map, image_grid, layer_strip, pixel_image, prediction_bars, weight_tiles
+from core.figures.images import signed_rgb
 from core.figures.layers import CHANNELS
 from core.lab.permuted import DATASET_SHORT
 from core.runs.store import RunInfo
@@ -117,7 +118,13 @@ def test_image_ui(dataset: str, prefix: str) -> tuple[np.ndarray, str]:
 
 
 def input_ui(dataset: str, prefix: str) -> tuple[np.ndarray | None, str]:
-    """Draw or pick the input; returns the 28x28 uint8 image (None, with a sentence, when there is none) and its name."""
+    """Draw or pick the input; returns the model's uint8 image (None, with a sentence, when there is none) and its name."""
+    if is_colour(dataset):
+        st.caption(
+            f"The drawing canvas is for digits and garments; {TITLES[dataset]} inputs are colour photos, "
+            "so pick one from the test set."
+        )
+        return test_image_ui(dataset, prefix)
     source = st.segmented_control("Input", SOURCES, default=SOURCES[0], required=True, key=f"{prefix}_source")
     if source != SOURCES[0]:
         return test_image_ui(dataset, prefix)
@@ -289,6 +296,16 @@ def draw_first_layer(model, name: str, dataset: str, key: str) -> None:
     if filters is not None:
         kernels, layer_name = filters
         title = f"{name}: the {len(kernels)} filters of {layer_name}"
+        if kernels.ndim == 4:  # filters over red, green and blue: one colour picture each
+            captioned_chart(
+                image_grid(
+                    signed_rgb(kernels), [str(i + 1) for i in range(len(kernels))], 16, large_text(), title=title
+                ),
+                f"{key}_filters",
+                "Each small square is one filter of the first convolution, in colour: mid-gray is zero, a colour "
+                "brighter than gray is what the filter looks for there, darker what it looks against.",
+            )
+            return
         figure = weight_tiles(kernels, title=title, what="filter", name="filters", columns=16, large_text=large_text())
         captioned_chart(
             figure,
@@ -300,6 +317,16 @@ def draw_first_layer(model, name: str, dataset: str, key: str) -> None:
     tiles = activations.dense_weight_tiles(model, UNITS_SHOWN)
     if tiles is None:
         st.caption("This model's first layer does not read the pixels directly, so its weights are not pictures.")
+        return
+    if tiles[0].ndim == 4:  # a colour image's units: three weights per pixel, drawn as one colour picture
+        title = f"{name}: what {len(tiles[1])} hidden units look for"
+        captioned_chart(
+            image_grid(signed_rgb(tiles[0]), [f"unit {unit}" for unit in tiles[1]], 8, large_text(), title=title),
+            f"{key}_units",
+            f"Each tile is one first-layer unit's {tiles[0][0].size:,} weights (red, green and blue for every "
+            f"pixel) laid out as the image (the {len(tiles[1])} units with the largest weights). Mid-gray is zero; "
+            "brighter than gray pushes the unit up where the photo has that colour, darker pulls it down.",
+        )
         return
     mask = quiet_ui(dataset, key)
     shown = tiles[0] if mask is None else activations.blanked(tiles[0], mask)
@@ -318,10 +345,11 @@ def draw_first_layer(model, name: str, dataset: str, key: str) -> None:
 
 def model_choices(dataset: str, run: RunInfo | None) -> dict[str, tuple[RunInfo | None, str]]:
     """Label -> (run, name) of the models one can look inside: the pretrained MLP and CNN, and your finished run."""
-    short = DATASET_SHORT[dataset]
+    short = DATASET_SHORT.get(dataset)  # None for CIFAR-10: no pretrained model ships (its images do not)
     choices = {
         f"pretrained {label}": (pretrained_run(f"{short}_{kind}"), f"{short}_{kind}")
         for kind, label in MODEL_KINDS.items()
+        if short is not None
     }
     data = (run.config or {}).get("data", {}) if run is not None else {}
     if (
@@ -353,7 +381,8 @@ def input_and_layers(
     outputs = probed(run_path, modified, seen)
     with draw_out:
         if perm is None:
-            draw_seen_and_said(seen, outputs, class_names, "What the model sees (28x28)", prefix)
+            size = f"{image.shape[0]}x{image.shape[1]}"
+            draw_seen_and_said(seen, outputs, class_names, f"What the model sees ({size})", prefix)
         else:
             draw_seen_and_said(seen, outputs, class_names, "What the model sees", prefix, original=image)
     if not layers_on_request or st.toggle("Every layer for this input", key=f"{prefix}_layers"):
@@ -362,12 +391,23 @@ def input_and_layers(
 
 def draw_inside(dataset: str, kind: str, run: RunInfo | None = None) -> None:
     """'Inside the network' on the MLPs-and-CNNs page: draw or pick an input, see every layer and the first weights."""
-    section = inside_section(f"draw a {'digit' if dataset == 'mnist' else 'garment'}, see every layer", "inside")
+    thing = {"mnist": "draw a digit", "fashion-mnist": "draw a garment"}.get(dataset, "pick a photo")
+    section = inside_section(f"{thing}, see every layer", "inside")
     if section is None:
         return
     with section:
+        if not data_available(dataset):
+            st.info(missing_data_sentence(dataset), icon=":material/cloud_off:")
+            return
         choices = model_choices(dataset, run)
+        if not choices:
+            st.info(
+                f"No {TITLES[dataset]} model is here to look inside yet: train one in the sidebar and it appears here.",
+                icon=":material/info:",
+            )
+            return
         default = f"pretrained {MODEL_KINDS.get(kind, 'MLP')}"
+        default = default if default in choices else next(iter(choices))
         label = (
             st.segmented_control("Model", list(choices), default=default, required=True, key="inside_model") or default
         )

@@ -24,9 +24,10 @@ CELL_IMAGES = 32
 MISTAKES = 24
 
 
-def pretrained_name(dataset: str, kind: str) -> str:
-    """The pretrained folder for a dataset and model kind, e.g. 'fashion_cnn'."""
-    return f"{DATASET_SHORT[dataset]}_{kind}"
+def pretrained_name(dataset: str, kind: str) -> str | None:
+    """The pretrained folder for a dataset and model kind, e.g. 'fashion_cnn'; None where none ships (CIFAR-10)."""
+    short = DATASET_SHORT.get(dataset)
+    return f"{short}_{kind}" if short else None
 
 
 def _accuracy(info: RunInfo | None) -> float | None:
@@ -46,11 +47,17 @@ def _differs(run: RunInfo, pretrained: RunInfo | None) -> bool:
     return pretrained is not None and _what(run) != _what(pretrained)
 
 
-def draw_metrics(pretrained: RunInfo | None, name: str, run: RunInfo | None) -> None:
+def draw_metrics(pretrained: RunInfo | None, name: str | None, run: RunInfo | None) -> None:
     """Test accuracy of the pretrained model and of the student's run, with the difference."""
     left, right = st.columns(2)
     before = _accuracy(pretrained)
-    if before is None:
+    if name is None:
+        left.info(
+            "No pretrained model ships for this dataset: its images are not part of Clockwork. "
+            "Train your own network; it appears on the right.",
+            icon=":material/info:",
+        )
+    elif before is None:
         missing_model_note(f"The pretrained model `{name}` is not installed yet", name, left)
     else:
         left.metric(
@@ -72,7 +79,7 @@ def draw_metrics(pretrained: RunInfo | None, name: str, run: RunInfo | None) -> 
         right.metric(f"Your run: {run.name}", f"{100 * mine:.2f}%", delta=delta)
 
 
-def draw_curves(pretrained: RunInfo | None, name: str, run: RunInfo | None) -> None:
+def draw_curves(pretrained: RunInfo | None, name: str | None, run: RunInfo | None) -> None:
     """Training curves of the student's run (live while it trains) over the pretrained model's curves."""
     metric = st.segmented_control("Curve", ("loss", "accuracy"), default="loss", required=True, key="curve_metric")
     extra = [(f"pretrained {name}", pretrained.history)] if pretrained is not None and pretrained.history else []
@@ -160,7 +167,7 @@ def _evaluated(pretrained: RunInfo | None, run: RunInfo | None) -> dict[str, tup
 def draw_results(dataset: str, kind: str, run: RunInfo | None) -> None:
     """Metrics, curves, confusion matrix, mistakes and per-class accuracy for the pretrained model and yours."""
     name = pretrained_name(dataset, kind)
-    pretrained = pretrained_run(name)
+    pretrained = pretrained_run(name) if name else None
     st.subheader(f"Results: {kind.upper()} on {TITLES[dataset]}", anchor=False)
     draw_metrics(pretrained, name, run)
     draw_curves(pretrained, name, run)
