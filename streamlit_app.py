@@ -17,6 +17,7 @@ PAGES = [
     st.Page("pages/mlp-cnn.py", title="MLPs and CNNs", icon=":material/neurology:", url_path="mlp-cnn"),
     st.Page("pages/permuted.py", title="Permuted pixels", icon=":material/shuffle:", url_path="permuted"),
     st.Page("pages/clocks.py", title="Tell the time", icon=":material/schedule:", url_path="clocks"),
+    st.Page("pages/generative.py", title="Generative models", icon=":material/auto_awesome:", url_path="generative"),
     st.Page("pages/runs.py", title="Runs", icon=":material/history:", url_path="runs"),
 ]
 

@@ -37,6 +37,13 @@ CARDS = (
         "periodic sin/cos labels by the common-sense error in minutes.",
         "pages/clocks.py",
     ),
+    (
+        ":material/auto_awesome:",
+        "Generative models",
+        "An autoencoder, a variational autoencoder and a GAN make new digits and clothes. Compare their "
+        "samples and scores, walk the latent space, watch the GAN's duel.",
+        "pages/generative.py",
+    ),
 )
 for column, (icon, title, text, script) in zip(st.columns(len(CARDS)), CARDS):
     with column:

@@ -65,6 +65,7 @@ APP_PAGES = (
     AppPage("mlp_cnn", "/mlp-cnn", "MLPs and CNNs", "MLPs and CNNs"),
     AppPage("permuted", "/permuted", "Permuted pixels", "Permuted pixels"),
     AppPage("clocks", "/clocks", "Tell the time", "Tell the time"),
+    AppPage("generative", "/generative", "Generative models", "Generative models"),
     AppPage("runs", "/runs", "Runs", "Runs"),
 )
 

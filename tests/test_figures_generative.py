@@ -15,6 +15,7 @@ from core.figures.generative import (
     EVEN_SHARE,
     class_histogram_chart,
     decoder_grid,
+    fit_width,
     gan_duel_chart,
     interpolation_strip,
     labelled_mosaic,
@@ -91,12 +92,12 @@ def test_decoder_grid_refuses_points_that_are_not_a_lattice() -> None:
 def test_latent_map_has_one_trace_per_class_carrying_test_indices() -> None:
     latents = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
     labels = np.array([1, 0, 1, 9])
-    fig = latent_map(latents, labels, CLASSES, marked=2)
+    fig = latent_map(latents, labels, CLASSES, indices=np.array([40, 41, 42, 43]), marked=2)
     by_name = {trace.name: trace for trace in fig.data}
-    assert list(by_name["1"].customdata) == [0, 2] and list(by_name["1"].x) == [0.0, 2.0]
-    assert list(by_name["9"].customdata) == [3]
+    assert list(by_name["1"].customdata) == [40, 42] and list(by_name["1"].x) == [0.0, 2.0]
+    assert list(by_name["9"].customdata) == [43]
     assert by_name["9"].marker.symbol != by_name["1"].marker.symbol  # colours repeat after 8 classes, shapes do not
-    assert list(by_name["chosen"].customdata) == [2] and by_name["chosen"].marker.symbol == "star"
+    assert list(by_name["chosen"].customdata) == [42] and by_name["chosen"].marker.symbol == "star"
 
 
 def test_latent_map_refuses_codes_that_are_not_2d() -> None:
@@ -143,6 +144,19 @@ def test_sample_replay_has_a_frame_and_a_slider_step_per_epoch_and_opens_on_the_
     assert fig.layout.sliders[0].active == 2
     assert picture(fig)[3, 3, 0] == 200 and picture(fig.frames[0].data[0])[3, 3, 0] == 0
     assert [button.label for button in fig.layout.updatemenus[0].buttons] == ["▶ Play", "⏸ Pause"]
+
+
+def test_fit_width_shrinks_a_wide_grid_keeping_its_shape_and_leaves_a_narrow_one() -> None:
+    wide = labelled_mosaic(np.zeros((2, 16, 6, 6), np.uint8), ["a", "b"], [""] * 16)
+    margin = wide.layout.margin
+    sides, ends = margin.l + margin.r, margin.t + margin.b
+    ratio = (wide.layout.height - ends) / (wide.layout.width - sides)
+    fit_width(wide, 600)
+    assert wide.layout.width == 600
+    assert abs((wide.layout.height - ends) / (600 - sides) - ratio) < 0.01
+    narrow = labelled_mosaic(flat_images(2).reshape(1, 2, 6, 6), ["a"], ["", ""])
+    width = narrow.layout.width
+    assert fit_width(narrow, 2000).layout.width == width
 
 
 def test_sample_replay_refuses_a_mismatched_epoch_list() -> None:

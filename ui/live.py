@@ -53,11 +53,13 @@ def progress_fraction(progress: dict[str, Any]) -> float:
 
 
 def final_metric_text(metrics: dict[str, Any]) -> str:
-    """The headline result of a finished run: test accuracy, or the clock error in minutes."""
+    """The headline result of a finished run: test accuracy, the clock error in minutes, or a generative score."""
     if metrics.get("accuracy") is not None:
         return f"test accuracy {100.0 * float(metrics['accuracy']):.2f}%"
     if metrics.get("common_sense_error_mean_min") is not None:
         return f"mean error {float(metrics['common_sense_error_mean_min']):.1f} min"
+    if metrics.get("classifier_score") is not None:
+        return f"classifier score {float(metrics['classifier_score']):.2f} / 10"
     return "no test metrics"
 
 

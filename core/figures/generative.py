@@ -72,6 +72,18 @@ def labelled_mosaic(
     return fig
 
 
+def fit_width(fig: go.Figure, max_width: int) -> go.Figure:
+    """Shrink a fixed-size picture (an image grid or mosaic) to at most `max_width` pixels wide, keeping its
+    aspect ratio, so a wide grid shown at its own size leaves no empty band above and below; returns `fig`."""
+    width, height, margin = fig.layout.width, fig.layout.height, fig.layout.margin
+    if not width or not height or width <= max_width:
+        return fig
+    sides, ends = (margin.l or 0) + (margin.r or 0), (margin.t or 0) + (margin.b or 0)
+    scale = max(1, max_width - sides) / max(1, width - sides)
+    fig.update_layout(width=int(max_width), height=int(ends + (height - ends) * scale))
+    return fig
+
+
 def _rows_of(images: np.ndarray, per_row: int) -> np.ndarray:
     """[N, H, W] as [ceil(N / per_row), per_row, H, W], the last row padded with blank tiles."""
     n, height, width = images.shape
@@ -130,14 +142,19 @@ def latent_map(
     labels: np.ndarray,
     class_names: Sequence[str],
     large_text: bool = False,
+    indices: np.ndarray | None = None,
     marked: int | None = None,
     title: str = "Where the encoder puts the test images",
 ) -> go.Figure:
-    """Test images as points at their 2-D latent codes, one colour per class; each point's customdata is its index."""
+    """Test images as points at their 2-D latent codes, one colour per class, each point's test index (`indices`,
+    else its position) as customdata; the point at position `marked` gets a star."""
     latents = np.asarray(latents, np.float64)
     labels = np.asarray(labels).astype(int).reshape(-1)
     if latents.ndim != 2 or latents.shape[1] != 2 or len(latents) != len(labels):
         raise ValueError(f"expected 2-D latent codes [N, 2] and N labels, got {latents.shape} and {labels.shape}")
+    indices = np.arange(len(latents)) if indices is None else np.asarray(indices).astype(int).reshape(-1)
+    if len(indices) != len(latents):
+        raise ValueError(f"got {len(indices)} test indices for {len(latents)} latent codes")
     trace = scatter_class(len(latents))
     fig = go.Figure()
     for index, name in enumerate(class_names):
@@ -148,7 +165,7 @@ def latent_map(
                 y=latents[members, 1],
                 mode="markers",
                 name=str(name),
-                customdata=members,
+                customdata=indices[members],
                 marker=dict(
                     color=colour(index),
                     size=marker_size(large_text),
@@ -165,7 +182,7 @@ def latent_map(
                 y=[latents[marked, 1]],
                 mode="markers",
                 name="chosen",
-                customdata=[marked],
+                customdata=[indices[marked]],
                 marker=dict(symbol="star", size=3 * marker_size(large_text), color="#000000", line=dict(width=1)),
                 hovertemplate="chosen: test image #%{customdata}<extra></extra>",
             )
@@ -202,12 +219,15 @@ def class_histogram_chart(
                 hovertemplate=f"{name}<br>%{{x}}: %{{y:.1%}} of the samples<extra></extra>",
             )
         )
-    for share, text, dash in ((EVEN_SHARE, "even share", "dot"), (COLLAPSE_SHARE, "nearly missing below", "dash")):
+    for share, text, dash, where in (
+        (EVEN_SHARE, "even share", "dot", "top right"),
+        (COLLAPSE_SHARE, "nearly missing below", "dash", "bottom right"),
+    ):
         fig.add_hline(
             y=share,
             line=dict(color=NEUTRAL, dash=dash, width=line_width(large_text) / 2),
             annotation_text=f"{text} ({share:.0%})",
-            annotation_position="top right",
+            annotation_position=where,
         )
     fig.update_layout(
         title=title,

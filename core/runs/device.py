@@ -25,6 +25,9 @@ CPU_IMAGES_PER_S = {
     "cnn_reference": 600.0,  # the reference 28x28 CNN (64-128-256 filters, two convs per block)
     "clock_polar": 150.0,  # the polar clock CNN (it works at 75 px inside, whatever the input size)
     "clock_plain": 150.0,  # the plain clock CNN (also 75 px inside)
+    "cae": 1_500.0,  # the compact autoencoders (encoder and mirrored decoder)
+    "vae": 1_500.0,
+    "gan": 500.0,  # a generator and a discriminator step per batch
 }
 RENDER_S_PER_IMAGE = 0.0015  # rendering one 150-px clock on one core (bench/RESULTS.md); scales with pixels
 GPU_SPEEDUP = 10.0

@@ -1,0 +1,1 @@
+"""Views and helpers of the Generative models page (pages/generative.py)."""

@@ -1,0 +1,61 @@
+"""The GAN's duel: generator and discriminator losses together, what the discriminator says, and how to read them."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from core.data.datasets import CLASS_NAMES
+from core.figures.generative import COLLAPSE_SHARE, gan_duel_chart
+from core.runs.store import RunInfo
+from ui.generative.runs import offer_models, run_dataset, run_kind
+from ui.run_cache import full_run
+
+HEALTHY = (
+    "**A healthy duel.** Neither player wins for good: both losses wobble around a level instead of one "
+    "falling to 0. The discriminator's mean output on real images stays above its output on generated ones, "
+    "and both drift towards 0.5 as the fakes improve; it never becomes certain."
+)
+COLLAPSE = (
+    "**Mode collapse.** The generator finds a few images that fool the discriminator and makes only those: "
+    "the samples look alike, whatever the noise. The losses can look calm while it happens, so look at the "
+    "**class histogram**: classes falling towards 0% are the collapse detector. **A lost duel**: the "
+    "discriminator's loss drops towards 0 (its output 1 on real, 0 on fake) and the generator's loss climbs; "
+    "the generator no longer learns anything."
+)
+
+
+def collapse_sentence(info: RunInfo) -> str:
+    """Which classes the samples (nearly) never show, from the run's class histogram ('' when unknown)."""
+    shares = (info.metrics or {}).get("class_histogram")
+    if shares is None:
+        return ""
+    shares = np.asarray(shares, np.float64)
+    names = CLASS_NAMES[run_dataset(info)]
+    rare = [f"{names[index]} ({shares[index]:.0%})" for index in np.flatnonzero(shares < COLLAPSE_SHARE)]
+    if not rare:
+        return f"Every class holds at least {COLLAPSE_SHARE:.0%} of this GAN's samples: no sign of mode collapse."
+    return f"Classes under {COLLAPSE_SHARE:.0%} of this GAN's samples: {', '.join(rare)}. That is how collapse starts."
+
+
+def draw_duel(info: RunInfo, large: bool) -> None:
+    """The GAN's losses and discriminator outputs by epoch (live while it trains), with the notes on reading them."""
+    if run_kind(info) != "gan":
+        st.info(
+            f"This run is a {run_kind(info).upper()}: it trains one network against the pixels, not two against "
+            "each other. Pick a GAN to watch its generator and discriminator duel.",
+            icon=":material/info:",
+        )
+        offer_models(info, ("gan",))
+        return
+    history = full_run(info).history
+    if not history.get("epochs") and not history.get("batches"):
+        st.info("The duel appears after the first epoch of training.", icon=":material/hourglass:")
+        return
+    st.plotly_chart(gan_duel_chart(history, large_text=large), width="stretch", key="gen_duel")
+    healthy, collapse = st.columns(2)
+    healthy.markdown(HEALTHY)
+    collapse.markdown(COLLAPSE)
+    sentence = collapse_sentence(info)
+    if sentence:
+        st.markdown(sentence)
