@@ -16,7 +16,7 @@ from core.generative.runs import PRESET, SIDEBAR_EPOCHS, SIDEBAR_IMAGES
 from core.runs import jobs
 from core.runs import store as runs
 from core.storage.atomic import save_npz, write_json
-from tests.conftest import open_app_page, page_text
+from tests.conftest import open_app_page, page_text, tiny_config
 
 PAGE = "pages/generative.py"
 EPOCHS = 3
@@ -229,3 +229,26 @@ def test_start_queues_the_default_vae_run(pretrained: Path) -> None:
     assert info.config["model"]["kind"] == "vae" and info.config["encoding"] == "generative"
     assert info.config["data"]["limit_train"] == SIDEBAR_IMAGES and info.config["epochs"] == SIDEBAR_EPOCHS["vae"]
     assert info.config["model"]["latent_dim"] == 2  # so the run has a latent map
+
+
+def test_a_real_tiny_vae_draws_every_view(runs_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.runs.training import run_config
+
+    monkeypatch.setattr(jobs, "ensure_worker", lambda *args, **kwargs: False)
+    st.cache_data.clear()
+    config = tiny_config(
+        model__kind="vae",
+        model__preset=PRESET["vae"],
+        model__latent_dim=2,
+        model__conv_filters=[8, 16],
+        model__hidden=[],
+        encoding="generative",
+    )
+    info = run_config(config, root=runs_root)
+    assert info.state == "done", info.status.get("reason")
+    for tab in ("Reconstructions", "Samples", "Latent map", "Interpolation"):
+        at = open_tab(tab, run=info.run_id)
+        if tab == "Samples":
+            at.button(key="gen_new_samples").click().run()
+        assert not at.exception and not at.warning, (tab, at.exception, [box.value for box in at.warning])
+        assert chart_count(at) >= 2, tab
