@@ -341,7 +341,7 @@ def _read_embedded(name: str, folder: Path) -> tuple[dict[str, np.ndarray], str]
 
 def _read_keras_cache(name: str, folder: Path) -> tuple[dict[str, np.ndarray], str]:
     if name == "cifar10":
-        return _read_npz(folder, KEYS, IMAGE_SHAPES[name]), f"Clockwork's copy of the Keras download ({folder})"
+        return _read_npz(folder, KEYS, IMAGE_SHAPES[name]), f"Clockwork's CIFAR-10 copy {folder}"
     where = f"Keras cache in {folder}"
     if name == "mnist":
         return _read_npz(folder / "mnist.npz", KEYS, IMAGE_SHAPES[name]), where

@@ -1,7 +1,8 @@
 """Networks and optimizers from run configs: the MLP, the image CNNs, the clock CNN, and their training setup.
 
-Every model takes raw 0..255 pixels shaped [N, H, W, C] (C = 1, or 3 for colour: `model_input`), rescales inside, and ends in the heads its
-encoding builds, so one backbone serves every label representation. Keras is imported inside functions.
+Every model takes raw 0..255 pixels shaped [N, H, W, C] (C = 1, or 3 for colour: `model_input`), rescales
+inside, and ends in the heads its encoding builds, so one backbone serves every label representation. Keras is
+imported inside functions.
 """
 
 from __future__ import annotations

@@ -113,7 +113,8 @@ def test_image_ui(dataset: str, prefix: str) -> tuple[np.ndarray, str]:
         "Another", icon=":material/casino:", key=f"{prefix}_another", on_click=_another, args=(key, len(images))
     )
     name = CLASS_NAMES[dataset][int(labels[index])]
-    st.caption(f"Test image #{index}: a **{name}**.")
+    article = "an" if name[0].lower() in "aeiou" else "a"
+    st.caption(f"Test image #{index}: {article} **{name}**.")
     return images[index], f"test image #{index} (true class: {name})"
 
 
