@@ -3,6 +3,7 @@
     python -m core make-clocks --n 18000 --size 150 --difficulty assignment --seed 0 --out DIR
     python -m core train --config FILE.json [--epochs 3 --lr 1e-3 ...]
     python -m core evaluate --model PATH (--images images.npy --labels labels.npy | --dataset NAME [--permuted])
+    python -m core evaluate --model pretrained/mnist_gan   (a generative model: its classifier score)
     python -m core runs [--pretrained]
     python -m core pretrain [--only NAME] [--list]
 
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from core.clocks.render import DIFFICULTIES
+from core.config import GENERATIVE_ENCODING, GENERATIVE_KINDS
 from core.data.datasets import DATASETS
 
 # Before anything can import TensorFlow; a user's own setting wins (TF_CPP_MIN_LOG_LEVEL=0 shows everything).
@@ -107,7 +109,7 @@ _TRAIN_FLAGS: list[tuple[str, Callable[[str], Any], str]] = [
     ("--dataset", str, "mnist | fashion-mnist | cifar10 | clocks"),
     ("--source", str, "data source (auto, embedded, shared, keras, path, render)"),
     ("--path", str, "data path (npz, or folder with images.npy and labels.npy)"),
-    ("--model", str, "mlp | cnn | clock_cnn"),
+    ("--model", str, "mlp | cnn | clock_cnn | cae | vae | gan"),
     ("--preset", str, "mlp/cnn: reference | compact; clock_cnn: compact (polar) | plain"),
     ("--hidden", str, "dense layer sizes, e.g. 300,100"),
     ("--activation", str, "relu, elu, selu, ..."),
@@ -121,6 +123,7 @@ _TRAIN_FLAGS: list[tuple[str, Callable[[str], Any], str]] = [
     ("--epochs", int, "epochs"),
     ("--batch-size", int, "batch size"),
     ("--seed", int, "random seed"),
+    ("--latent-dim", int, "cae, vae, gan: size of the latent code / noise vector"),
     ("--limit-train", int, "use only this many training images"),
     ("--clock-count", int, "rendered clocks"),
     ("--clock-size", int, "75 or 150"),
@@ -146,6 +149,7 @@ _FLAG_KEYS = {
     "epochs": "epochs",
     "batch_size": "batch_size",
     "seed": "seed",
+    "latent_dim": "model.latent_dim",
     "limit_train": "data.limit_train",
     "clock_count": "data.clock_count",
     "clock_size": "data.clock_size",
@@ -174,6 +178,8 @@ def _apply_flags(raw: dict[str, Any], args: argparse.Namespace) -> dict[str, Any
         raw.setdefault("model", {}).setdefault("kind", "clock_cnn")
         raw["model"].setdefault("preset", "compact")
         raw.setdefault("encoding", "sincos")
+    if raw.get("model", {}).get("kind") in GENERATIVE_KINDS:
+        raw.setdefault("encoding", GENERATIVE_ENCODING)
     return raw
 
 
@@ -290,6 +296,41 @@ def saved_model_is_clock(model: str | Path) -> bool | None:
         return None
 
 
+def saved_model_is_generative(model: str | Path) -> bool:
+    """Whether a saved model is a CAE, VAE or GAN, from the config.json beside it."""
+    from core.storage.atomic import read_json
+
+    folder = Path(model) if Path(model).is_dir() else Path(model).parent
+    config = read_json(folder / "config.json", default={}) or {}
+    return isinstance(config, dict) and config.get("encoding") == GENERATIVE_ENCODING
+
+
+def check_generative_evaluate(args: argparse.Namespace) -> None:
+    """A generative model scores its own samples: no data flags; its config, test data and the classifier exist."""
+    from core.config import RunConfig
+    from core.generative.score import CLASSIFIERS
+    from core.models.saved import model_path
+    from core.storage.paths import pretrained_dir
+
+    if args.dataset is not None or args.images is not None or args.labels is not None or args.render is not None:
+        raise CliError(
+            "a generative model is scored on its own samples by the pretrained classifier; "
+            "drop --dataset, --images, --labels and --render"
+        )
+    model_path(args.model)
+    folder = Path(args.model) if Path(args.model).is_dir() else Path(args.model).parent
+    data = RunConfig.from_json_file(folder / "config.json").data
+    classifier = CLASSIFIERS[data.dataset]
+    try:
+        model_path(pretrained_dir() / classifier)
+    except ValueError:
+        raise CliError(
+            f"the classifier score needs pretrained/{classifier}; rebuild it with "
+            f"`python -m core pretrain --only {classifier}`"
+        ) from None
+    check_dataset(data.dataset, data.source, data.path or None)
+
+
 def check_evaluate(args: argparse.Namespace) -> None:
     """Everything `evaluate` can refuse without loading the model: the data named, the model file, the data."""
     from core.models.saved import model_path
@@ -403,6 +444,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    if saved_model_is_generative(args.model):
+        check_generative_evaluate(args)
+        import_keras_quietly()
+        from core.generative.score import evaluate_generative
+
+        print(json.dumps(evaluate_generative(args.model)[0]))
+        return 0
     check_evaluate(args)
     import_keras_quietly()
     from core.evaluation.on_data import evaluate_saved_model

@@ -92,6 +92,13 @@ def _clock_run(
     )
 
 
+def _generative_run(name: str, dataset: str, kind: str, epochs: int) -> RunConfig:
+    """A generative recipe: the lab's default run of that kind (core.generative.runs) on every image, longer."""
+    from core.generative.runs import default_config
+
+    return dataclasses.replace(default_config(kind, dataset, epochs, images=0), name=name)
+
+
 def _recipes() -> dict[str, Recipe]:
     recipes = []
     datasets = [  # (dataset, short name, kind, epochs, options); MNIST's MLP chosen on validation accuracy
@@ -155,6 +162,15 @@ def _recipes() -> dict[str, Recipe]:
             warm_up=plain_warm_up,
         )
     )
+    generative = [  # (kind, epochs on MNIST's 8,000 / Fashion's 60,000 images, what it shows)
+        ("cae", 20, 3, "convolutional autoencoder: sharp reconstructions, invents nothing"),
+        ("vae", 30, 5, "variational autoencoder, 2-D latent space: new but blurry samples, a latent map"),
+        ("gan", 40, 6, "DCGAN: sharper, stranger samples from noise"),
+    ]
+    for kind, mnist_epochs, fashion_epochs, shows in generative:
+        for dataset, short, epochs in (("mnist", "mnist", mnist_epochs), ("fashion-mnist", "fashion", fashion_epochs)):
+            name = f"{short}_{kind}"
+            recipes.append(Recipe(name, _generative_run(name, dataset, kind, epochs), f"{shows} ({dataset})"))
     return {recipe.name: recipe for recipe in recipes}
 
 
@@ -237,7 +253,11 @@ TARGETS: dict[str, tuple[str, str, float, str]] = {
     "clock_24": ("accuracy", ">=", 0.98, "accuracy >= 98 %"),
     "clock_72": ("accuracy", ">=", 0.95, "accuracy >= 95 %"),
     "clock_720": ("accuracy", ">=", 0.60, "accuracy >= 60 %"),
+    "mnist_cae": ("reconstruction_mse", "<=", 0.01, "test MSE <= 0.01"),
+    "mnist_vae": ("classifier_score", ">=", 6.5, "classifier score >= 6.5"),
+    "mnist_gan": ("classifier_score", ">=", 8.0, "classifier score >= 8.0"),
 }
+GAN_MIN_CLASS_SHARE = 0.05  # issue 12: every digit at least 5 % of a GAN's 1,000 samples
 
 
 def _score(metrics: dict[str, Any]) -> str:
@@ -248,6 +268,13 @@ def _score(metrics: dict[str, Any]) -> str:
         parts.append(
             f"mean {metrics['common_sense_error_mean_min']:.2f} min, "
             f"median {metrics.get('common_sense_error_median_min', float('nan')):.2f} min"
+        )
+    if metrics.get("reconstruction_mse") is not None:
+        parts.append(f"reconstruction MSE {metrics['reconstruction_mse']:.4f}")
+    if metrics.get("classifier_score") is not None:
+        parts.append(
+            f"classifier score {metrics['classifier_score']:.2f} ({metrics.get('scored_on', '')}), "
+            f"rarest class {100 * metrics.get('min_class_share', 0.0):.1f} %"
         )
     return "; ".join(parts)
 
@@ -265,6 +292,10 @@ def _verdict(name: str, metrics: dict[str, Any], original: dict[str, Any] | None
     if value is None:
         return f"{text}: not measured"
     met = value >= target if comparison == ">=" else value <= target
+    if name.endswith("_gan"):
+        share = metrics.get("min_class_share", 0.0)
+        met = met and share >= GAN_MIN_CLASS_SHARE
+        text += f", every class >= {100 * GAN_MIN_CLASS_SHARE:.0f} %"
     return f"{text}: {'met' if met else 'missed'}"
 
 

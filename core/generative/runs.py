@@ -1,0 +1,32 @@
+"""The generative runs the lab starts from: one default config per kind, shared by the sidebar, the benchmark
+(bench/bench_generative.py) and the pretrained recipes (core.runs.pretrain), which train the same runs longer."""
+
+from __future__ import annotations
+
+from core.config import GENERATIVE_ENCODING, DataConfig, ModelConfig, OptimizerConfig, RunConfig
+
+PRESET = {"cae": "compact", "vae": "compact", "gan": "dcgan"}
+LATENT_DIM = {"cae": 32, "vae": 2, "gan": 64}  # the VAE's 2-D latent space can be drawn as a map
+LEARNING_RATE = {"cae": 2e-3, "vae": 1e-3, "gan": 2e-4}
+SCHEDULE = {"cae": "cosine", "vae": "cosine", "gan": "constant"}  # a GAN's duel has no finish line to decay to
+BATCH_SIZE = {"cae": 128, "vae": 128, "gan": 64}
+SIDEBAR_EPOCHS = {"cae": 3, "vae": 5, "gan": 5}  # a sidebar run: recognisable images within two minutes on 2 CPUs
+SIDEBAR_IMAGES = 8_000  # images a sidebar run trains on (all of the offline MNIST; a sample of Fashion's 60,000)
+
+
+def default_config(
+    kind: str, dataset: str = "mnist", epochs: int | None = None, images: int = SIDEBAR_IMAGES
+) -> RunConfig:
+    """The default run of a CAE, VAE or GAN on MNIST or Fashion-MNIST (validated like any config); `images` = 0
+    trains on every image."""
+    config = RunConfig(
+        name=f"{kind} on {dataset}",
+        data=DataConfig(dataset=dataset, limit_train=images),
+        model=ModelConfig(kind=kind, preset=PRESET[kind], latent_dim=LATENT_DIM[kind]),
+        optimizer=OptimizerConfig(name="adam", learning_rate=LEARNING_RATE[kind], schedule=SCHEDULE[kind]),
+        encoding=GENERATIVE_ENCODING,
+        epochs=SIDEBAR_EPOCHS[kind] if epochs is None else epochs,
+        batch_size=BATCH_SIZE[kind],
+        seed=0,
+    )
+    return RunConfig.from_dict(config.to_dict())

@@ -1,0 +1,124 @@
+"""A generative run goes through the run machinery: artefacts every epoch, progress events, clear failures."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from core.config import ConfigError
+from core.evaluation.metrics import load_evaluation
+from core.generative.training import GanTrainer
+from core.runs.training import run_config
+from tests.generative_support import tiny_generative_config, train_tiny
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("generative-training")
+    return {kind: train_tiny(kind, root) for kind in ("cae", "vae", "gan")}
+
+
+def read(path, name):
+    return json.loads((path / name).read_text())
+
+
+def test_every_run_keeps_a_sample_grid_per_epoch_from_the_untrained_model_on(runs):
+    for path in runs.values():
+        with np.load(path / "samples.npz") as samples:
+            assert samples["epochs"].tolist() == [0, 1]
+            assert samples["samples"].shape == (2, 64, 28, 28) and samples["samples"].dtype == np.uint8
+
+
+def test_history_epochs_carry_each_kinds_losses(runs):
+    expected = {
+        "cae": {"loss", "reconstruction", "val_loss", "val_reconstruction"},
+        "vae": {"loss", "reconstruction", "kl", "val_loss", "val_reconstruction", "val_kl"},
+        "gan": {"loss", "d_loss", "g_loss", "d_real", "d_fake"},
+    }
+    for kind, keys in expected.items():
+        (epoch,) = read(runs[kind], "history.json")["epochs"]
+        assert keys <= set(epoch), kind
+        assert all(math.isfinite(epoch[key]) for key in keys)
+    (gan,) = read(runs["gan"], "history.json")["epochs"]
+    assert 0 <= gan["d_fake"] <= 1 and 0 <= gan["d_real"] <= 1
+
+
+def test_metrics_hold_the_score_and_the_autoencoders_reconstruction_error(runs):
+    for kind, path in runs.items():
+        metrics = read(path, "metrics.json")
+        assert read(path, "status.json")["state"] == "done"
+        assert 1.0 <= metrics["classifier_score"] <= 10.0
+        assert len(metrics["class_histogram"]) == 10 and sum(metrics["class_histogram"]) == pytest.approx(1.0)
+        assert metrics["epochs_run"] == 1 and metrics["params"] > 0 and metrics["train_time_s"] > 0
+        assert ("reconstruction_mse" in metrics) == (kind != "gan")
+    assert 0 < read(runs["cae"], "metrics.json")["reconstruction_mse"] < 1
+
+
+def test_evaluation_keeps_originals_reconstructions_and_uint8_samples(runs):
+    cae, vae, gan = (load_evaluation(runs[kind] / "evaluation.npz") for kind in ("cae", "vae", "gan"))
+    assert set(cae) == {"originals", "reconstructions"}
+    assert cae["originals"].shape == cae["reconstructions"].shape == (32, 28, 28)
+    assert set(vae) == {"originals", "reconstructions", "samples"}
+    assert set(gan) == {"samples"} and gan["samples"].shape == (1000, 28, 28) and gan["samples"].dtype == np.uint8
+
+
+def test_a_run_reports_start_epoch_and_end_events(runs_root):
+    kinds = []
+    run_config(tiny_generative_config("vae"), root=runs_root, on_event=lambda event: kinds.append(event.kind))
+    assert kinds[0] == "start" and "epoch" in kinds and kinds[-1] == "end"
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ({"model__latent_dim": 1}, "model.latent_dim"),
+        ({"model__latent_dim": 129}, "model.latent_dim"),
+        ({"optimizer__learning_rate": 0.1}, "optimizer.learning_rate"),
+        ({"data__limit_train": 50}, "data.limit_train"),
+        ({"encoding": "labels"}, "encoding"),
+        ({"data__permuted": True}, "data.permuted"),
+        ({"model__conv_filters": [8]}, "model.conv_filters"),
+    ],
+)
+def test_out_of_range_generative_settings_are_refused_naming_the_key(override, key):
+    with pytest.raises(ConfigError, match=f"^config key '{key}' must "):
+        tiny_generative_config("gan", **override)
+
+
+def test_a_generative_model_needs_mnist_or_fashion():
+    with pytest.raises(ConfigError, match="'data.dataset' must be mnist or fashion-mnist for a generative model"):
+        tiny_generative_config("vae", data__dataset="clocks")
+
+
+def duel(logs_per_batch):
+    """A GanTrainer.train_batch stand-in that returns the given logs batch after batch."""
+    batches = iter(logs_per_batch)
+
+    def train_batch(self, batch):
+        return next(batches)
+
+    return train_batch
+
+
+def test_a_nan_loss_ends_a_gan_run_as_failed_keeping_history_and_samples(runs_root, monkeypatch):
+    healthy = {"loss": 1.4, "d_loss": 0.7, "g_loss": 0.7, "d_real": 0.5, "d_fake": 0.5}
+    monkeypatch.setattr(GanTrainer, "train_batch", duel([healthy] * 8 + [{**healthy, "loss": float("nan")}]))
+    info = run_config(tiny_generative_config("gan", epochs=3), root=runs_root)
+    assert info.status["state"] == "failed"
+    assert "NaN or infinite at epoch 2, batch 1" in info.status["reason"]
+    assert [epoch["epoch"] for epoch in info.history["epochs"]] == [1, 2]
+    with np.load(info.path / "samples.npz") as samples:
+        assert samples["epochs"].tolist() == [0, 1]
+    assert not (info.path / "model.keras").exists()
+
+
+def test_a_discriminator_that_wins_a_whole_epoch_ends_the_run_as_collapsed(runs_root, monkeypatch):
+    won = {"loss": 9.0, "d_loss": 0.001, "g_loss": 9.0, "d_real": 1.0, "d_fake": 0.0005}
+    monkeypatch.setattr(GanTrainer, "train_batch", duel([won] * 100))
+    info = run_config(tiny_generative_config("gan", epochs=3), root=runs_root)
+    assert info.status["state"] == "failed"
+    assert info.status["reason"].startswith("the GAN collapsed at epoch 1: the discriminator rejected every")
+    assert len(info.history["epochs"]) == 1 and info.history["epochs"][0]["d_fake"] == pytest.approx(0.0005)
+    with np.load(info.path / "samples.npz") as samples:
+        assert samples["epochs"].tolist() == [0, 1]
