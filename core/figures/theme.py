@@ -1,7 +1,8 @@
 """The shared look of every Clockwork figure: Okabe-Ito colours, projector-sized text, clock-time axes.
 
 Builders call `apply_theme` last, so one switch (`large_text`) makes any figure readable from the back
-of a classroom.
+of a classroom. Importing this module makes plotly_white Plotly's default template, so a new figure starts
+with it for free: setting a template on a figure validates all of it again, ~25 ms a figure.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from core.clocks.time import MINUTES, format_time
 
@@ -19,6 +21,8 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "
 SEQUENTIAL = "Viridis"
 NEUTRAL = "#7F7F7F"
 WEBGL_THRESHOLD = 1000
+
+pio.templates.default = "plotly_white"
 
 
 def font_size(large_text: bool) -> int:
@@ -50,7 +54,6 @@ def apply_theme(fig: go.Figure, large_text: bool = False) -> go.Figure:
     """Set fonts, colours and margins shared by all figures; returns the same figure."""
     size = font_size(large_text)
     fig.update_layout(
-        template="plotly_white",
         colorway=list(OKABE_ITO),
         font=dict(size=size, family="Arial, Helvetica, sans-serif", color="#222222"),
         title_font=dict(size=round(size * 1.3)),
