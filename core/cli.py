@@ -28,7 +28,7 @@ from typing import Any
 
 from core.clocks.render import DIFFICULTIES
 from core.config import GENERATIVE_ENCODING, GENERATIVE_KINDS
-from core.data.datasets import DATASETS
+from core.data.datasets import DATASETS, is_colour
 
 # Before anything can import TensorFlow; a user's own setting wins (TF_CPP_MIN_LOG_LEVEL=0 shows everything).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -344,6 +344,8 @@ def check_evaluate(args: argparse.Namespace) -> None:
     if is_clock is False and args.dataset is None:
         raise CliError(f"this is an image classifier; evaluate it with --dataset {'|'.join(DATASETS)}")
     if args.dataset is not None:
+        if args.permuted and is_colour(args.dataset):
+            raise CliError(f"--permuted is for grayscale datasets (mnist, fashion-mnist), not {args.dataset}")
         check_dataset(args.dataset, args.source, args.path)
     elif args.render is not None:
         if args.render < 1:

@@ -210,12 +210,19 @@ def test_a_one_epoch_run_trains_and_tests_on_the_users_file(tmp_path: Path, runs
     assert info.metrics["test_count"] == 50 and 0.0 <= info.metrics["accuracy"] <= 1.0
 
 
-def test_the_cli_trains_on_the_users_file_and_refuses_a_missing_one(tmp_path: Path, runs_root: Path, capsys) -> None:
+def test_the_cli_trains_and_evaluates_on_the_users_file_and_refuses_a_missing_one(
+    tmp_path: Path, runs_root: Path, capsys
+) -> None:
     file = write_cifar_npz(tmp_path / "mine.npz")
     run = {"data": {"dataset": "cifar10", "source": "path", "path": str(file)}, "model": {"hidden": [8]}, "epochs": 1}
     (tmp_path / "run.json").write_text(json.dumps(run))
     assert main(["train", "--config", str(tmp_path / "run.json"), "--runs", str(runs_root), "--quiet"]) == 0
-    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["state"] == "done"
+    trained = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert trained["state"] == "done"
+    evaluate = ["evaluate", "--model", trained["path"], "--dataset", "cifar10", "--source", "path", "--path", str(file)]
+    assert main(evaluate) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["count"] == 50
+    assert main([*evaluate, "--permuted"]) == 2 and "--permuted is for grayscale" in capsys.readouterr().err
     (tmp_path / "offline.json").write_text(json.dumps({"data": {"dataset": "cifar10"}, "epochs": 1}))
     assert main(["train", "--config", str(tmp_path / "offline.json"), "--runs", str(runs_root)]) == 2
     error = capsys.readouterr().err
