@@ -15,11 +15,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.figures.images import picture_trace
-from core.figures.theme import NEUTRAL, SEQUENTIAL, apply_theme, colour, font_size
+from core.figures.theme import NEUTRAL, SEQUENTIAL, apply_theme, colour, font_size, theme_layout
 
 DIVERGING = "RdBu_r"
 CHANNELS = 16  # feature maps shown per layer at once
 HOURS = ("12", "3", "6", "9")
+HIDDEN_AXIS = dict(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
 
 
 def mosaic(tiles: np.ndarray, columns: int, gap: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -64,6 +65,14 @@ def _hidden_axes(fig: go.Figure, row: int | None = None, col: int | None = None,
     )
 
 
+def _picture_figure(trace: go.BaseTraceType, title: str, large_text: bool, **settings: Any) -> go.Figure:
+    """One picture-like trace on hidden axes with square cells, rows downwards, themed; built in one call (fast)."""
+    layout = theme_layout(large_text)
+    layout["title"]["text"] = title or None
+    layout.update(xaxis=HIDDEN_AXIS, yaxis=dict(HIDDEN_AXIS, autorange="reversed", scaleanchor="x"), **settings)
+    return go.Figure(data=[trace], layout=layout)
+
+
 def _tile_heatmap(
     tiles: np.ndarray,
     labels: Sequence[int],
@@ -87,7 +96,7 @@ def _tile_heatmap(
             zmax=top if top > 0 else 1.0,
         )
     return go.Heatmap(
-        z=values,
+        z=values.astype(np.float32),  # half the bytes of float64 on the wire; hover shows 3 decimals anyway
         customdata=label_of,
         name=name,
         showscale=showscale,
@@ -113,12 +122,14 @@ def pixel_image(
     image: np.ndarray, title: str = "", name: str = "input", large_text: bool = False, height: int | None = None
 ) -> go.Figure:
     """One image (grayscale [H, W] or colour [H, W, 3]) as square pixels, each pixel's row, column and value on hover."""
-    fig = go.Figure(picture_trace(image, name))
-    _hidden_axes(fig)
-    fig.update_layout(title=title or None, height=height or (360 if large_text else 300), plot_bgcolor="black")
-    apply_theme(fig, large_text)
-    fig.update_layout(margin=dict(l=10, r=10, t=50 if title else 10, b=10))
-    return fig
+    return _picture_figure(
+        picture_trace(image, name),
+        title,
+        large_text,
+        height=height or (360 if large_text else 300),
+        plot_bgcolor="black",
+        margin=dict(l=10, r=10, t=50 if title else 10, b=10),
+    )
 
 
 def prediction_bars(
@@ -134,30 +145,28 @@ def prediction_bars(
         raise ValueError(f"got {len(probabilities)} probabilities for {len(class_names)} classes")
     top = int(np.argmax(probabilities))
     colours = [colour(0) if index == top else NEUTRAL for index in range(len(probabilities))]
-    fig = go.Figure(
-        go.Bar(
-            x=probabilities,
-            y=[str(name) for name in class_names],
-            orientation="h",
-            name="prediction",
-            marker_color=colours,
-            text=[f"{100 * p:.0f}%" for p in probabilities],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{x:.1%}<extra></extra>",
-        )
+    bars = go.Bar(
+        x=probabilities,
+        y=[str(name) for name in class_names],
+        orientation="h",
+        name="prediction",
+        marker_color=colours,
+        text=[f"{100 * p:.0f}%" for p in probabilities],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}: %{x:.1%}<extra></extra>",
     )
-    fig.update_layout(
-        title=title or None,
+    layout = theme_layout(large_text)
+    layout["title"]["text"] = title or None
+    layout.update(
         height=height or (400 if large_text else 320),
         xaxis=dict(range=[0, 1.15], tickformat=".0%", showgrid=False, showticklabels=False),
         yaxis=dict(autorange="reversed", type="category"),
         bargap=0.25,
         showlegend=False,
+        margin=dict(l=10, r=10, t=50 if title else 10, b=10),
     )
-    apply_theme(fig, large_text)
-    fig.update_layout(margin=dict(l=10, r=10, t=50 if title else 10, b=10))
-    return fig
+    return go.Figure(data=[bars], layout=layout)
 
 
 def _panel_title(layer: Any, shown: range | None) -> str:
@@ -173,6 +182,18 @@ def _panel_title(layer: Any, shown: range | None) -> str:
     return f"{layer.name}: {values.size} units"
 
 
+def _grid_domains(count: int, columns: int, x_gap: float, y_gap: float) -> list[tuple[list[float], list[float]]]:
+    """(x domain, y domain) in paper fractions of `count` panels filled row by row from the top, as make_subplots."""
+    rows = -(-count // columns)
+    width, height = (1 - x_gap * (columns - 1)) / columns, (1 - y_gap * (rows - 1)) / rows
+    domains = []
+    for number in range(count):
+        row, column = divmod(number, columns)
+        left, top = column * (width + x_gap), 1 - row * (height + y_gap)
+        domains.append(([left, left + width], [top - height, top]))
+    return domains
+
+
 def layer_strip(
     image: np.ndarray,
     layers: Sequence[Any],
@@ -185,7 +206,8 @@ def layer_strip(
     """Input, then each layer: feature maps as a grid, dense activations as a block of cells, softmax as bars.
 
     `layers` hold `.name`, `.kind` and `.values` (one image, no batch axis), e.g. core.evaluation.activations'
-    LayerOutput. Each panel is one trace named after its layer ("input" and "prediction" first and last).
+    LayerOutput. Each panel is one trace named after its layer ("input" and "prediction" first and last). The
+    figure is built in one call (no make_subplots, no updates): it is redrawn on every stroke on the canvas.
     """
     panels: list[tuple[str, Any]] = [("input", None)] + [(layer.name, layer) for layer in layers]
     columns = max(1, min(columns, len(panels)))
@@ -196,71 +218,71 @@ def layer_strip(
         if np.asarray(layer.values).ndim == 3
     }
     titles = ["input (what the model sees)"] + [_panel_title(layer, shown.get(layer.name)) for layer in layers]
-    fig = make_subplots(
-        rows=rows,
-        cols=columns,
-        subplot_titles=titles,
-        horizontal_spacing=0.03,
-        vertical_spacing=0.12 / max(rows - 1, 1) + 0.04,
-    )
-    traces, axes = [], {}  # gathered and applied at once: Plotly validates every update, so fewer is faster
-    hidden = dict(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
-    for number, (name, layer) in enumerate(panels):
+    domains = _grid_domains(len(panels), columns, 0.03, 0.12 / max(rows - 1, 1) + 0.04)
+    title_font = dict(size=font_size(large_text) - 2)
+    traces, layout, annotations = [], theme_layout(large_text), []
+    for number, ((name, layer), title, (x_domain, y_domain)) in enumerate(zip(panels, titles, domains)):
         suffix = "" if number == 0 else str(number + 1)
-        values = None if layer is None else np.asarray(layer.values, np.float64)
+        x, y = f"x{suffix}", f"y{suffix}"
+        values = None if layer is None else np.asarray(layer.values, np.float32)
+        layout[f"xaxis{suffix}"] = dict(HIDDEN_AXIS, domain=x_domain, anchor=y)
+        layout[f"yaxis{suffix}"] = dict(HIDDEN_AXIS, domain=y_domain, anchor=x, autorange="reversed", scaleanchor=x)
+        annotations.append(
+            dict(
+                text=title,
+                x=sum(x_domain) / 2,
+                y=y_domain[1],
+                xref="paper",
+                yref="paper",
+                xanchor="center",
+                yanchor="bottom",
+                showarrow=False,
+                font=title_font,
+            )
+        )
         if layer is None:
-            traces.append(picture_trace(image, "input"))
+            trace = picture_trace(image, "input")
         elif layer.kind == "output" and class_names is not None and values.size == len(class_names):
             top = int(np.argmax(values))
-            traces.append(
-                go.Bar(
-                    x=values,
-                    y=[str(c) for c in class_names],
-                    orientation="h",
-                    name="prediction",
-                    marker_color=[colour(0) if i == top else NEUTRAL for i in range(values.size)],
-                    hovertemplate="%{y}: %{x:.1%}<extra>prediction</extra>",
-                )
+            trace = go.Bar(
+                x=values,
+                y=[str(c) for c in class_names],
+                orientation="h",
+                name="prediction",
+                marker_color=[colour(0) if i == top else NEUTRAL for i in range(values.size)],
+                hovertemplate="%{y}: %{x:.1%}<extra>prediction</extra>",
             )
-            axes[f"xaxis{suffix}"] = dict(range=[0, 1], showticklabels=False, showgrid=False)
-            axes[f"yaxis{suffix}"] = dict(autorange="reversed", type="category")
-            continue
+            layout[f"xaxis{suffix}"] = dict(
+                domain=x_domain, anchor=y, range=[0, 1], showticklabels=False, showgrid=False
+            )
+            layout[f"yaxis{suffix}"] = dict(domain=y_domain, anchor=x, autorange="reversed", type="category")
         elif values.ndim == 3:
             picked = shown[name]
             tiles = np.moveaxis(values[..., picked.start : picked.stop], -1, 0)
-            traces.append(
-                _tile_heatmap(
-                    tiles,
-                    [c + 1 for c in picked],
-                    name,
-                    "channel",
-                    grid_columns(len(tiles), tiles.shape[1], tiles.shape[2]),
-                )
-            )
+            columns_here = grid_columns(len(tiles), tiles.shape[1], tiles.shape[2])
+            trace = _tile_heatmap(tiles, [c + 1 for c in picked], name, "channel", columns_here)
         else:
             grid, index = _vector_grid(values)
-            traces.append(
-                go.Heatmap(
-                    z=grid,
-                    customdata=index,
-                    name=name,
-                    colorscale=SEQUENTIAL,
-                    showscale=False,
-                    zmin=min(0.0, float(np.nanmin(grid))),
-                    hoverongaps=False,
-                    hovertemplate=f"unit %{{customdata}}: %{{z:.3f}}<extra>{name}</extra>",
-                )
+            trace = go.Heatmap(
+                z=grid.astype(np.float32),
+                customdata=index,
+                name=name,
+                colorscale=SEQUENTIAL,
+                showscale=False,
+                zmin=min(0.0, float(np.nanmin(grid))),
+                hoverongaps=False,
+                hovertemplate=f"unit %{{customdata}}: %{{z:.3f}}<extra>{name}</extra>",
             )
-        axes[f"xaxis{suffix}"] = hidden
-        axes[f"yaxis{suffix}"] = dict(hidden, autorange="reversed", scaleanchor=f"x{suffix}")
-    fig.add_traces(
-        traces, rows=[n // columns + 1 for n in range(len(traces))], cols=[n % columns + 1 for n in range(len(traces))]
+        trace.update(xaxis=x, yaxis=y)
+        traces.append(trace)
+    layout.update(
+        height=rows * (300 if large_text else 240) + 40,
+        showlegend=False,
+        plot_bgcolor="white",
+        margin=dict(l=10, r=10, t=40, b=10),
+        annotations=annotations,
     )
-    fig.update_layout(height=rows * (300 if large_text else 240) + 40, showlegend=False, plot_bgcolor="white", **axes)
-    apply_theme(fig, large_text)
-    fig.update_annotations(font_size=font_size(large_text) - 2)
-    fig.update_layout(margin=dict(l=10, r=10, t=40, b=10))
-    return fig
+    return go.Figure(data=traces, layout=layout)
 
 
 def feature_maps(
@@ -279,18 +301,15 @@ def feature_maps(
     picked = channel_range(values.shape[-1], first, count)
     tiles = np.moveaxis(values[..., picked.start : picked.stop], -1, 0)
     columns = columns or grid_columns(len(tiles), tiles.shape[1], tiles.shape[2])
-    fig = go.Figure(
-        _tile_heatmap(tiles, [c + 1 for c in picked], name or "feature maps", "channel", columns, showscale=True)
-    )
-    _hidden_axes(fig)
     rows = -(-len(tiles) // columns)
     aspect = rows * tiles.shape[1] / max(columns * tiles.shape[2], 1)
-    fig.update_layout(
-        title=title or None,
+    return _picture_figure(
+        _tile_heatmap(tiles, [c + 1 for c in picked], name or "feature maps", "channel", columns, showscale=True),
+        title,
+        large_text,
         plot_bgcolor="white",
         height=int(np.clip(700 * aspect, 220, 720)) + (80 if large_text else 60),
     )
-    return apply_theme(fig, large_text)
 
 
 def enlarged_map(
@@ -305,13 +324,11 @@ def enlarged_map(
         scale = dict(colorscale=DIVERGING, zmid=0.0, zmin=-limit, zmax=limit)
     else:
         scale = dict(colorscale=SEQUENTIAL)
-    fig = go.Figure(
-        go.Heatmap(z=values, name=name, **scale, hovertemplate="row %{y}, column %{x}: %{z:.3f}<extra></extra>")
-    )
-    _hidden_axes(fig)
+    heatmap = go.Heatmap(z=values, name=name, **scale, hovertemplate="row %{y}, column %{x}: %{z:.3f}<extra></extra>")
     aspect = values.shape[0] / values.shape[1]
-    fig.update_layout(title=title or None, height=int(np.clip(400 * aspect, 200, 440)) + 60, plot_bgcolor="white")
-    return apply_theme(fig, large_text)
+    return _picture_figure(
+        heatmap, title, large_text, height=int(np.clip(400 * aspect, 200, 440)) + 60, plot_bgcolor="white"
+    )
 
 
 def weight_tiles(
@@ -331,15 +348,15 @@ def weight_tiles(
     if len(labels) != len(tiles):
         raise ValueError(f"got {len(tiles)} tiles but {len(labels)} labels")
     heatmap = _tile_heatmap(tiles, labels, name, what, columns, signed=True, showscale=showscale)
-    fig = go.Figure(heatmap)
-    _hidden_axes(fig)
     aspect = np.asarray(heatmap.z).shape[0] / np.asarray(heatmap.z).shape[1]
-    fig.update_layout(
-        title=title or None, height=height or int(np.clip(700 * aspect, 160, 700)) + 90, plot_bgcolor="white"
+    return _picture_figure(
+        heatmap,
+        title,
+        large_text,
+        height=height or int(np.clip(700 * aspect, 160, 700)) + 90,
+        plot_bgcolor="white",
+        margin=dict(l=10, r=10, t=60 if title else 10, b=10),
     )
-    apply_theme(fig, large_text)
-    fig.update_layout(margin=dict(l=10, r=10, t=60 if title else 10, b=10))
-    return fig
 
 
 def polar_pair(

@@ -50,18 +50,23 @@ def scatter_class(n_points: int) -> type:
     return go.Scattergl if n_points > WEBGL_THRESHOLD else go.Scatter
 
 
-def apply_theme(fig: go.Figure, large_text: bool = False) -> go.Figure:
-    """Set fonts, colours and margins shared by all figures; returns the same figure."""
+def theme_layout(large_text: bool = False) -> dict[str, Any]:
+    """The fonts, colours and margins shared by all figures, as layout settings (for figures built in one call)."""
     size = font_size(large_text)
-    fig.update_layout(
+    return dict(
         colorway=list(OKABE_ITO),
         font=dict(size=size, family="Arial, Helvetica, sans-serif", color="#222222"),
-        title_font=dict(size=round(size * 1.3)),
+        title=dict(font=dict(size=round(size * 1.3))),
         legend=dict(font=dict(size=size)),
         hoverlabel=dict(font=dict(size=size)),
         margin=dict(l=20 + 3 * size, r=20 + size, t=40 + 2 * size, b=20 + 3 * size),
     )
-    fig.update_annotations(font_size=size)
+
+
+def apply_theme(fig: go.Figure, large_text: bool = False) -> go.Figure:
+    """Set fonts, colours and margins shared by all figures (theme_layout, and annotations' size); returns `fig`."""
+    fig.update_layout(theme_layout(large_text))
+    fig.update_annotations(font_size=font_size(large_text))
     return fig
 
 
