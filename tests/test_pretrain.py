@@ -64,8 +64,15 @@ def test_report_lists_every_recipe_and_judges_installed_ones(tmp_path):
 
 def test_clock_models_learn_the_assignment_clock_first_then_the_mixed_set():
     recipe = RECIPES["clock_sincos"]
-    assert recipe.warm_up.data.clock_difficulty == "assignment" and recipe.config.data.clock_difficulty == "mixed"
-    assert all(RECIPES[n].config.data.clock_difficulty == "mixed" for n in RECIPES if n.startswith("clock_"))
+    assert recipe.warm_ups[0].data.clock_difficulty == "assignment" and recipe.config.data.clock_difficulty == "mixed"
+    polar = [n for n in RECIPES if n.startswith("clock_") and RECIPES[n].config.model.preset == "compact"]
+    assert len(polar) == 7 and all(RECIPES[n].config.data.clock_difficulty == "mixed" for n in polar)
+
+
+def test_the_plain_cnn_learns_upright_clocks_before_turned_ones():
+    recipe = RECIPES["clock_plain_sincos"]
+    assert [stage.data.clock_difficulty for stage in recipe.warm_ups] == ["easy"]
+    assert recipe.config.data.clock_difficulty == "assignment" and recipe.config.model.preset == "plain"
 
 
 def test_a_warm_up_trains_first_and_the_recipe_starts_from_its_weights(tmp_path, monkeypatch):
@@ -84,6 +91,6 @@ def test_a_warm_up_trains_first_and_the_recipe_starts_from_its_weights(tmp_path,
     monkeypatch.setattr(training, "run_config", fake_run)
     pretrain(["clock_plain_sincos"], out=tmp_path)
     warm_up, main = trained
-    assert warm_up.encoding == "multihead-sincos" and warm_up.model.preset == "plain"
+    assert warm_up.data.clock_difficulty == "easy" and warm_up.model.preset == "plain"
     assert main.encoding == "sincos" and main.init_from.endswith("run0")
     assert (tmp_path / "clock_plain_sincos").is_dir()
