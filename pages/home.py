@@ -19,7 +19,8 @@ CARDS = (
     (
         ":material/neurology:",
         "MLPs and CNNs",
-        "MNIST and Fashion-MNIST with the reference MLP and CNN. Try initializers, activations, "
+        "MNIST, Fashion-MNIST and CIFAR-10 (colour photos) with the reference MLP and CNN. "
+        "Try initializers, activations, "
         "optimizers, learning rates, regularisation, batch norm and layers; compare runs in a table.",
         "pages/mlp-cnn.py",
     ),
