@@ -125,7 +125,7 @@ def is_colour(name: str) -> bool:
 
 
 def missing_data_sentence(name: str) -> str:
-    """One sentence for a dataset that is not on this machine: how to get it."""
+    """One sentence for a dataset that is not on this machine (only CIFAR-10 can be missing): how to get it."""
     return (
         f"{TITLES[name]} is not on this machine: on a computer with internet use the data source 'keras' "
         f"(keras.datasets.cifar10.load_data(); Clockwork keeps a copy in {cifar_cache_file()}), or copy an .npz "
