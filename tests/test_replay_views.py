@@ -111,3 +111,21 @@ def test_plain_pixels_and_records_without_weights_need_no_unpermuting():
     assert views.weight_permutation(clock_replay(), {"data": {"permuted": True}}) is None
     assert views.first_layer_tiles(clock_replay(), 0) is None
     assert views.first_layer_tiles(classifier_replay(), 1).shape == (2, 4, 4)
+
+
+@pytest.mark.parametrize("encoding", ["labels", "multihead"])
+def test_the_recorders_direct_calls_give_what_predict_gives(encoding):
+    from conftest import tiny_clock_config, tiny_config
+
+    from core.evaluation.metrics import predict_outputs
+    from core.models.build import build_model, input_shape_for
+    from core.models.encodings import encoding_for
+    from core.runs.replay import PROBE_BATCH, probe_outputs
+
+    config = tiny_config() if encoding == "labels" else tiny_clock_config(encoding)
+    model = build_model(config, input_shape_for(config), encoding_for(config))
+    images = np.random.default_rng(0).integers(0, 256, (PROBE_BATCH + 7, *input_shape_for(config)), np.uint8)
+    direct, predicted = probe_outputs(model, images[..., None]), predict_outputs(model, images)
+    assert direct.keys() == predicted.keys()
+    for name in direct:
+        np.testing.assert_allclose(direct[name], predicted[name], rtol=1e-4, atol=1e-5)

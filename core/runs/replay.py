@@ -25,6 +25,7 @@ REPLAY_FILE = "replay.npz"
 WRITE_EVERY_S = 2.0  # fast runs (an MLP epoch can take under a second) rewrite the file at most this often
 PROBE_COUNT = 300
 WEIGHT_UNITS = 16
+PROBE_BATCH = 100  # images per direct call: 300 clocks of 150 px at once would hold about 1 GB of activations
 
 
 class ReplayError(ValueError):
@@ -98,6 +99,23 @@ def _first_layer_weights(model: Any) -> tuple[np.ndarray, np.ndarray] | None:
     return kernel[:, units].T.reshape(len(units), height, width), units
 
 
+def probe_outputs(model: Any, images: np.ndarray) -> dict[str, np.ndarray]:
+    """The model's outputs on the probe by direct calls, keyed by output name (as predict_outputs gives them).
+
+    model.predict sets up a data pipeline on every call, which costs far more than 300 images do.
+    """
+    import keras
+
+    names = list(model.output_names)
+    parts = []
+    for start in range(0, len(images), PROBE_BATCH):
+        outputs = model(np.asarray(images[start : start + PROBE_BATCH], np.float32), training=False)
+        if not isinstance(outputs, dict):
+            outputs = dict(zip(names, outputs if isinstance(outputs, (list, tuple)) else [outputs]))
+        parts.append({name: keras.ops.convert_to_numpy(value) for name, value in outputs.items()})
+    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+
+
 class Recorder:
     """Collects the replay of one run and writes it after every recorded epoch."""
 
@@ -114,9 +132,9 @@ class Recorder:
 
     def record(self, model: Any, epoch: int) -> None:
         """Predict the probe images with the model as it is now; rewrite the file unless it was just written."""
-        from core.evaluation.metrics import circle_points, predict_outputs
+        from core.evaluation.metrics import circle_points
 
-        outputs = predict_outputs(model, self.images)
+        outputs = probe_outputs(model, self.images)
         row: dict[str, np.ndarray] = {}
         if self.encoding.is_clock:
             minutes = np.asarray(self.encoding.decode(outputs), np.float32)
