@@ -88,13 +88,13 @@ class GanTrainer:
     """A DCGAN: each step trains the discriminator on a real and a generated batch, then the generator through the
     frozen discriminator (labels 'real'), so it learns whatever fools the discriminator."""
 
-    def __init__(self, config: RunConfig, steps_per_epoch: int, seed: int) -> None:
+    def __init__(self, config: RunConfig, steps_per_epoch: int) -> None:
         self.latent_dim = config.model.latent_dim
         self.generator, self.discriminator, self.pair = models.build_gan(config)
         self.judge = models.compile_discriminator(self.discriminator, config, steps_per_epoch)
         self.discriminator.trainable = False
         models.compile_generator(self.pair, config, steps_per_epoch)
-        self.rng = np.random.default_rng(seed + 1)
+        self.rng = np.random.default_rng(config.seed + 1)  # training noise; the snapshots' is fixed below
         self.fixed_noise = sampling.noise(SNAPSHOT_COUNT, self.latent_dim, config.seed)
 
     def train_batch(self, batch: np.ndarray) -> dict[str, float]:
@@ -172,7 +172,7 @@ def fit_generative(run_dir: Path, config: RunConfig, tracker: Any) -> tuple[str,
     check_batch_size(config, len(x_train))
     steps = math.ceil(len(x_train) / config.batch_size)
     if config.model.kind == "gan":
-        trainer: Any = GanTrainer(config, steps, config.seed)
+        trainer: Any = GanTrainer(config, steps)
     else:
         trainer = AutoencoderTrainer(config, steps, data.x_test[:SNAPSHOT_COUNT])
     tracker.train_count, tracker.batches = len(x_train), steps
