@@ -92,12 +92,11 @@ def test_decoder_grid_refuses_points_that_are_not_a_lattice() -> None:
 def test_latent_map_has_one_trace_per_class_carrying_test_indices() -> None:
     latents = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
     labels = np.array([1, 0, 1, 9])
-    fig = latent_map(latents, labels, CLASSES, indices=np.array([40, 41, 42, 43]), marked=2)
+    fig = latent_map(latents, labels, CLASSES, indices=np.array([40, 41, 42, 43]))
     by_name = {trace.name: trace for trace in fig.data}
     assert list(by_name["1"].customdata) == [40, 42] and list(by_name["1"].x) == [0.0, 2.0]
     assert list(by_name["9"].customdata) == [43]
     assert by_name["9"].marker.symbol != by_name["1"].marker.symbol  # colours repeat after 8 classes, shapes do not
-    assert list(by_name["chosen"].customdata) == [42] and by_name["chosen"].marker.symbol == "star"
 
 
 def test_latent_map_refuses_codes_that_are_not_2d() -> None:

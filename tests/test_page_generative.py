@@ -147,6 +147,16 @@ def test_a_view_that_does_not_fit_the_model_says_so(pretrained: Path, tab: str, 
     assert sentence in page_text(at)
 
 
+def test_a_click_in_the_latent_map_names_the_test_image_under_it() -> None:
+    from types import SimpleNamespace
+
+    from ui.generative.latent_view import clicked_index
+
+    click = SimpleNamespace(selection={"points": [{"curve_number": 3, "point_index": 0, "customdata": 4021}]})
+    assert clicked_index(click) == 4021
+    assert clicked_index(SimpleNamespace(selection={"points": []})) is None
+
+
 def test_a_gan_walks_between_two_noise_seeds(pretrained: Path) -> None:
     at = open_tab("Interpolation")
     at.selectbox(key="gen_run_mnist").set_value("mnist_gan").run()

@@ -143,11 +143,10 @@ def latent_map(
     class_names: Sequence[str],
     large_text: bool = False,
     indices: np.ndarray | None = None,
-    marked: int | None = None,
     title: str = "Where the encoder puts the test images",
 ) -> go.Figure:
     """Test images as points at their 2-D latent codes, one colour per class, each point's test index (`indices`,
-    else its position) as customdata; the point at position `marked` gets a star."""
+    else its position) as customdata, so a click names the image."""
     latents = np.asarray(latents, np.float64)
     labels = np.asarray(labels).astype(int).reshape(-1)
     if latents.ndim != 2 or latents.shape[1] != 2 or len(latents) != len(labels):
@@ -173,18 +172,6 @@ def latent_map(
                     opacity=0.75,
                 ),
                 hovertemplate=f"{name}<br>test image #%{{customdata}}<br>z = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
-            )
-        )
-    if marked is not None and 0 <= marked < len(latents):
-        fig.add_trace(
-            go.Scatter(
-                x=[latents[marked, 0]],
-                y=[latents[marked, 1]],
-                mode="markers",
-                name="chosen",
-                customdata=[indices[marked]],
-                marker=dict(symbol="star", size=3 * marker_size(large_text), color="#000000", line=dict(width=1)),
-                hovertemplate="chosen: test image #%{customdata}<extra></extra>",
             )
         )
     fig.update_layout(

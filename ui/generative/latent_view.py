@@ -71,17 +71,15 @@ def draw_latent_map(info: RunInfo, dataset: str, large: bool) -> None:
     if codes is None:
         st.warning(message, icon=":material/warning:")
         return
-    key = f"gen_map_{info.run_id}"
-    event = st.session_state.get(key)
-    chosen = clicked_index(event)
-    position = int(np.flatnonzero(codes["indices"] == chosen)[0]) if chosen in codes["indices"] else 0
     class_names = test["class_names"]
-    fig = latent_map(
-        codes["latents"], codes["labels"], class_names, large_text=large, indices=codes["indices"], marked=position
-    )
+    fig = latent_map(codes["latents"], codes["labels"], class_names, large_text=large, indices=codes["indices"])
     map_column, point_column = st.columns([3, 1])
     with map_column:
-        st.plotly_chart(fig, width="stretch", on_select="rerun", selection_mode="points", key=key)
+        event = st.plotly_chart(
+            fig, width="stretch", on_select="rerun", selection_mode="points", key=f"gen_map_{info.run_id}"
+        )
+    chosen = clicked_index(event)
+    position = int(np.flatnonzero(codes["indices"] == chosen)[0]) if chosen in codes["indices"] else 0
     index = int(codes["indices"][position])
     point = tuple(float(value) for value in codes["latents"][position])
     with point_column:
