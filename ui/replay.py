@@ -8,11 +8,13 @@ hour circle and a half-hour confusion matrix. The frames come from core.evaluati
 The slider, the play button and the frame are one fragment: moving the slider reruns only the frame. The
 fragment ticks while playing (one epoch per tick, stopping at the last) and while the run still trains (the
 record grows; a slider left at the newest epoch follows it). Ticking starts and stops with one full rerun,
-because a fragment's `run_every` is fixed when the page draws it.
+because a fragment's `run_every` is fixed when the page draws it. The probe's score per epoch is drawn below,
+outside the fragment (a step redraws one chart fewer), or inside it while the run trains (it grows).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -38,7 +40,8 @@ from ui.state import large_text
 
 PLAY_TICK_S = 0.8  # one epoch per tick while playing
 LIVE_TICK_S = WRITE_EVERY_S  # a training run rewrites its record at most this often
-MISTAKES = 24
+MISTAKES = 12
+MISTAKE_COLUMNS = 4
 
 
 def replay_section(title: str, key: str) -> DeltaGenerator | None:
@@ -110,6 +113,9 @@ def draw_replay(info: RunInfo, key: str) -> None:
     ticking = live or st.session_state.get(_playing_key(key), False)
     tick = (PLAY_TICK_S if st.session_state.get(_playing_key(key), False) else LIVE_TICK_S) if ticking else None
     st.fragment(run_every=tick)(_draw_player)(info, key, ticking)
+    if not live:  # drawn once, outside the fragment: a slider step then redraws one chart fewer
+        with contextlib.suppress(ReplayError):  # the fragment has said so
+            draw_score_curve(info, current_record(str(info.path)), key)
 
 
 def _still_training(info: RunInfo) -> bool:
@@ -186,7 +192,8 @@ def _draw_controls_and_frame(info: RunInfo, replay: Replay, key: str, live: bool
         draw_clock_frame(replay, frame, key)
     else:
         draw_classifier_frame(info, replay, frame, key)
-    draw_score_curve(info, replay, chosen, key)
+    if live:
+        draw_score_curve(info, replay, key)
 
 
 def draw_classifier_frame(info: RunInfo, replay: Replay, frame: int, key: str) -> None:
@@ -243,7 +250,7 @@ def draw_mistakes(replay: Replay, frame: int, data: dict, class_names: list[str]
         return
     captions = mistake_captions(positions, replay.truth, replay.predicted[frame], class_names)
     st.plotly_chart(
-        image_grid(images[positions], captions, columns=6, large_text=large_text()),
+        image_grid(images[positions], captions, columns=MISTAKE_COLUMNS, large_text=large_text()),
         width="stretch",
         key=f"{key}_mistakes",
     )
@@ -274,10 +281,11 @@ def draw_clock_frame(replay: Replay, frame: int, key: str) -> None:
     )
 
 
-def draw_score_curve(info: RunInfo, replay: Replay, epoch: int, key: str) -> None:
-    """The probe's accuracy (or mean error) at every recorded epoch, with a line at the frame shown."""
+def draw_score_curve(info: RunInfo, replay: Replay | None, key: str) -> None:
+    """The probe's accuracy (or mean error) at every recorded epoch (nothing before the second frame)."""
+    if replay is None or len(replay) < 2:
+        return
     metric = views.PROBE_ERROR if replay.is_clock else views.PROBE_ACCURACY
     fig = training_curves([(info.name, views.probe_history(replay))], metric=metric, large_text=large_text())
-    fig.add_vline(x=epoch, line_dash="dot", line_color="#555555")
     fig.update_layout(height=300, showlegend=False)
     st.plotly_chart(fig, width="stretch", key=f"{key}_scores")

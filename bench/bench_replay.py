@@ -1,0 +1,309 @@
+"""Replay: what the record costs in training time and disk space, and how fast the epoch slider steps in Chromium.
+
+Run: `.venv/bin/python bench/bench_replay.py [--parts overhead,size,slider] [--epochs 3] [--steps 6] [--write]
+[--screenshot [PNG]] [--note TEXT]`. Each part replaces its own section of bench/RESULTS.md with --write.
+
+  overhead  the `mnist_mlp` and `mnist_cnn` recipes for --epochs epochs, trained one after the other in this
+            process, without the recorder (patched out of core.runs.training) and with it; fit time from each
+            run's metrics.json, plus the recorder's own time (probe predictions and file writes) measured inside it
+  size      replay.npz of every model in pretrained/ (and the folder's total against its 60 MB budget)
+  slider    the app headless in Chromium: the pretrained MNIST MLP's replay on the MLPs-and-CNNs page and the
+            permuted MLP's on the Permuted-pixels page; --steps presses of the left arrow on the epoch slider,
+            each timed in the page from the key press to the end of the fragment's rerun plus two animation
+            frames; also the frame's figures built in Python alone
+--screenshot saves the MLPs-and-CNNs page's replay section at epoch 3 (default docs/screenshots/replay.png).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from unittest import mock
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bench_inside import DONE_JS, WATCH_JS  # noqa: E402
+from bench.results_file import record_section  # noqa: E402
+from tests.browser_support import (  # noqa: E402
+    PAGES,
+    VIEWPORT,
+    launch_browser,
+    missing_browser_reason,
+    open_page,
+    start_app,
+    stop_app,
+    wait_until_idle,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+PRETRAINED = ROOT / "pretrained"
+SCREENSHOT = ROOT / "docs" / "screenshots" / "replay.png"
+BUDGET_MB = 60
+RECIPES = ("mnist_mlp", "mnist_cnn")
+# (page, query opening the replay section, the slider's widget key, what it replays)
+SLIDERS = (
+    ("mlp_cnn", "replay=true", "replay_mnist_mlp_epoch", "`mnist_mlp` on MLPs and CNNs"),
+    ("permuted", "preplay=true", "preplay_mnist_mlp_permuted_epoch", "`mnist_mlp_permuted` on Permuted pixels"),
+)
+HEADINGS = {
+    "overhead": "## Replay: the record's training overhead",
+    "size": "## Replay: record size per pretrained model",
+    "slider": "## Replay: epoch slider step",
+}
+
+
+def machine(note: str) -> str:
+    """Cores, architecture, load average and what else ran, for the record."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    return f"{cores} CPU cores, {platform.machine()}, load average {load}" + (f", {note}" if note else "")
+
+
+# ---- overhead ------------------------------------------------------------------------------------------------
+
+
+class RecorderClock:
+    """Seconds spent inside Recorder.record / Recorder.write (outermost calls only: record calls write)."""
+
+    def __init__(self) -> None:
+        self.seconds, self.depth = 0.0, 0
+
+    def timed(self, method):
+        def wrapper(recorder, *args, **kwargs):
+            self.depth += 1
+            start = time.perf_counter()
+            try:
+                return method(recorder, *args, **kwargs)
+            finally:
+                self.depth -= 1
+                if self.depth == 0:
+                    self.seconds += time.perf_counter() - start
+
+        return wrapper
+
+
+def train(name: str, epochs: int, recording: bool, root: Path) -> tuple[float, float]:
+    """(fit seconds from metrics.json, seconds inside the recorder) of one recipe run."""
+    from core.runs import replay, training
+    from core.runs.pretrain import RECIPES as ALL_RECIPES
+
+    config = dataclasses.replace(ALL_RECIPES[name].config, epochs=epochs)
+    clock = RecorderClock()
+    if recording:
+        patches = [
+            mock.patch.object(replay.Recorder, "record", clock.timed(replay.Recorder.record)),
+            mock.patch.object(replay.Recorder, "write", clock.timed(replay.Recorder.write)),
+        ]
+    else:
+        patches = [mock.patch.object(training, "Recorder", lambda *args, **kwargs: None)]
+    for patch in patches:
+        patch.start()
+    try:
+        info = training.run_config(config, root=root)
+    finally:
+        for patch in patches:
+            patch.stop()
+    if info.state != "done":
+        raise RuntimeError(f"{name} did not finish: {info.status.get('reason')}")
+    has_record = (Path(info.path) / replay.REPLAY_FILE).is_file()
+    if has_record != recording:
+        raise RuntimeError(f"{name}: the recorder was {'not ' if recording else ''}patched as asked")
+    return float(info.metrics["train_time_s"]), clock.seconds
+
+
+def overhead(epochs: int, note: str) -> str:
+    """Fit time without and with the recorder per recipe, as the RESULTS.md section body."""
+    lines = [
+        "| recipe | fit without the record | fit with it | difference | the recorder's own time |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    shares = []
+    with tempfile.TemporaryDirectory(prefix="bench-replay-") as folder:
+        for name in RECIPES:
+            without, _ = train(name, epochs, False, Path(folder))
+            with_record, inside = train(name, epochs, True, Path(folder))
+            shares.append(100 * inside / without)
+            lines.append(
+                f"| `{name}`, {epochs} epochs | {without:.1f} s | {with_record:.1f} s | "
+                f"{100 * (with_record - without) / without:+.1f} % | {inside:.2f} s ({100 * inside / without:.1f} %) |"
+            )
+            print(lines[-1], flush=True)
+    verdict = "within" if max(shares) <= 5 else "over"
+    lines += [
+        "",
+        f"**The recorder's own time is {verdict} the target** (at most {max(shares):.1f} % of the fit time). "
+        "Target: the record adds <= 5 % to training time. Fit time is `train_time_s` (model.fit with its callbacks); "
+        "each recipe ran once without the recorder (patched out) and then once with it, one run at a time. "
+        "The recorder's own time (probe predictions before the first epoch and after each, and the file writes) "
+        "is measured inside it and shown as a share of the fit without it; on shared cores the difference of two "
+        f"fit times is mostly noise. {machine(note)}; `.venv/bin/python bench/bench_replay.py --parts overhead "
+        f"--epochs {epochs} --write`",
+    ]
+    return "\n".join(lines)
+
+
+# ---- size ------------------------------------------------------------------------------------------------------
+
+
+def sizes(note: str) -> str:
+    """replay.npz per pretrained model, and pretrained/ in all, as the RESULTS.md section body."""
+    from core.runs.replay import REPLAY_FILE, load_replay
+
+    lines = ["| model | epochs recorded | replay.npz |", "| --- | ---: | ---: |"]
+    for folder in sorted(path for path in PRETRAINED.iterdir() if (path / "config.json").is_file()):
+        file = folder / REPLAY_FILE
+        if file.is_file():
+            replay = load_replay(folder)
+            lines.append(f"| `{folder.name}` | {len(replay) - 1} | {file.stat().st_size / 1e6:.2f} MB |")
+        else:
+            lines.append(f"| `{folder.name}` | no record yet | - |")
+    total = sum(path.stat().st_size for path in PRETRAINED.rglob("*") if path.is_file())
+    lines += [
+        "",
+        f"Target: <= 2 MB per pretrained model. pretrained/ holds {total / 1e6:.1f} MB in all (budget "
+        f"{BUDGET_MB} MB). {machine(note)}; `.venv/bin/python bench/bench_replay.py --parts size --write`",
+    ]
+    return "\n".join(lines)
+
+
+# ---- slider ----------------------------------------------------------------------------------------------------
+
+
+def frame_in_python(rounds: int) -> float:
+    """Median seconds to build one classifier frame's figures (confusion, mistakes, tiles) as JSON."""
+    from core.data.datasets import CLASS_NAMES, load_dataset
+    from core.evaluation import replay_views as views
+    from core.figures import confusion_heatmap, image_grid, weight_tiles
+    from core.lab.samples import mistake_captions
+    from core.runs.replay import load_replay
+    from ui.replay import MISTAKE_COLUMNS, MISTAKES
+
+    replay = load_replay(PRETRAINED / "mnist_mlp")
+    images = load_dataset("mnist").x_test[replay.probe]
+    names = CLASS_NAMES["mnist"]
+    times = []
+    for round_ in range(rounds + 1):
+        frame = round_ % len(replay)
+        start = time.perf_counter()
+        positions = views.probe_mistakes(replay, frame, MISTAKES)
+        captions = mistake_captions(positions, replay.truth, replay.predicted[frame], names)
+        figures = [
+            confusion_heatmap(views.probe_confusion(replay, frame), names),
+            weight_tiles(views.first_layer_tiles(replay, frame), replay.units),
+        ]
+        if len(positions):
+            figures.append(image_grid(images[positions], captions, columns=MISTAKE_COLUMNS))
+        for fig in figures:
+            fig.to_json()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times[1:])
+
+
+def step(page, slider: str) -> float:
+    """Press the left arrow on the slider; seconds until its fragment has rerun and the page has painted."""
+    thumb = page.locator(f".st-key-{slider} input[type='range']").first
+    thumb.focus()
+    start = float(page.evaluate(WATCH_JS))
+    page.keyboard.press("ArrowLeft")
+    end = page.wait_for_function(DONE_JS, arg=start, timeout=60_000).json_value()
+    wait_until_idle(page, 60)
+    return (float(end) - start) / 1000
+
+
+def in_chromium(steps: int, screenshot: Path | None) -> dict[str, list[float]]:
+    """Seconds per slider step for each replay of SLIDERS (and the screenshot, when asked)."""
+    from playwright.sync_api import sync_playwright
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-replay-"))
+    server = start_app(folder / "runs", folder / "streamlit.log", env={"CLOCKWORK_CACHE": str(folder / "cache")})
+    results: dict[str, list[float]] = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = launch_browser(playwright)
+            for page_name, query, slider, label in SLIDERS:
+                page = browser.new_page(viewport=VIEWPORT)
+                open_page(page, server, PAGES[page_name], query=query, timeout_s=120)
+                page.locator(f".st-key-{slider}").first.scroll_into_view_if_needed()
+                step(page, slider)  # untimed: the first step loads the probe images
+                results[label] = [step(page, slider) for _ in range(steps)]
+                if screenshot is not None and page_name == "mlp_cnn":
+                    save_screenshot(page, slider, screenshot)
+                page.close()
+            browser.close()
+    finally:
+        stop_app(server)
+    return results
+
+
+def save_screenshot(page, slider: str, path: Path, epoch: int = 3) -> None:
+    """The replay section at `epoch` of the pretrained MLP, as a PNG (stepping the slider back to it)."""
+    for _ in range(100):
+        if f"Epoch {epoch} of" in " ".join(page.get_by_text("(the replay probe)").all_inner_texts()):
+            break
+        step(page, slider)
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": 4000})  # charts off screen are not drawn
+    try:
+        page.wait_for_timeout(800)
+        wait_until_idle(page)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.locator("[data-testid='stExpander']").filter(has_text="Replay:").first.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(VIEWPORT)
+    print(f"saved {path}")
+
+
+def slider(steps: int, screenshot: Path | None, note: str) -> str:
+    """Slider step times in Chromium and the frame in Python alone, as the RESULTS.md section body."""
+    python = frame_in_python(5)
+    browser = in_chromium(steps, screenshot)
+    lines = ["| replay | slider step in Chromium: median (min-max) |", "| --- | --- |"]
+    for label, times in browser.items():
+        lines.append(f"| {label} | {statistics.median(times):.2f} s ({min(times):.2f}-{max(times):.2f}) |")
+    lines += [
+        "",
+        f"Target: <= 0.3 s per step. {steps} steps per replay after one untimed step; from the key press on the "
+        "slider to the end of the fragment's rerun plus two animation frames (the frame: its title, confusion matrix, "
+        "mistakes gallery, first-layer tiles). The frame's figures built in Python alone: "
+        f"{1000 * python:.0f} ms. {machine(note)}; `.venv/bin/python bench/bench_replay.py --parts slider "
+        f"--steps {steps} --write`",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", default="overhead,size,slider", help="comma-separated: overhead, size, slider")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs per recipe for the overhead")
+    parser.add_argument("--steps", type=int, default=6, help="timed slider steps per replay")
+    parser.add_argument("--screenshot", nargs="?", const=SCREENSHOT, type=Path, help="save the replay section")
+    parser.add_argument("--note", default="", help="what else the machine was doing, for the record")
+    parser.add_argument("--write", action="store_true", help="record the results in bench/RESULTS.md")
+    args = parser.parse_args(argv)
+    parts = [part.strip() for part in args.parts.split(",") if part.strip()]
+    unknown = [part for part in parts if part not in HEADINGS]
+    if unknown:
+        raise SystemExit(f"unknown part '{unknown[0]}'; choose from {', '.join(HEADINGS)}")
+    if "slider" in parts and missing_browser_reason():
+        raise SystemExit(f"cannot run in Chromium: {missing_browser_reason()}")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    for part in parts:
+        if part == "overhead":
+            body = overhead(args.epochs, args.note)
+        elif part == "size":
+            body = sizes(args.note)
+        else:
+            body = slider(args.steps, args.screenshot, args.note)
+        print(f"{HEADINGS[part]}\n\n{body}\n", flush=True)
+        if args.write:
+            record_section(HEADINGS[part], body)
+
+
+if __name__ == "__main__":
+    main()
