@@ -112,8 +112,11 @@ def layer_outputs(probe: Probe, image: np.ndarray) -> list[LayerOutput]:
     batch = model_input(image.astype(np.float32)[None])
     values = probe.model([batch], training=False)
     values = values if isinstance(values, (list, tuple)) else [values]
+    from keras import ops  # torch tensors that carry gradients need keras' conversion, not np.asarray
+
     return [
-        LayerOutput(name, kind, np.asarray(value)[0]) for name, kind, value in zip(probe.names, probe.kinds, values)
+        LayerOutput(name, kind, ops.convert_to_numpy(value)[0])
+        for name, kind, value in zip(probe.names, probe.kinds, values)
     ]
 
 
