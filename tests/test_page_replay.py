@@ -88,6 +88,16 @@ def test_play_starts_from_the_first_epoch_and_pause_stops_it(trained, runs_root)
     assert frame_text(at).startswith(f"**Epoch 1 of {EPOCHS} — ")
 
 
+def test_play_stops_at_the_last_epoch(trained, runs_root):
+    run_id = install(trained["mlp"], runs_root)
+    at = open_lab(runs_root, run_id)
+    at.button(key=f"replay_{run_id}_play").click().run()
+    for _ in range(EPOCHS + 1):  # each run of the page is one tick (run_every does not tick in AppTest)
+        at.run()
+    assert frame_text(at).startswith(f"**Epoch {EPOCHS} of {EPOCHS} — ")
+    assert at.button(key=f"replay_{run_id}_play").label == "Play"
+
+
 def test_a_run_without_a_record_says_so(trained, runs_root):
     run_id = install(trained["mlp"], runs_root)
     (runs_root / run_id / REPLAY_FILE).unlink()

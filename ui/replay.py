@@ -96,11 +96,10 @@ def _epoch_key(key: str) -> str:
     return f"{key}_epoch"
 
 
-def _toggle_play(key: str, first: int, last: int) -> None:
-    playing = not st.session_state.get(_playing_key(key), False)
-    if playing and st.session_state.get(_epoch_key(key)) == last:
+def _play(key: str, first: int, last: int) -> None:
+    if st.session_state.get(_epoch_key(key)) == last:
         st.session_state[_epoch_key(key)] = first  # play from the start when the slider sits at the end
-    st.session_state[_playing_key(key)] = playing
+    st.session_state[_playing_key(key)] = True
 
 
 def _stop(key: str) -> None:
@@ -174,8 +173,8 @@ def _draw_controls_and_frame(info: RunInfo, replay: Replay, key: str, live: bool
             "Pause" if playing else "Play",
             key=f"{key}_play",
             icon=":material/pause:" if playing else ":material/play_arrow:",
-            on_click=_toggle_play,
-            args=(key, epochs[0], epochs[-1]),
+            on_click=_stop if playing else _play,  # not a toggle: a click seen by two reruns must not undo itself
+            args=(key,) if playing else (key, epochs[0], epochs[-1]),
             width="stretch",
         )
         slider.select_slider(
