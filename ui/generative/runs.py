@@ -45,10 +45,11 @@ def latent_dim(info: RunInfo) -> int:
 
 
 def run_label(info: RunInfo) -> str:
-    """How a run is named in pickers: 'pretrained mnist_vae · VAE, latent 16' or the user's run name."""
-    kind = run_kind(info).upper()
-    where = f"pretrained {info.run_id}" if info.is_pretrained else f"{info.name} ({info.state})"
-    return f"{where} · {kind}, latent {latent_dim(info)}"
+    """How a run is named in pickers, by what never changes (not its state, which a picker would show stale):
+    'pretrained mnist_vae · VAE, latent 2' or 'run 20261130-184743-89365d: VAE on MNIST, latent 2'."""
+    if info.is_pretrained:
+        return f"pretrained {info.run_id} · {run_kind(info).upper()}, latent {latent_dim(info)}"
+    return f"run {info.run_id}: {info.name}"
 
 
 def pretrained_models(dataset: str) -> dict[str, RunInfo]:
