@@ -123,7 +123,7 @@ def test_the_slider_follows_a_run_while_it_trains(trained, runs_root):
     }
     save_npz(folder / REPLAY_FILE, **growing)
     runs.set_status(folder, state="running")
-    at = open_app_page("pages/mlp-cnn.py", run=run_id, replay_live="true")
+    at = open_app_page("pages/mlp-cnn.py", run=run_id)  # open while the run trains
     assert frame_text(at).startswith(f"**Epoch 1 of {EPOCHS} — ")
     save_npz(folder / REPLAY_FILE, **record)
     at.run()

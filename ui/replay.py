@@ -44,15 +44,15 @@ MISTAKES = 12
 MISTAKE_COLUMNS = 4
 
 
-def replay_section(title: str, key: str) -> DeltaGenerator | None:
+def replay_section(title: str, key: str, expanded: bool = False) -> DeltaGenerator | None:
     """The 'Replay: `title`' expander, bound to the URL (?`key`=true); None while it is closed (nothing loads)."""
-    section = st.expander(f"Replay: {title}", key=key, bind="query-params", icon=":material/replay:")
+    section = st.expander(f"Replay: {title}", expanded=expanded, key=key, bind="query-params", icon=":material/replay:")
     return section if section.open else None
 
 
-def draw_replay_section(info: RunInfo, key: str, title: str) -> None:
+def draw_replay_section(info: RunInfo, key: str, title: str, expanded: bool = False) -> None:
     """A run's replay in its own 'Replay: `title`' expander (?`key`=true opens it)."""
-    section = replay_section(title, key)
+    section = replay_section(title, key, expanded)
     if section is not None:
         with section:
             draw_replay(info, key=f"{key}_{info.run_id}")

@@ -172,7 +172,7 @@ def draw_results(dataset: str, kind: str, run: RunInfo | None) -> None:
     draw_metrics(pretrained, name, run)
     draw_curves(pretrained, name, run)
     if run is not None and run.state in ACTIVE_STATES:
-        draw_replay_section(run, "replay_live", f"watch {run.name} learn while it trains")
+        draw_replay_section(run, "replay_live", f"watch {run.name} learn while it trains", expanded=True)
     shown = _evaluated(pretrained, run)
     if not shown:
         st.caption("Confusion matrix, mistakes and per-class accuracy appear when a model has been evaluated.")
