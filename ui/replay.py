@@ -128,8 +128,8 @@ def _draw_player(info: RunInfo, key: str, ticking: bool) -> None:
         replay = current_record(str(info.path))
     except ReplayError:
         st.warning(
-            f"The replay record of **{info.name}** is damaged, so it cannot be replayed; its final state is "
-            "shown in the views above.",
+            f"The replay record of **{info.name}** is damaged, so it cannot be replayed; its final results "
+            "are not affected.",
             icon=":material/warning:",
         )
         return
