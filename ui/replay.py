@@ -185,7 +185,8 @@ def _draw_controls_and_frame(info: RunInfo, replay: Replay, key: str, live: bool
     st.markdown(f"**{views.frame_title(replay, frame, planned)}**")
     st.caption(
         "The full test score is computed once, after training; these frames replay the same "
-        f"{len(replay.probe)} test images after every epoch, so the numbers differ a little."
+        f"{len(replay.probe)} test {'clocks' if replay.is_clock else 'images'} after every epoch, so the numbers "
+        "differ a little."
     )
     if replay.is_clock:
         draw_clock_frame(replay, frame, key)
@@ -271,13 +272,11 @@ def draw_clock_frame(replay: Replay, frame: int, key: str) -> None:
     )
     circle.update_layout(title=f"Hour circle, epoch {int(replay.epochs[frame])}")
     left.plotly_chart(circle, width="stretch", key=f"{key}_circle")
-    right.plotly_chart(
-        clock_confusion_heatmap(
-            views.probe_confusion(replay, frame), views.CLOCK_CLASSES, log_scale=False, large_text=large
-        ),
-        width="stretch",
-        key=f"{key}_confusion",
+    confusion = clock_confusion_heatmap(
+        views.probe_confusion(replay, frame), views.CLOCK_CLASSES, log_scale=False, large_text=large
     )
+    confusion.update_layout(title=f"Confusion on the probe, epoch {int(replay.epochs[frame])} (half hours)")
+    right.plotly_chart(confusion, width="stretch", key=f"{key}_confusion")
 
 
 def draw_score_curve(info: RunInfo, replay: Replay | None, key: str) -> None:

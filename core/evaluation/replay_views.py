@@ -17,7 +17,7 @@ from core.runs.replay import Replay
 
 CLOCK_CLASSES = 24  # 300 probe clocks over 24 half-hour classes: about a dozen per row
 PROBE_ACCURACY = "probe_accuracy"  # history keys for training_curves ("probe accuracy", shown as a percentage)
-PROBE_ERROR = "probe_mean_error_min"
+PROBE_ERROR = "probe_mean_error_in_minutes"
 
 
 def frame_count(replay: Replay) -> int:
