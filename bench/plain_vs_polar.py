@@ -21,7 +21,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.results_file import record_section  # noqa: E402
-from core.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig  # noqa: E402
+from core.config import RunConfig  # noqa: E402
+from core.runs.pretrain import clock_run_config  # noqa: E402
 from core.runs.training import run_config  # noqa: E402
 
 SECTION = "## Plain CNN against polar CNN: same clocks, same CPU minutes"
@@ -29,25 +30,9 @@ PRESETS = {"plain": "plain CNN (conv blocks, pooling, dense head)", "compact": "
 
 
 def config_for(preset: str, difficulty: str, count: int, epochs: int) -> RunConfig:
-    """A from-scratch sin/cos run of one clock CNN preset on the shared data."""
-    return RunConfig(
-        name=f"{preset}-{difficulty}",
-        data=DataConfig(
-            dataset="clocks",
-            source="render",
-            clock_size=75,
-            clock_difficulty=difficulty,
-            clock_count=count,
-            clock_seed=0,
-            validation_split=0.1,
-            augment=True,
-        ),
-        model=ModelConfig(kind="clock_cnn", preset=preset),
-        optimizer=OptimizerConfig(name="adam", learning_rate=2e-3, schedule="cosine"),
-        encoding="sincos",
-        epochs=epochs,
-        batch_size=64,
-        seed=0,
+    """A from-scratch sin/cos run of one clock CNN preset on the shared data (75 px)."""
+    return clock_run_config(
+        f"{preset}-{difficulty}", "sincos", epochs, difficulty=difficulty, preset=preset, clock_size=75, count=count
     )
 
 

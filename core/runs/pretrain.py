@@ -61,7 +61,7 @@ def _dataset_run(name: str, dataset: str, kind: str, permuted: bool, epochs: int
     )
 
 
-def _clock_run(
+def clock_run_config(
     name: str,
     encoding: str,
     epochs: int,
@@ -72,6 +72,7 @@ def _clock_run(
     count: int = 18000,
     **options: Any,
 ) -> RunConfig:
+    """A clock recipe's run: rendered clocks (seed 0), augmented, Adam with cosine decay, batch 64."""
     return RunConfig(
         name=name,
         data=DataConfig(
@@ -117,11 +118,11 @@ def _recipes() -> dict[str, Recipe]:
     # Clock models learn the assignment's clock first (numerals are the only way to find 12 o'clock), then the
     # 'mixed' set: half that clock, half every other dial design but the held-out ones (to test on). The
     # other encodings start from the sin/cos model (transfer learning) and train every layer for a few epochs.
-    clock_warm_up = _clock_run("clock_sincos_assignment", "sincos", 4, difficulty="assignment")
+    clock_warm_up = clock_run_config("clock_sincos_assignment", "sincos", 4, difficulty="assignment")
     recipes.append(
         Recipe(
             "clock_sincos",
-            _clock_run("clock_sincos", "sincos", 14, learning_rate=1e-3),
+            clock_run_config("clock_sincos", "sincos", 14, learning_rate=1e-3),
             "periodic sin/cos on the hour and minute circles",
             warm_ups=(clock_warm_up,),
         )
@@ -152,15 +153,15 @@ def _recipes() -> dict[str, Recipe]:
         ("clock_regression", "regression", transfer, "plain regression: fails at the 12:00 seam"),
     ]
     for name, encoding, options, shows in clocks:
-        recipes.append(Recipe(name, _clock_run(name, encoding, transfer_epochs, **options), shows))
+        recipes.append(Recipe(name, clock_run_config(name, encoding, transfer_epochs, **options), shows))
     # The plain CNN sits at chance on turned clocks for many epochs; upright clocks first teach it the hands.
     plain = {"preset": "plain", "clock_size": 75}
     recipes.append(
         Recipe(
             "clock_plain_sincos",
-            _clock_run("clock_plain_sincos", "sincos", 8, difficulty="assignment", count=11520, **plain),
+            clock_run_config("clock_plain_sincos", "sincos", 8, difficulty="assignment", count=11520, **plain),
             "the plain CNN (conv blocks, pooling, dense head) with sin/cos, to compare with the polar one",
-            warm_ups=(_clock_run("clock_plain_upright", "sincos", 4, difficulty="easy", count=5760, **plain),),
+            warm_ups=(clock_run_config("clock_plain_upright", "sincos", 4, difficulty="easy", count=5760, **plain),),
         )
     )
     generative = [  # (kind, epochs on MNIST's 8,000 / Fashion's 60,000 images, what it shows)
