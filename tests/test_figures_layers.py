@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 import numpy as np
 import pytest
+from PIL import Image
 
 from core.evaluation.activations import LayerOutput
-from core.figures import enlarged_map, feature_maps, layer_strip, pixel_image, polar_pair, prediction_bars, weight_tiles
-from core.figures.layers import mosaic
+from core.figures import enlarged_map, feature_maps, layer_strip, polar_pair, prediction_bars, weight_tiles
+from core.figures.layers import coloured, enlarged_pixels, mosaic
 
 
 def traces(fig) -> dict:
     return {trace.name: trace for trace in fig.data}
+
+
+def panels(fig) -> list[str]:
+    """The strip's panels in order: every trace but the clickable tiles laid over a layer's maps."""
+    return [trace.name for trace in fig.data if trace.meta is None]
+
+
+def tiles_of(fig, layer: str) -> np.ndarray:
+    """The customdata (channel, strongest value) of a layer's clickable tiles."""
+    return np.asarray(next(trace for trace in fig.data if trace.meta == layer).customdata)
+
+
+def picture_size(trace) -> tuple[int, int]:
+    """(width, height) of an image trace's PNG source."""
+    return Image.open(io.BytesIO(base64.b64decode(trace.source.split(",", 1)[1]))).size
 
 
 def strip_layers() -> list[LayerOutput]:
@@ -35,23 +54,37 @@ def test_mosaic_tiles_maps_with_blank_gaps_and_knows_which_cell_is_which_tile() 
 def test_the_layer_strip_has_the_input_each_layer_and_the_prediction() -> None:
     image = np.zeros((6, 6), np.uint8)
     fig = layer_strip(image, strip_layers(), class_names=["a", "b", "c"])
-    assert [trace.name for trace in fig.data] == ["input", "conv_0", "pool_0", "dense_0", "prediction"]
+    assert panels(fig) == ["input", "conv_0", "pool_0", "dense_0", "prediction"]
     by_name = traces(fig)
     assert by_name["prediction"].type == "bar" and list(by_name["prediction"].y) == ["a", "b", "c"]
-    conv_channels = {int(c) for c in np.asarray(by_name["conv_0"].customdata).ravel() if c >= 0}
-    assert conv_channels == set(range(1, 17))  # the first 16 of 32 maps, numbered from 1
-    assert {int(c) for c in np.asarray(by_name["pool_0"].customdata).ravel() if c >= 0} == set(range(1, 9))
+    assert by_name["conv_0"].type == "image" and picture_size(by_name["conv_0"]) == (27, 27)  # 4x4 maps of 6x6
     dense = np.asarray(by_name["dense_0"].z, dtype=float)
-    np.testing.assert_allclose(dense[np.isfinite(dense)], strip_layers()[2].values)
+    np.testing.assert_allclose(dense[np.isfinite(dense)], strip_layers()[2].values, rtol=1e-6)
+
+
+def test_each_shown_map_is_a_tile_that_names_its_channel_and_strongest_value() -> None:
+    fig = layer_strip(np.zeros((6, 6), np.uint8), strip_layers(), ["a", "b", "c"])
+    conv = tiles_of(fig, "conv_0")
+    assert list(conv[:, 0]) == list(range(1, 17))  # the first 16 of 32 maps, numbered from 1
+    np.testing.assert_allclose(conv[:, 1], strip_layers()[0].values[..., :16].max(axis=(0, 1)), rtol=1e-6)
+    assert list(tiles_of(fig, "pool_0")[:, 0]) == list(range(1, 9))
+    points = next(trace for trace in fig.data if trace.meta == "conv_0")
+    assert (points.x[5], points.y[5]) == (9.5, 9.5)  # the centre of the second map in the second row
 
 
 def test_the_next_page_of_channels_shows_maps_17_to_32() -> None:
     fig = layer_strip(np.zeros((6, 6)), strip_layers(), ["a", "b", "c"], first_channel=16)
-    conv = traces(fig)["conv_0"]
-    assert {int(c) for c in np.asarray(conv.customdata).ravel() if c >= 0} == set(range(17, 33))
+    assert list(tiles_of(fig, "conv_0")[:, 0]) == list(range(17, 33))
     assert any("17-32 of 32" in annotation.text for annotation in fig.layout.annotations)
-    pool = traces(fig)["pool_0"]  # a layer with fewer channels shows its last page rather than nothing
-    assert {int(c) for c in np.asarray(pool.customdata).ravel() if c >= 0} == set(range(1, 9))
+    # a layer with fewer channels shows its last page rather than nothing
+    assert list(tiles_of(fig, "pool_0")[:, 0]) == list(range(1, 9))
+
+
+def test_maps_are_pictured_in_the_sequential_colours_with_gaps_transparent() -> None:
+    rgba = coloured(np.array([[0.0, 2.0], [np.nan, 1.0]]))
+    assert rgba.shape == (2, 2, 4) and rgba.dtype == np.uint8
+    assert rgba[0, 0, :3].tolist() == [68, 1, 84] and rgba[0, 1, :3].tolist() == [253, 231, 37]  # viridis' ends
+    assert rgba[1, 0, 3] == 0 and (rgba[[0, 0, 1], [0, 1, 1], 3] == 255).all()
 
 
 def test_prediction_bars_mark_the_top_class() -> None:
@@ -89,7 +122,10 @@ def test_the_polar_pair_shows_the_clock_and_its_polar_image_in_degrees_from_12()
     assert any(shape.x0 == 90 for shape in fig.layout.shapes)
 
 
-def test_pixel_image_wants_one_grayscale_image() -> None:
-    assert traces(pixel_image(np.zeros((28, 28), np.uint8)))["input"].zmax == 255
+def test_enlarged_pixels_are_square_blocks_of_the_same_values() -> None:
+    image = np.arange(4, dtype=np.uint8).reshape(2, 2)
+    big = enlarged_pixels(image, side=8)
+    assert big.shape == (8, 8) and (big[:4, :4] == 0).all() and (big[4:, 4:] == 3).all()
+    assert enlarged_pixels(np.zeros((32, 32, 3)), side=224).shape == (224, 224, 3)
     with pytest.raises(ValueError, match="one grayscale image"):
-        pixel_image(np.zeros((2, 28, 28)))
+        enlarged_pixels(np.zeros((2, 28, 28)))

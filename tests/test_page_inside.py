@@ -61,6 +61,16 @@ def chart_named(at: AppTest, *names: str) -> list[dict]:
     return next(data for data in charts(at) if [trace.get("name") for trace in data] == list(names))
 
 
+def strip(at: AppTest) -> list[dict]:
+    """The layer strip's traces: the chart that ends with the prediction after more than one layer."""
+    return next(data for data in charts(at) if len(data) > 3 and data[-1].get("name") == "prediction")
+
+
+def panel(at: AppTest, name: str) -> dict:
+    """One panel of the layer strip (not the clickable tiles laid over a layer's maps)."""
+    return next(trace for trace in strip(at) if trace.get("name") == name and "meta" not in trace)
+
+
 def array(value) -> np.ndarray:
     """A trace's data array as NumPy: Plotly sends big arrays as typed buffers ({dtype, bdata, shape})."""
     if isinstance(value, dict) and "bdata" in value:
@@ -92,11 +102,10 @@ def test_a_test_image_goes_through_the_cnn_layer_by_layer() -> None:
     at.segmented_control(key="inside_model").set_value("pretrained CNN").run()
     pick_test_image(at, "inside", 7)
     image = load_dataset("mnist").x_test[7]
-    np.testing.assert_array_equal(array(chart_named(at, "input")[0]["z"]), image)
+    np.testing.assert_array_equal(array(panel(at, "input")["z"]), image)
     assert said(at).startswith(f"The network says **{predicted_class('mnist_cnn', image)}**")
     assert list(chart_named(at, "prediction")[0]["y"]) == CLASS_NAMES["mnist"]
-    strip = [trace["name"] for trace in next(data for data in charts(at) if len(data) > 3)]
-    assert strip == [
+    assert [trace["name"] for trace in strip(at) if "meta" not in trace] == [
         "input",
         "conv_0_0",
         "conv_0_1",
@@ -133,9 +142,10 @@ def test_a_model_that_cannot_load_gets_one_sentence(monkeypatch: pytest.MonkeyPa
 def test_the_permuted_mlp_sees_the_shuffled_image_and_its_weights_come_back_as_strokes() -> None:
     at = pick_test_image(open_page("pages/permuted.py", pinside="true"), "pinside", 4)
     seen = permute_images(load_dataset("mnist").x_test[4:5], pixel_permutation(0))[0]
-    np.testing.assert_array_equal(array(chart_named(at, "input")[0]["z"]), seen)
-    np.testing.assert_array_equal(array(chart_named(at, "original")[0]["z"]), load_dataset("mnist").x_test[4])
+    assert [image.proto.imgs[0].caption for image in at.get("image")][:2] == ["28x28", "every pixel it reads, enlarged"]
     assert said(at).startswith(f"The network says **{predicted_class('mnist_mlp_permuted', seen)}**")
+    at.toggle(key="pinside_layers").set_value(True).run()
+    np.testing.assert_array_equal(array(panel(at, "input")["z"]), seen)
     weights = [data for data in charts(at) if [trace.get("name") for trace in data] == ["weights"]]
     assert len(weights) == 3  # as trained, un-permuted, and the MLP trained on original pixels
     raw, restored = (array(data[0]["z"]) for data in weights[:2])

@@ -1,20 +1,23 @@
 """Figures of a network's insides: the input it sees, its answer, every layer's output, its first-layer weights.
 
-Maps are tiled into one heatmap per layer (channels separated by a blank line of cells), so a layer with 64
-channels is still one trace; hovering a tile names its channel (or hidden unit). Activations use viridis,
+Maps are tiled into one grid per layer (channels separated by a blank line of cells), so a layer with 64
+channels is still one trace; hovering a tile names its channel (or hidden unit). In the layer strip, redrawn on
+every stroke on the canvas, each grid is one picture with a clickable point per tile. Activations use viridis,
 weights a diverging scale centred on zero (red positive, blue negative).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.figures.images import picture_trace
+from core.figures.images import _png_data_uri, picture_trace
 from core.figures.theme import NEUTRAL, SEQUENTIAL, apply_theme, colour, font_size, theme_layout
 
 DIVERGING = "RdBu_r"
@@ -106,6 +109,50 @@ def _tile_heatmap(
     )
 
 
+@functools.cache
+def _sequential_colours() -> np.ndarray:
+    """The sequential colour scale as a 256-entry uint8 RGB lookup table."""
+    samples = plotly.colors.sample_colorscale(SEQUENTIAL, list(np.linspace(0.0, 1.0, 256)))
+    return np.array([plotly.colors.unlabel_rgb(sample) for sample in samples]).round().astype(np.uint8)
+
+
+def coloured(values: np.ndarray) -> np.ndarray:
+    """Values [H, W] as RGBA uint8 in the sequential scale from min(0, lowest) to the highest; NaN transparent."""
+    values = np.asarray(values, np.float64)
+    finite = np.isfinite(values)
+    low = min(0.0, float(values[finite].min())) if finite.any() else 0.0
+    high = float(values[finite].max()) if finite.any() else 1.0
+    scaled = (np.where(finite, values, low) - low) / (high - low if high > low else 1.0)
+    rgb = _sequential_colours()[np.clip(np.rint(scaled * 255), 0, 255).astype(np.uint8)]
+    return np.concatenate([rgb, np.where(finite, 255, 0).astype(np.uint8)[..., None]], axis=-1)
+
+
+def _map_panel(tiles: np.ndarray, channels: Sequence[int], name: str) -> list[go.BaseTraceType]:
+    """A layer's maps as one picture, and under each tile an invisible point to hover (channel, strongest) or click.
+
+    A picture is far cheaper for the browser to draw than a heatmap of the same cells, and heatmap cells cannot
+    be clicked (Plotly selects points, not cells): the points carry the channel, `meta` the layer's name.
+    """
+    columns = grid_columns(len(tiles), tiles.shape[1], tiles.shape[2])
+    values, _ = mosaic(tiles, columns)
+    height, width = tiles.shape[1:]
+    numbers = np.arange(len(tiles))
+    strongest = tiles.reshape(len(tiles), -1).max(axis=1)
+    return [
+        go.Image(source=_png_data_uri(coloured(values)), name=name, hoverinfo="skip"),
+        go.Scatter(
+            x=(numbers % columns) * (width + 1) + (width - 1) / 2,
+            y=(numbers // columns) * (height + 1) + (height - 1) / 2,
+            mode="markers",
+            marker=dict(size=24, opacity=0),
+            name=f"{name} channels",
+            meta=name,
+            customdata=np.stack([np.asarray(channels), strongest], axis=1),
+            hovertemplate=f"channel %{{customdata[0]}}<br>strongest %{{customdata[1]:.3f}}<extra>{name}</extra>",
+        ),
+    ]
+
+
 def _vector_grid(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A vector laid out as a nearly square block of cells (NaN fill), with each cell's unit index."""
     values = np.asarray(values, np.float64).reshape(-1)
@@ -118,18 +165,16 @@ def _vector_grid(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return grid.reshape(rows, columns), index.reshape(rows, columns)
 
 
-def pixel_image(
-    image: np.ndarray, title: str = "", name: str = "input", large_text: bool = False, height: int | None = None
-) -> go.Figure:
-    """One image (grayscale [H, W] or colour [H, W, 3]) as square pixels, each pixel's row, column and value on hover."""
-    return _picture_figure(
-        picture_trace(image, name),
-        title,
-        large_text,
-        height=height or (360 if large_text else 300),
-        plot_bgcolor="black",
-        margin=dict(l=10, r=10, t=50 if title else 10, b=10),
-    )
+def enlarged_pixels(image: np.ndarray, side: int = 224) -> np.ndarray:
+    """An image [H, W] or [H, W, 3] scaled up by a whole factor (each pixel a square block) to about `side` pixels.
+
+    A browser smooths a small image it enlarges; blocks keep every pixel the model sees sharp (for st.image).
+    """
+    image = np.asarray(image)
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[-1] != 3):
+        raise ValueError(f"expected one grayscale image [H, W] or one colour image [H, W, 3], got shape {image.shape}")
+    factor = max(1, side // max(image.shape[:2]))
+    return np.repeat(np.repeat(np.clip(image, 0, 255).astype(np.uint8), factor, axis=0), factor, axis=1)
 
 
 def prediction_bars(
@@ -206,8 +251,9 @@ def layer_strip(
     """Input, then each layer: feature maps as a grid, dense activations as a block of cells, softmax as bars.
 
     `layers` hold `.name`, `.kind` and `.values` (one image, no batch axis), e.g. core.evaluation.activations'
-    LayerOutput. Each panel is one trace named after its layer ("input" and "prediction" first and last). The
-    figure is built in one call (no make_subplots, no updates): it is redrawn on every stroke on the canvas.
+    LayerOutput. Each panel is one trace named after its layer ("input" and "prediction" first and last); a
+    panel of maps adds its clickable tiles (see _map_panel). The figure is built in one call (no make_subplots,
+    no updates): it is redrawn on every stroke on the canvas.
     """
     panels: list[tuple[str, Any]] = [("input", None)] + [(layer.name, layer) for layer in layers]
     columns = max(1, min(columns, len(panels)))
@@ -251,6 +297,7 @@ def layer_strip(
                 name="prediction",
                 marker_color=[colour(0) if i == top else NEUTRAL for i in range(values.size)],
                 hovertemplate="%{y}: %{x:.1%}<extra>prediction</extra>",
+                unselected=dict(marker=dict(opacity=1)),  # a clicked tile must not fade the bars
             )
             layout[f"xaxis{suffix}"] = dict(
                 domain=x_domain, anchor=y, range=[0, 1], showticklabels=False, showgrid=False
@@ -259,8 +306,9 @@ def layer_strip(
         elif values.ndim == 3:
             picked = shown[name]
             tiles = np.moveaxis(values[..., picked.start : picked.stop], -1, 0)
-            columns_here = grid_columns(len(tiles), tiles.shape[1], tiles.shape[2])
-            trace = _tile_heatmap(tiles, [c + 1 for c in picked], name, "channel", columns_here)
+            for trace in _map_panel(tiles, [c + 1 for c in picked], name):
+                traces.append(trace.update(xaxis=x, yaxis=y))
+            continue
         else:
             grid, index = _vector_grid(values)
             trace = go.Heatmap(

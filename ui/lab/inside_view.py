@@ -9,6 +9,8 @@ canvas reruns only them (not the page, not the first-layer weights). The canvas 
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -18,9 +20,9 @@ from core.data.drawing import EmptyDrawingError, is_blank, mnist_input
 from core.data.permutation import permute_images, pixel_permutation
 from core.evaluation import activations
 from core.evaluation.activations import LayerOutput, Probe
-from core.figures import enlarged_map, image_grid, layer_strip, pixel_image, prediction_bars, weight_tiles
+from core.figures import enlarged_map, image_grid, layer_strip, prediction_bars, weight_tiles
 from core.figures.images import signed_rgb
-from core.figures.layers import CHANNELS
+from core.figures.layers import CHANNELS, enlarged_pixels
 from core.lab.permuted import DATASET_SHORT
 from core.runs.store import RunInfo
 from ui.run_cache import load_model, model_file_time, pretrained_run
@@ -45,8 +47,16 @@ def inside_section(title: str, key: str) -> DeltaGenerator | None:
 
 @st.cache_resource(max_entries=8, show_spinner="Preparing to look inside the model...")
 def model_probe(run_path: str, modified: float) -> Probe:
-    """The probe model of a run's model (every layer's output in one call), shared read-only across sessions."""
-    return activations.build_probe(load_model(run_path, modified))
+    """The probe model of a run's model (every layer's output in one call), shared read-only across sessions.
+
+    It also freezes what the process holds so far (TensorFlow, the models) out of the garbage collector's reach:
+    after every script run Streamlit collects garbage twice (its own gc.collect and Keras' clear_session), and
+    with TensorFlow's ~350k objects tracked each pass holds the GIL ~0.5 s, so a stroke drawn in that second waits.
+    """
+    probe = activations.build_probe(load_model(run_path, modified))
+    gc.collect()
+    gc.freeze()
+    return probe
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -163,18 +173,20 @@ def draw_seen_and_said(
     key: str,
     original: np.ndarray | None = None,
 ) -> None:
-    """The 28x28 the model actually sees (after the 28x28 before permuting, if given) beside its prediction bars."""
+    """The 28x28 the model actually sees (after the 28x28 before permuting, if given) beside its prediction bars.
+
+    The pictures are plain images, not charts: they are redrawn on every stroke (the strip's input panel has the
+    pixel values on hover).
+    """
     probabilities = next((layer.values for layer in outputs if layer.kind == "output"), None)
     *images, right = st.columns(3 if original is not None else 2)
     if original is not None:
-        images[0].plotly_chart(
-            pixel_image(original, title="Your image (28x28)", name="original", large_text=large_text(), height=300),
-            width="stretch",
-            key=f"{key}_orig",
+        images[0].markdown("**Your image**")
+        images[0].image(
+            enlarged_pixels(original), caption=f"{original.shape[0]}x{original.shape[1]}", output_format="PNG"
         )
-    images[-1].plotly_chart(
-        pixel_image(seen, title=seen_title, large_text=large_text(), height=300), width="stretch", key=f"{key}_seen"
-    )
+    images[-1].markdown(f"**{seen_title}**")
+    images[-1].image(enlarged_pixels(seen), caption="every pixel it reads, enlarged", output_format="PNG")
     if probabilities is None or len(probabilities) != len(class_names):
         right.caption("This model's output is not one probability per class, so there are no bars to show.")
         return
@@ -195,17 +207,20 @@ def channel_pages(layers: list[LayerOutput]) -> list[int]:
     return list(range(0, max(most, 1), CHANNELS))
 
 
-def _clicked_map(event, layers: list[LayerOutput]) -> tuple[str, int] | None:
-    """(layer name, channel from 0) of a clicked feature-map tile in the strip, or None."""
+def _clicked_map(event, strip) -> tuple[str, int] | None:
+    """(layer name, channel from 0) of a clicked feature-map tile in the strip figure, or None.
+
+    A tile is a point whose trace names its layer in `meta` and whose customdata starts with the channel (from 1).
+    """
     selection = getattr(event, "selection", None) or {}
     points = selection.get("points", []) if hasattr(selection, "get") else []
     for point in points:
-        number = point.get("curve_number")
-        if number is None or not 1 <= int(number) <= len(layers) or not layers[int(number) - 1].is_map:
+        number, data = point.get("curve_number"), point.get("customdata")
+        if number is None or not 0 <= int(number) < len(strip.data) or not data:
             continue
-        channel = point.get("customdata")
-        channel = int(channel) - 1 if isinstance(channel, (int, float)) and channel >= 1 else 0
-        return layers[int(number) - 1].name, channel
+        layer = strip.data[int(number)].meta
+        if layer:
+            return str(layer), max(int(data[0]) - 1, 0)
     return None
 
 
@@ -227,8 +242,9 @@ def draw_layers(image: np.ndarray, outputs: list[LayerOutput], class_names: list
         "**Every layer for this input.** Brighter = stronger."
         + (" Click a feature map to see it large." if maps else "")
     )
+    strip = layer_strip(image, layers, class_names, first_channel=first, large_text=large_text())
     event = st.plotly_chart(
-        layer_strip(image, layers, class_names, first_channel=first, large_text=large_text()),
+        strip,
         width="stretch",
         key=f"{key}_strip",
         on_select="rerun",
@@ -240,7 +256,7 @@ def draw_layers(image: np.ndarray, outputs: list[LayerOutput], class_names: list
             "cells (one per unit, brighter = stronger)."
         )
         return
-    draw_closer(maps, _clicked_map(event, layers), key)
+    draw_closer(maps, _clicked_map(event, strip), key)
 
 
 def draw_closer(maps: list[LayerOutput], clicked: tuple[str, int] | None, key: str) -> None:
