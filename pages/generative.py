@@ -8,8 +8,9 @@ from core.config import GENERATIVE_DATASETS
 from core.data.datasets import TITLES
 from core.runs.store import ACTIVE_STATES
 from ui.generative.compare_view import draw_comparison
+from ui.generative.duel_view import live_duel
 from ui.generative.images_view import live_samples
-from ui.generative.runs import picker_key, pretrained_name, run_label, shown_runs
+from ui.generative.runs import picker_key, pretrained_name, run_kind, run_label, shown_runs
 from ui.generative.train_form import TRAIN_NOTE, generative_config_ui
 from ui.live import live_curves
 from ui.navigation import run_inside_app_navigation
@@ -47,12 +48,16 @@ def dataset_ui() -> str:
 
 
 def draw_my_run(run, large: bool) -> None:
-    """The run this session started from the sidebar: its samples refresh each epoch, its curves each second."""
+    """The run this session started from the sidebar: its samples refresh each epoch, its curves (a GAN: its duel)
+    each second."""
     if run is None:
         return
     with st.expander(f"Your run: {run.name} ({run.state})", expanded=run.state in ACTIVE_STATES):
         live_samples(run, large)
-        live_curves([run.run_id], metric="loss", key="gen_live_curves")
+        if run_kind(run) == "gan":
+            live_duel(run, large)
+        else:
+            live_curves([run.run_id], metric="loss", key="gen_live_curves")
 
 
 def run_picker(dataset: str, run) -> object | None:

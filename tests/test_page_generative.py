@@ -187,6 +187,18 @@ def test_a_view_that_does_not_fit_offers_the_pretrained_model_that_does(pretrain
     assert "Mode collapse" in page_text(at)
 
 
+def test_a_training_gan_shows_its_duel_so_far(pretrained: Path, runs_root: Path) -> None:
+    run_id = runs.new_run_id()
+    make_run(runs_root / run_id, "gan", state="running")
+    at = open_app_page(PAGE, run=run_id, gen_tab="Reconstructions")
+    assert not at.exception
+    assert "Its samples from fixed noise after epoch 3." in page_text(at)
+    assert any(
+        "Generator and discriminator losses" in chart.proto.spec and "cannot tell" in chart.proto.spec
+        for chart in at.get("plotly_chart")
+    )
+
+
 def test_a_run_without_samples_says_so(pretrained: Path) -> None:
     (pretrained / "mnist_vae" / "samples.npz").unlink()
     at = open_tab("Samples")

@@ -7,8 +7,10 @@ import streamlit as st
 
 from core.data.datasets import CLASS_NAMES
 from core.figures.generative import COLLAPSE_SHARE, gan_duel_chart
-from core.runs.store import RunInfo
+from core.runs import store as runs
+from core.runs.store import ACTIVE_STATES, RunInfo
 from ui.generative.runs import offer_models, run_dataset, run_kind
+from ui.live import TICK_S
 from ui.run_cache import full_run
 
 HEALTHY = (
@@ -59,3 +61,21 @@ def draw_duel(info: RunInfo, large: bool) -> None:
     sentence = collapse_sentence(info)
     if sentence:
         st.markdown(sentence)
+
+
+def draw_live_duel(run_id: str, large: bool) -> None:
+    """A training GAN's duel so far, reread from its history."""
+    try:
+        info = runs.read_run(runs.run_path(None, run_id))
+    except runs.RunError:
+        return
+    if info.history.get("epochs"):
+        st.plotly_chart(gan_duel_chart(info.history, large_text=large), width="stretch")
+    else:
+        st.caption("Its duel appears after the first epoch.")
+
+
+def live_duel(info: RunInfo, large: bool) -> None:
+    """draw_live_duel in a fragment that redraws every second while the GAN is queued or running."""
+    active = info.state in ACTIVE_STATES
+    st.fragment(run_every=TICK_S if active else None)(draw_live_duel)(info.run_id, large)

@@ -46,6 +46,8 @@ def draw_reconstructions(info: RunInfo, large: bool) -> None:
             "The autoencoder copies well because it only has to rebuild the image it was given. Its codes "
             "are not spread out like a VAE's, so decoding a random code rarely gives a clean image."
         )
+        st.markdown("**The same test images, rebuilt epoch after epoch**")
+        draw_replay(info, large)
     else:
         st.caption(
             "The VAE's rebuilds are blurrier than the CAE's: its codes carry noise, so it learns a smooth "
@@ -118,7 +120,7 @@ def draw_replay(info: RunInfo, large: bool) -> None:
         st.info("This run has no samples by epoch yet: they are saved after each epoch.", icon=":material/hourglass:")
         return
     draw_picture(sample_replay(record["samples"], record["epochs"], columns=16, large_text=large), "gen_replay")
-    st.caption("Press ▶ Play to watch the images form from noise, or drag the slider to an epoch.")
+    st.caption("Press ▶ Play to watch the images form, or drag the slider to an epoch.")
 
 
 def draw_live_samples(run_id: str, large: bool) -> None:
