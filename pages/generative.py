@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.config import GENERATIVE_DATASETS
 from core.data.datasets import TITLES
-from core.runs.store import ACTIVE_STATES
+from core.runs.store import ACTIVE_STATES, RunInfo
 from ui.generative.compare_view import draw_comparison
 from ui.generative.duel_view import live_duel
 from ui.generative.images_view import live_samples
@@ -47,7 +47,7 @@ def dataset_ui() -> str:
     )
 
 
-def draw_my_run(run, large: bool) -> None:
+def draw_my_run(run: RunInfo | None, large: bool) -> None:
     """The run this session started from the sidebar: its samples refresh each epoch, its curves (a GAN: its duel)
     each second."""
     if run is None:
@@ -60,7 +60,7 @@ def draw_my_run(run, large: bool) -> None:
             live_curves([run.run_id], metric="loss", key="gen_live_curves")
 
 
-def run_picker(dataset: str, run) -> object | None:
+def run_picker(dataset: str, run: RunInfo | None) -> RunInfo | None:
     """The run the views below show: a pretrained model or one of the user's generative runs on the dataset."""
     infos = {info.run_id: info for info in shown_runs(dataset, run)}
     if not infos:

@@ -18,7 +18,7 @@ from ui.widgets import missing_model_note
 
 SHOWCASE = 16  # images per model in the side-by-side view
 SCORE_HELP = (
-    "The pretrained classifier's verdict on 1,000 images: high when it is sure what each image shows and the "
+    "The pretrained classifier's verdict on the model's images: high when it is sure what each one shows and the "
     "images spread over all classes (the Inception-score idea). 10 is the maximum, 1 the minimum."
 )
 
@@ -31,16 +31,17 @@ def evaluation_or_empty(info: RunInfo) -> dict:
         return {}
 
 
-def draw_scores(info: RunInfo, where=st) -> None:
+def draw_scores(info: RunInfo) -> None:
     """The run's classifier score and, for autoencoders, its reconstruction error (or why they are missing)."""
     metrics = info.metrics or {}
     if metrics.get("classifier_score") is None and metrics.get("reconstruction_mse") is None:
-        where.caption("No scores yet: they are computed when training ends.")
+        st.caption("No scores yet: they are computed when training ends.")
         return
     if metrics.get("classifier_score") is not None:
-        where.metric("Classifier score", f"{float(metrics['classifier_score']):.2f} / 10", help=SCORE_HELP)
+        scored_on = f" Scored on {metrics['scored_on']}." if metrics.get("scored_on") else ""
+        st.metric("Classifier score", f"{float(metrics['classifier_score']):.2f} / 10", help=SCORE_HELP + scored_on)
     if metrics.get("reconstruction_mse") is not None:
-        where.metric(
+        st.metric(
             "Reconstruction error (MSE)",
             f"{float(metrics['reconstruction_mse']):.4f}",
             help="Mean squared pixel difference on the test set, pixels from 0 to 1.",

@@ -18,7 +18,7 @@ from ui.live import TICK_S
 
 PAIRS = 32  # test images shown with their reconstructions
 SAMPLE_COUNT = 64  # new samples per press of the button
-SEED_STATE = "gen_sample_seed"  # int: the seed of the new samples shown (0 = the saved ones)
+SEED_STATE = "gen_sample_seed"  # {run id: seed of the new samples shown}; 0 shows the samples saved with the run
 
 
 def draw_reconstructions(info: RunInfo, large: bool) -> None:
