@@ -117,6 +117,13 @@ def test_each_view_opens_without_an_error(pretrained: Path) -> None:
         assert chart_count(at) >= 5, tab
 
 
+def test_projector_text_draws_the_page_too(pretrained: Path) -> None:
+    at = open_tab("Samples")
+    at.toggle(key="large_text").set_value(True).run()
+    assert not at.exception
+    assert chart_count(at) >= 6
+
+
 def test_new_samples_are_drawn_with_a_new_seed(pretrained: Path) -> None:
     at = open_tab("Samples")
     assert "Samples saved when training ended." in page_text(at)
