@@ -167,7 +167,7 @@ def _recipes() -> dict[str, Recipe]:
     generative = [  # (kind, epochs on MNIST's 8,000 / Fashion's 60,000 images, what it shows)
         ("cae", 20, 3, "convolutional autoencoder: sharp reconstructions, invents nothing"),
         ("vae", 30, 5, "variational autoencoder, 2-D latent space: new but blurry samples, a latent map"),
-        ("gan", 40, 6, "DCGAN: sharper, stranger samples from noise"),
+        ("gan", 40, 3, "DCGAN: sharper, stranger samples from noise"),
     ]
     for kind, mnist_epochs, fashion_epochs, shows in generative:
         for dataset, short, epochs in (("mnist", "mnist", mnist_epochs), ("fashion-mnist", "fashion", fashion_epochs)):
