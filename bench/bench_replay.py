@@ -157,17 +157,26 @@ def sizes(note: str) -> str:
     from core.runs.replay import REPLAY_FILE, load_replay
 
     lines = ["| model | epochs recorded | replay.npz |", "| --- | ---: | ---: |"]
+    recorded = {}
     for folder in sorted(path for path in PRETRAINED.iterdir() if (path / "config.json").is_file()):
         file = folder / REPLAY_FILE
         if file.is_file():
             replay = load_replay(folder)
-            lines.append(f"| `{folder.name}` | {len(replay) - 1} | {file.stat().st_size / 1e6:.2f} MB |")
+            recorded[folder.name] = file.stat().st_size / 1e6
+            lines.append(f"| `{folder.name}` | {len(replay) - 1} | {recorded[folder.name]:.2f} MB |")
         else:
             lines.append(f"| `{folder.name}` | no record yet | - |")
     total = sum(path.stat().st_size for path in PRETRAINED.rglob("*") if path.is_file())
+    largest = max(recorded, key=recorded.get, default=None)
+    verdict = (
+        f"**The largest record (`{largest}`, {recorded[largest]:.2f} MB) is "
+        f"{'within' if recorded[largest] <= 2 else 'over'} the target.** "
+        if largest
+        else "**No pretrained model has a record yet.** "
+    )
     lines += [
         "",
-        f"Target: <= 2 MB per pretrained model. pretrained/ holds {total / 1e6:.1f} MB in all (budget "
+        verdict + f"Target: <= 2 MB per pretrained model. pretrained/ holds {total / 1e6:.1f} MB in all (budget "
         f"{BUDGET_MB} MB). {machine(note)}; `.venv/bin/python bench/bench_replay.py --parts size --write`",
     ]
     return "\n".join(lines)
