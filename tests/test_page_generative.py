@@ -1,5 +1,6 @@
 """The Generative models page: every view opens on small stand-in run folders, bad states say so in a sentence,
-and the Train panel refuses values out of range. The models are stand-ins: sampling returns fixed arrays."""
+and the Train panel refuses values out of range. The stand-ins' sampling returns fixed arrays; one test trains a
+real tiny VAE to check the views against core.generative.sampling itself."""
 
 from __future__ import annotations
 
@@ -43,7 +44,9 @@ def make_run(folder: Path, kind: str, dataset: str = "mnist", latent: int = 16, 
     write_json(folder / "status.json", {"state": state, "created": runs.now_iso(), "progress": {}})
     epochs = [{"epoch": e, "loss": 1.0 / e} for e in range(1, EPOCHS + 1)]
     if kind == "gan":
-        epochs = [{"epoch": e, "d_loss": 1.3, "g_loss": 0.8, "d_real": 0.6, "d_fake": 0.4} for e in range(1, 4)]
+        epochs = [
+            {"epoch": e, "d_loss": 1.3, "g_loss": 0.8, "d_real": 0.6, "d_fake": 0.4} for e in range(1, EPOCHS + 1)
+        ]
     write_json(folder / "history.json", {"epochs": epochs, "batches": []})
     shares = [0.5, 0.5] + [0.0] * 8 if kind == "gan" else [0.1] * 10
     metrics = {"classifier_score": 7.25, "class_histogram": shares}
