@@ -147,7 +147,8 @@ def _map_panel(tiles: np.ndarray, channels: Sequence[int], name: str) -> list[go
             marker=dict(size=24, opacity=0),
             name=f"{name} channels",
             meta=name,
-            customdata=np.stack([np.asarray(channels), strongest], axis=1),
+            # plain lists: a row of a typed array would reach Python as {"0": ..., "1": ...} when clicked
+            customdata=np.stack([np.asarray(channels), strongest], axis=1).tolist(),
             hovertemplate=f"channel %{{customdata[0]}}<br>strongest %{{customdata[1]:.3f}}<extra>{name}</extra>",
         ),
     ]
