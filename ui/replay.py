@@ -23,6 +23,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from core.data.datasets import CLASS_NAMES, DatasetError, load_dataset
+from core.evaluation import activations
 from core.evaluation import replay_views as views
 from core.figures import (
     clock_circle,
@@ -86,6 +87,18 @@ def probe_images(data_json: str, probe: tuple[int, ...], truth: tuple[int, ...])
     if indices.max(initial=-1) >= len(dataset.y_test) or not np.array_equal(dataset.y_test[indices], truth):
         return None
     return np.array(dataset.x_test[indices])
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def quiet_pixels(data_json: str) -> np.ndarray | None:
+    """Pixels inked in under 1% of a run's training images: their weights keep their random start (noise that
+    hides the strokes units learn), so the tiles leave them blank. None for colour images or missing data."""
+    data = json.loads(data_json)
+    try:
+        images = load_dataset(data.get("dataset", ""), data.get("source") or "auto", data.get("path") or None).x_train
+    except (DatasetError, ValueError):
+        return None
+    return activations.rarely_inked(images) if images.ndim == 3 else None
 
 
 def _playing_key(key: str) -> str:
@@ -219,6 +232,9 @@ def draw_classifier_frame(info: RunInfo, replay: Replay, frame: int, key: str) -
     tiles = views.first_layer_tiles(replay, frame, perm)
     if tiles is not None:
         how = ", put back in pixel order (it was trained on permuted pixels)" if perm is not None else ""
+        quiet = quiet_pixels(json.dumps(data, sort_keys=True))
+        if quiet is not None and quiet.shape == tiles.shape[1:]:
+            tiles, how = activations.blanked(tiles, quiet), how + "; pixels almost never inked left blank"
         st.plotly_chart(
             weight_tiles(
                 tiles,
