@@ -104,7 +104,7 @@ def test_a_test_image_goes_through_the_cnn_layer_by_layer() -> None:
     image = load_dataset("mnist").x_test[7]
     np.testing.assert_array_equal(array(panel(at, "input")["z"]), image)
     assert said(at).startswith(f"The network says **{predicted_class('mnist_cnn', image)}**")
-    assert list(chart_named(at, "prediction")[0]["y"]) == CLASS_NAMES["mnist"]
+    assert list(panel(at, "prediction")["y"]) == CLASS_NAMES["mnist"]
     assert [trace["name"] for trace in strip(at) if "meta" not in trace] == [
         "input",
         "conv_0_0",
@@ -144,8 +144,10 @@ def test_the_permuted_mlp_sees_the_shuffled_image_and_its_weights_come_back_as_s
     seen = permute_images(load_dataset("mnist").x_test[4:5], pixel_permutation(0))[0]
     assert [image.proto.imgs[0].caption for image in at.get("image")][:2] == ["28x28", "every pixel it reads, enlarged"]
     assert said(at).startswith(f"The network says **{predicted_class('mnist_mlp_permuted', seen)}**")
+    assert list(chart_named(at, "prediction")[0]["y"]) == CLASS_NAMES["mnist"]
     at.toggle(key="pinside_layers").set_value(True).run()
     np.testing.assert_array_equal(array(panel(at, "input")["z"]), seen)
+    assert not [data for data in charts(at) if [trace.get("name") for trace in data] == ["prediction"]]  # in the strip
     weights = [data for data in charts(at) if [trace.get("name") for trace in data] == ["weights"]]
     assert len(weights) == 3  # as trained, un-permuted, and the MLP trained on original pixels
     raw, restored = (array(data[0]["z"]) for data in weights[:2])

@@ -172,11 +172,13 @@ def draw_seen_and_said(
     seen_title: str,
     key: str,
     original: np.ndarray | None = None,
+    bars: bool = True,
 ) -> None:
-    """The 28x28 the model actually sees (after the 28x28 before permuting, if given) beside its prediction bars.
+    """The 28x28 the model actually sees (after the 28x28 before permuting, if given) beside its answer.
 
-    The pictures are plain images, not charts: they are redrawn on every stroke (the strip's input panel has the
-    pixel values on hover).
+    The answer is a sentence, with the prediction bars unless the layer strip below shows them (`bars` False).
+    Everything here is redrawn on every stroke, so the pictures are plain images, not charts (the strip's input
+    panel has the pixel values on hover).
     """
     probabilities = next((layer.values for layer in outputs if layer.kind == "output"), None)
     *images, right = st.columns(3 if original is not None else 2)
@@ -190,12 +192,15 @@ def draw_seen_and_said(
     if probabilities is None or len(probabilities) != len(class_names):
         right.caption("This model's output is not one probability per class, so there are no bars to show.")
         return
-    right.plotly_chart(
-        prediction_bars(probabilities, class_names, title="Prediction", large_text=large_text(), height=300),
-        width="stretch",
-        key=f"{key}_bars",
-    )
+    if bars:
+        right.plotly_chart(
+            prediction_bars(probabilities, class_names, title="Prediction", large_text=large_text(), height=300),
+            width="stretch",
+            key=f"{key}_bars",
+        )
     right.markdown(answer_sentence(np.asarray(probabilities), class_names))
+    if not bars:
+        right.caption("Its score for every class: the bars that end the layer strip below.")
 
 
 # ---- every layer -----------------------------------------------------------------------------------------------
@@ -396,13 +401,16 @@ def input_and_layers(
     class_names = CLASS_NAMES[dataset]
     seen = image if perm is None else permute_images(image[None], perm)[0]
     outputs = probed(run_path, modified, seen)
-    with draw_out:
+    layers = not layers_on_request or st.toggle("Every layer for this input", key=f"{prefix}_layers")
+    with draw_out:  # the columns come before the toggle on the page, whatever the order they are filled in
         if perm is None:
             size = f"{image.shape[0]}x{image.shape[1]}"
-            draw_seen_and_said(seen, outputs, class_names, f"What the model sees ({size})", prefix)
+            draw_seen_and_said(seen, outputs, class_names, f"What the model sees ({size})", prefix, bars=not layers)
         else:
-            draw_seen_and_said(seen, outputs, class_names, "What the model sees", prefix, original=image)
-    if not layers_on_request or st.toggle("Every layer for this input", key=f"{prefix}_layers"):
+            draw_seen_and_said(
+                seen, outputs, class_names, "What the model sees", prefix, original=image, bars=not layers
+            )
+    if layers:
         draw_layers(seen, outputs, class_names, prefix)
 
 
