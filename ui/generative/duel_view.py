@@ -37,7 +37,10 @@ def collapse_sentence(info: RunInfo) -> str:
     rare = [f"{names[index]} ({shares[index]:.0%})" for index in np.flatnonzero(shares < COLLAPSE_SHARE)]
     if not rare:
         return f"Every class holds at least {COLLAPSE_SHARE:.0%} of this GAN's samples: no sign of mode collapse."
-    return f"Classes under {COLLAPSE_SHARE:.0%} of this GAN's samples: {', '.join(rare)}. That is how collapse starts."
+    return (
+        f"Classes under {COLLAPSE_SHARE:.0%} of this GAN's samples: {', '.join(rare)}. After a full training run "
+        "that is mode collapse; after a few epochs the generator may simply not have learned them yet."
+    )
 
 
 def draw_duel(info: RunInfo, large: bool) -> None:
