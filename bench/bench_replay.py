@@ -186,13 +186,14 @@ def sizes(note: str) -> str:
 
 
 def frame_in_python(rounds: int) -> float:
-    """Median seconds to build one classifier frame's figures (confusion, mistakes, tiles) as JSON."""
+    """Median seconds to build one classifier frame: confusion and tiles as figure JSON, the mistakes as pictures."""
     from core.data.datasets import CLASS_NAMES, load_dataset
     from core.evaluation import replay_views as views
-    from core.figures import confusion_heatmap, image_grid, weight_tiles
+    from core.figures import confusion_heatmap, weight_tiles
+    from core.figures.layers import enlarged_pixels
     from core.lab.samples import mistake_captions
     from core.runs.replay import load_replay
-    from ui.replay import MISTAKE_COLUMNS, MISTAKES
+    from ui.replay import MISTAKE_PX, MISTAKES
 
     replay = load_replay(PRETRAINED / "mnist_mlp")
     images = load_dataset("mnist").x_test[replay.probe]
@@ -202,15 +203,11 @@ def frame_in_python(rounds: int) -> float:
         frame = round_ % len(replay)
         start = time.perf_counter()
         positions = views.probe_mistakes(replay, frame, MISTAKES)
-        captions = mistake_captions(positions, replay.truth, replay.predicted[frame], names)
-        figures = [
-            confusion_heatmap(views.probe_confusion(replay, frame), names),
-            weight_tiles(views.first_layer_tiles(replay, frame), replay.units),
-        ]
-        if len(positions):
-            figures.append(image_grid(images[positions], captions, columns=MISTAKE_COLUMNS))
-        for fig in figures:
-            fig.to_json()
+        mistake_captions(positions, replay.truth, replay.predicted[frame], names)
+        for image in images[positions]:
+            enlarged_pixels(image, MISTAKE_PX)
+        confusion_heatmap(views.probe_confusion(replay, frame), names).to_json()
+        weight_tiles(views.first_layer_tiles(replay, frame), replay.units).to_json()
         times.append(time.perf_counter() - start)
     return statistics.median(times[1:])
 

@@ -65,6 +65,7 @@ def test_a_recorded_run_gets_an_epoch_slider_on_its_last_epoch(trained, runs_roo
     assert list(slider.options) == [f"epoch {e}" for e in range(EPOCHS + 1)]
     assert frame_text(at).startswith(f"**Epoch {EPOCHS} of {EPOCHS} — ")
     assert "test images (the replay probe)" in frame_text(at) and "% right" in frame_text(at)
+    assert "probe images wrong" in page_text(at)
 
 
 def test_moving_the_slider_shows_that_epochs_frame(trained, runs_root):

@@ -29,10 +29,10 @@ from core.figures import (
     clock_circle,
     clock_confusion_heatmap,
     confusion_heatmap,
-    image_grid,
     training_curves,
     weight_tiles,
 )
+from core.figures.layers import enlarged_pixels
 from core.lab.samples import mistake_captions
 from core.runs import store as runs
 from core.runs.replay import REPLAY_FILE, WRITE_EVERY_S, Replay, ReplayError, load_replay
@@ -42,7 +42,7 @@ from ui.state import large_text
 PLAY_TICK_S = 0.8  # one epoch per tick while playing
 LIVE_TICK_S = WRITE_EVERY_S  # a training run rewrites its record at most this often
 MISTAKES = 12
-MISTAKE_COLUMNS = 4
+MISTAKE_PX = 84  # how wide a mistake is drawn, each pixel a square block (3x3 for 28x28 images)
 
 
 def replay_section(title: str, key: str, expanded: bool = False) -> DeltaGenerator | None:
@@ -265,10 +265,11 @@ def draw_mistakes(replay: Replay, frame: int, data: dict, class_names: list[str]
         st.warning("The test images this run was trained with are not available here.", icon=":material/warning:")
         return
     captions = mistake_captions(positions, replay.truth, replay.predicted[frame], class_names)
-    st.plotly_chart(
-        image_grid(images[positions], captions, columns=MISTAKE_COLUMNS, large_text=large_text()),
-        width="stretch",
-        key=f"{key}_mistakes",
+    st.image(
+        [enlarged_pixels(image, MISTAKE_PX) for image in images[positions]],
+        caption=[caption.replace("\n", " ") for caption in captions],
+        width=MISTAKE_PX,
+        output_format="PNG",
     )
 
 
