@@ -57,6 +57,10 @@ def test_clock_confusion_uses_half_hour_classes():
     assert np.trace(confusion) == 3
 
 
+def test_mistakes_are_counted_per_frame():
+    assert [views.mistake_count(classifier_replay(), frame) for frame in range(3)] == [4, 2, 1]
+
+
 def test_mistakes_come_surest_first_and_stop_at_the_limit():
     replay = classifier_replay()
     assert views.probe_mistakes(replay, 0, 10).tolist() == [5, 3, 1, 0]
@@ -72,6 +76,14 @@ def test_frame_title_names_the_epoch_the_probe_and_its_score():
 
 def test_clock_frame_title_gives_the_mean_error():
     assert views.frame_title(clock_replay(), 0).endswith("3 test clocks (the replay probe): mean error 123.7 min")
+
+
+def test_probe_images_come_from_the_split_the_record_was_made_on():
+    images, labels = np.arange(20 * 2 * 2).reshape(20, 2, 2), np.arange(20) % 3
+    replay = classifier_replay()
+    assert np.array_equal(views.probe_images(images, labels, replay.probe, labels[replay.probe]), images[10:16])
+    assert views.probe_images(images, labels, replay.probe, replay.truth) is None  # other labels: other data
+    assert views.probe_images(images[:12], labels[:12], replay.probe, labels[replay.probe]) is None
 
 
 def test_a_frame_outside_the_record_is_refused():

@@ -83,10 +83,7 @@ def probe_images(data_json: str, probe: tuple[int, ...], truth: tuple[int, ...])
         dataset = load_dataset(data.get("dataset", ""), data.get("source") or "auto", data.get("path") or None)
     except (DatasetError, ValueError):
         return None
-    indices = np.asarray(probe, np.int64)
-    if indices.max(initial=-1) >= len(dataset.y_test) or not np.array_equal(dataset.y_test[indices], truth):
-        return None
-    return np.array(dataset.x_test[indices])
+    return views.probe_images(dataset.x_test, dataset.y_test, np.asarray(probe), np.asarray(truth))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -227,7 +224,7 @@ def draw_classifier_frame(info: RunInfo, replay: Replay, frame: int, key: str) -
         key=f"{key}_confusion",
     )
     with right:
-        draw_mistakes(replay, frame, data, class_names, key)
+        draw_mistakes(replay, frame, data, class_names)
     perm = views.weight_permutation(replay, info.config or {})
     tiles = views.first_layer_tiles(replay, frame, perm)
     if tiles is not None:
@@ -248,10 +245,10 @@ def draw_classifier_frame(info: RunInfo, replay: Replay, frame: int, key: str) -
         )
 
 
-def draw_mistakes(replay: Replay, frame: int, data: dict, class_names: list[str], key: str) -> None:
+def draw_mistakes(replay: Replay, frame: int, data: dict, class_names: list[str]) -> None:
     """The probe images misclassified at one frame, the surest first, captioned 'predicted X / true Y'."""
     positions = views.probe_mistakes(replay, frame, MISTAKES)
-    wrong = int(np.sum(replay.predicted[frame] != replay.truth))
+    wrong = views.mistake_count(replay, frame)
     st.markdown(f"**{wrong} of {len(replay.probe)} probe images wrong** · the {len(positions)} surest mistakes:")
     if not len(positions):
         st.caption("No probe image is misclassified at this epoch.")

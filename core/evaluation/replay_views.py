@@ -72,6 +72,11 @@ def probe_confusion(replay: Replay, frame: int) -> np.ndarray:
     return confusion_matrix(replay.truth, predicted, class_count(replay), np.int32)
 
 
+def mistake_count(replay: Replay, frame: int) -> int:
+    """How many probe images a classifier gets wrong at a frame."""
+    return int(np.count_nonzero(replay.predicted[_checked(replay, frame)] != replay.truth))
+
+
 def probe_mistakes(replay: Replay, frame: int, limit: int) -> np.ndarray:
     """Probe positions misclassified at a frame, the ones the network was surest about first (at most `limit`)."""
     predicted = replay.predicted[_checked(replay, frame)]
@@ -80,6 +85,14 @@ def probe_mistakes(replay: Replay, frame: int, limit: int) -> np.ndarray:
         return wrong[:limit]
     confidence = replay.probabilities[frame, wrong, predicted[wrong]].astype(np.float32)
     return wrong[np.argsort(-confidence, kind="stable")][:limit]
+
+
+def probe_images(images: np.ndarray, labels: np.ndarray, probe: np.ndarray, truth: np.ndarray) -> np.ndarray | None:
+    """The probe's images out of a test split, or None when the split is not the one the record was made on."""
+    indices = np.asarray(probe, np.int64)
+    if indices.max(initial=-1) >= len(labels) or not np.array_equal(np.asarray(labels)[indices], truth):
+        return None
+    return np.array(images[indices])
 
 
 def clock_circle_points(replay: Replay, frame: int) -> tuple[np.ndarray, np.ndarray]:
