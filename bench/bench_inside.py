@@ -1,11 +1,14 @@
 """Inside the network: from a stroke's mouse-up to the new prediction and layer strip on screen, in Chromium.
 
-Run: `.venv/bin/python bench/bench_inside.py [--strokes 6] [--write]`. It starts the app headless, opens the
+Run: `.venv/bin/python bench/bench_inside.py [--strokes 6] [--write] [--screenshots [FOLDER]]`. It starts the app
+headless, opens the
 MLPs-and-CNNs page with the "Inside the network" section open, and for the pretrained MLP and CNN draws
 `--strokes` strokes with Playwright's mouse. Each time is measured in the page: from just before mouse-up to the
 end of the script run it triggers (the section is a fragment, so only it reruns) plus two animation frames, i.e.
 the canvas' debounce (~200 ms), the PNG round trip, preprocessing, the probe model, the figures and their
 drawing. It also times the Python part alone (preprocess + every layer + strip figure to JSON) without a browser.
+`--screenshots` then saves the README's pictures of the inside views (default folder docs/screenshots): a drawn 7
+through the CNN's layer strip, the permuted MLP's first-layer weights raw and un-permuted, the polar clock turned.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from tests.browser_support import (  # noqa: E402
 )
 
 HEADING = "## Inside the network: stroke to prediction and layer strip"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PAGES = {page.name: page for page in APP_PAGES}
 CANVAS = ".st-key-inside_canvas canvas.upper-canvas"
 MODELS = {"mlp": "pretrained MLP", "cnn": "pretrained CNN"}
@@ -48,6 +52,8 @@ STROKES = [
     [(0.3, 0.2), (0.3, 0.8)],
     [(0.8, 0.2), (0.8, 0.8)],
 ]
+SEVEN = [[(0.25, 0.2), (0.75, 0.2)], [(0.75, 0.2), (0.45, 0.85)]]
+CLOCK_TURN_STEPS = 6  # presses of the turn slider's right arrow, 5 degrees each
 WATCH_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   window.__states = [];
@@ -55,6 +61,12 @@ WATCH_JS = """() => {
   window.__watcher = new MutationObserver(() => window.__states.push([performance.now(), app.dataset.testScriptState]));
   window.__watcher.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
   return performance.now();
+}"""
+SCROLL_JS = """element => {
+  element.scrollIntoView({block: 'start'});
+  let box = element.parentElement;  // Streamlit scrolls inside its main area: leave room for its header
+  while (box && box.scrollTop === 0) box = box.parentElement;
+  if (box) box.scrollTop -= 90;
 }"""
 DONE_JS = """(start) => {
   const states = window.__states || [];
@@ -105,8 +117,69 @@ def draw(page, points: list[tuple[float, float]]) -> float:
     return start
 
 
-def in_chromium(strokes: int) -> dict[str, list[float]]:
-    """Seconds from mouse-up to the redrawn section, per stroke, for each model."""
+def clipped(page, path: Path, top, bottom) -> None:
+    """Save the page between the top of locator `top` and the bottom of locator `bottom`, full width of the main area."""
+    top.evaluate(SCROLL_JS)
+    page.wait_for_timeout(800)
+    first, last = top.bounding_box(), bottom.bounding_box()
+    main = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
+    clip = {
+        "x": main["x"],
+        "y": first["y"] - 8,
+        "width": main["width"],
+        "height": last["y"] + last["height"] - first["y"] + 16,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), clip=clip)
+    print(f"saved {path}")
+
+
+def screenshots(browser, server, folder: Path) -> None:
+    """The README's pictures: the CNN's layer strip for a drawn 7, the permuted MLP's weights, the polar clock."""
+    page = browser.new_page(viewport={"width": VIEWPORT["width"], "height": 2600})  # charts off screen are not drawn
+    try:
+        open_page(page, server, PAGES["mlp_cnn"], query="inside=true", timeout_s=120)
+        page.locator(".st-key-inside_model button").filter(has_text=MODELS["cnn"]).click()
+        wait_until_idle(page, 120)
+        page.locator(CANVAS).first.scroll_into_view_if_needed()
+        for stroke in SEVEN:
+            draw(page, stroke)
+            wait_until_idle(page, 120)
+        page.mouse.move(0, 0)  # no hover label in the picture
+        page.wait_for_timeout(800)
+        clipped(
+            page,
+            folder / "inside_strip.png",
+            page.locator(".st-key-inside_source"),
+            page.locator(".st-key-inside_strip"),
+        )
+
+        open_page(page, server, PAGES["permuted"], query="pinside=true", timeout_s=120)
+        heading = page.get_by_text("Permuted pixels from inside: the first layer")
+        caption = page.get_by_text("Each tile is one hidden unit's 784 weights drawn as an image")
+        clipped(page, folder / "inside_permuted.png", heading, caption)
+
+        open_page(page, server, PAGES["clocks"], timeout_s=120)
+        page.get_by_role("tab", name="Inside").click()
+        wait_until_idle(page, 120)
+        turn = page.locator(".st-key-inside_clk_turn input[type='range']")
+        for _ in range(CLOCK_TURN_STEPS):
+            turn.press("ArrowRight")
+            wait_until_idle(page, 60)
+        turn.blur()
+        page.wait_for_timeout(800)
+        clipped(
+            page,
+            folder / "inside_clock.png",
+            page.locator(".st-key-inside_clk_hour"),
+            page.locator(".st-key-inside_clk_polar"),
+        )
+    finally:
+        page.close()
+
+
+def in_chromium(strokes: int, folder: Path | None = None) -> dict[str, list[float]]:
+    """Seconds from mouse-up to the redrawn section, per stroke, for each model (then the screenshots, if asked)."""
     from playwright.sync_api import sync_playwright
 
     folder = Path(tempfile.mkdtemp(prefix="bench-inside-"))
@@ -134,6 +207,8 @@ def in_chromium(strokes: int) -> dict[str, list[float]]:
                     wait_until_idle(page, 60)
                 results[kind] = times
                 page.close()
+            if folder is not None:
+                screenshots(browser, server, folder)
             browser.close()
     finally:
         stop_app(server)
@@ -171,13 +246,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--strokes", type=int, default=6)
     parser.add_argument("--note", default="", help="what else the machine was doing, for the record")
     parser.add_argument("--write", action="store_true", help="record the result in bench/RESULTS.md")
+    parser.add_argument("--screenshots", nargs="?", const=SCREENSHOTS, type=Path, help="save the README's pictures")
     args = parser.parse_args(argv)
     reason = missing_browser_reason()
     if reason:
         raise SystemExit(f"cannot run in Chromium: {reason}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     python = python_only(5)
-    browser = in_chromium(args.strokes)
+    browser = in_chromium(args.strokes, args.screenshots)
     body = report(python, browser, args.strokes, args.note)
     print(body)
     if args.write:
