@@ -166,7 +166,8 @@ def sizes(note: str) -> str:
             lines.append(f"| `{folder.name}` | {len(replay) - 1} | {recorded[folder.name]:.2f} MB |")
         else:
             lines.append(f"| `{folder.name}` | no record yet | - |")
-    total = sum(path.stat().st_size for path in PRETRAINED.rglob("*") if path.is_file())
+    shipped = [path for path in PRETRAINED.rglob("*") if not path.relative_to(PRETRAINED).parts[0].startswith(".")]
+    total = sum(path.stat().st_size for path in shipped if path.is_file())  # not the scratch folders of a training
     largest = max(recorded, key=recorded.get, default=None)
     verdict = (
         f"**The largest record (`{largest}`, {recorded[largest]:.2f} MB) is "
