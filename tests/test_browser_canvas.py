@@ -1,8 +1,9 @@
-"""The drawing canvas in headless Chromium: strokes drawn with the mouse reach the model and change its prediction.
+"""The drawing canvas in headless Chromium: strokes drawn with the mouse reach the model and change its prediction,
+and a click on a feature map in the layer strip enlarges that map.
 
-Only a browser can draw on streamlit-drawable-canvas (a v2 component), so this is the one test of it; the rest of
-"Inside the network" is tested in AppTest (tests/test_page_inside.py). Skipped without /usr/bin/chromium or
-Playwright.
+Only a browser can draw on streamlit-drawable-canvas (a v2 component) or click inside a Plotly chart, so these are
+the only tests of them; the rest of "Inside the network" is tested in AppTest (tests/test_page_inside.py). Skipped
+without /usr/bin/chromium or Playwright.
 """
 
 from __future__ import annotations
@@ -66,6 +67,37 @@ def test_strokes_on_the_canvas_change_the_prediction(browser: Browser, app_serve
         draw(page, canvas, [(0.2, 0.15), (0.6, 0.15)])  # a bar across its top: now a seven
         seven = said_after(page, one)
         assert seven != one
+        assert error_texts(page) == []
+    finally:
+        page.close()
+
+
+TILE_JS = """([layer, channel]) => {
+  const traces = [...document.querySelectorAll('.st-key-inside_strip .scatterlayer .trace.scatter')];
+  const point = traces[layer] && traces[layer].querySelectorAll('path.point')[channel];
+  if (!point) return null;
+  const box = point.getBoundingClientRect();
+  return [box.x + box.width / 2, box.y + box.height / 2];
+}"""
+CLOSER_JS = "() => (document.querySelector('.st-key-inside_closer .gtitle') || {}).textContent || null"
+
+
+def test_clicking_a_feature_map_in_the_strip_enlarges_it(browser: Browser, app_server: AppServer) -> None:
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        open_page(page, app_server, PAGES["mlp_cnn"], query="inside=true", timeout_s=90)
+        page.locator(".st-key-inside_model button").filter(has_text="pretrained CNN").click()
+        canvas = page.locator(CANVAS).first
+        canvas.wait_for(timeout=60_000)
+        canvas.scroll_into_view_if_needed()
+        draw(page, canvas, [(0.6, 0.15), (0.6, 0.85)])
+        said_after(page, None)
+        page.wait_for_function(CLOSER_JS, timeout=60_000)
+        page.locator(".st-key-inside_strip").scroll_into_view_if_needed()
+        spot = page.wait_for_function(TILE_JS, arg=[2, 4], timeout=60_000).json_value()  # pool_0's fifth map
+        page.mouse.move(*spot)
+        page.mouse.click(*spot)
+        page.wait_for_function(f"() => ({CLOSER_JS})() === 'pool_0, channel 5'", timeout=60_000)
         assert error_texts(page) == []
     finally:
         page.close()
