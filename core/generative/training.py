@@ -22,6 +22,7 @@ from core.config import RunConfig
 from core.generative import models, sampling
 
 SNAPSHOT_COUNT = 64  # images per samples.npz snapshot
+MAX_SNAPSHOTS = 16  # grids samples.npz keeps (long runs keep every 2nd, 4th, ... epoch and the latest)
 COLLAPSE_LEVEL = 0.01  # a GAN epoch whose mean d_loss and d_fake both stay below this: the discriminator has won
 COLLAPSE_REASON = (
     "the GAN collapsed at epoch {epoch}: the discriminator rejected every generated image for the whole epoch "
@@ -140,16 +141,26 @@ class GanTrainer:
 
 
 class Snapshots:
-    """samples.npz, rewritten atomically after every epoch: epochs [E] (0 = untrained), samples uint8 [E, 64, 28, 28]."""
+    """samples.npz, rewritten atomically after every epoch: epochs [E] (0 = untrained), samples uint8 [E, 64, 28, 28].
+
+    At most MAX_SNAPSHOTS grids are kept, so long runs stay small: every stride-th epoch (the stride doubles when
+    the file would grow past the limit) and always the latest epoch."""
 
     def __init__(self, run_dir: Path) -> None:
-        self.path, self.epochs, self.samples = run_dir / "samples.npz", [], []
+        self.path, self.epochs, self.samples, self.stride = run_dir / "samples.npz", [], [], 1
 
     def add(self, epoch: int, images: np.ndarray) -> None:
         from core.storage.atomic import save_npz
 
+        if self.epochs and self.epochs[-1] % self.stride:  # kept only as the latest until now
+            self.epochs.pop()
+            self.samples.pop()
         self.epochs.append(epoch)
         self.samples.append(images)
+        while len(self.epochs) > MAX_SNAPSHOTS:
+            self.stride *= 2
+            keep = [i for i, kept in enumerate(self.epochs) if kept % self.stride == 0 or kept == epoch]
+            self.epochs, self.samples = [self.epochs[i] for i in keep], [self.samples[i] for i in keep]
         save_npz(self.path, epochs=np.asarray(self.epochs, np.int64), samples=np.stack(self.samples))
 
 
