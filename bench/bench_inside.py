@@ -178,7 +178,7 @@ def screenshots(browser, server, folder: Path) -> None:
         page.close()
 
 
-def in_chromium(strokes: int, folder: Path | None = None) -> dict[str, list[float]]:
+def in_chromium(strokes: int, pictures: Path | None = None) -> dict[str, list[float]]:
     """Seconds from mouse-up to the redrawn section, per stroke, for each model (then the screenshots, if asked)."""
     from playwright.sync_api import sync_playwright
 
@@ -207,8 +207,8 @@ def in_chromium(strokes: int, folder: Path | None = None) -> dict[str, list[floa
                     wait_until_idle(page, 60)
                 results[kind] = times
                 page.close()
-            if folder is not None:
-                screenshots(browser, server, folder)
+            if pictures is not None:
+                screenshots(browser, server, pictures)
             browser.close()
     finally:
         stop_app(server)
