@@ -230,6 +230,19 @@ def test_switching_the_dataset_shows_that_its_models_are_missing(pretrained: Pat
     assert "No generative model for Fashion-MNIST is here yet" in text
 
 
+def test_every_pretrained_generative_model_of_the_dataset_is_in_the_picker(pretrained: Path) -> None:
+    make_run(pretrained / "mnist_vae_16", "vae", latent=16)
+    make_run(pretrained / "fashion_gan", "gan", dataset="fashion-mnist")
+    at = open_app_page(PAGE)
+    options = at.selectbox(key="gen_run_mnist").options
+    assert options == [
+        "pretrained mnist_cae · CAE, latent 16",
+        "pretrained mnist_vae · VAE, latent 2",
+        "pretrained mnist_gan · GAN, latent 16",
+        "pretrained mnist_vae_16 · VAE, latent 16",
+    ]
+
+
 def test_a_users_run_on_the_dataset_joins_the_picker(pretrained: Path, runs_root: Path) -> None:
     make_run(runs_root / runs.new_run_id(), "gan", dataset="fashion-mnist")
     at = open_tab("GAN duel")

@@ -13,7 +13,7 @@ from core.config import GENERATIVE_KINDS
 from core.lab.permuted import DATASET_SHORT
 from core.runs import store as runs
 from core.runs.store import RunInfo
-from ui.run_cache import pretrained_run
+from ui.run_cache import pretrained_infos, pretrained_run
 
 KIND_TITLES = {"cae": "Autoencoder (CAE)", "vae": "Variational autoencoder (VAE)", "gan": "GAN"}
 KIND_NOTES = {
@@ -89,11 +89,19 @@ def user_generative_runs() -> list[RunInfo]:
 
 
 def shown_runs(dataset: str, current: RunInfo | None) -> list[RunInfo]:
-    """The pretrained models of the dataset, then the user's generative runs on it (the current one included)."""
+    """The dataset's pretrained CAE, VAE and GAN, its other pretrained generative models (e.g. a VAE with a larger
+    latent space), then the user's generative runs on it (the current one first)."""
+    main = list(pretrained_models(dataset).values())
+    main_ids = {info.run_id for info in main}
+    others = [
+        info
+        for info in pretrained_infos()
+        if run_kind(info) in GENERATIVE_KINDS and run_dataset(info) == dataset and info.run_id not in main_ids
+    ]
     users = [info for info in user_generative_runs() if run_dataset(info) == dataset]
     if current is not None and run_kind(current) in GENERATIVE_KINDS and run_dataset(current) == dataset:
         users = [current] + [info for info in users if info.run_id != current.run_id]
-    return list(pretrained_models(dataset).values()) + users
+    return main + others + users
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
