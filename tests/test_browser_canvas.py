@@ -92,7 +92,7 @@ def test_clicking_a_feature_map_in_the_strip_enlarges_it(browser: Browser, app_s
         canvas.scroll_into_view_if_needed()
         draw(page, canvas, [(0.6, 0.15), (0.6, 0.85)])
         said_after(page, None)
-        page.wait_for_function(CLOSER_JS, timeout=60_000)
+        assert page.evaluate(CLOSER_JS) is None  # no map is enlarged before one is clicked
         page.locator(".st-key-inside_strip").scroll_into_view_if_needed()
         spot = page.wait_for_function(TILE_JS, arg=[2, 4], timeout=60_000).json_value()  # pool_0's fifth map
         page.mouse.move(*spot)

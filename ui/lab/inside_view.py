@@ -265,7 +265,10 @@ def draw_layers(image: np.ndarray, outputs: list[LayerOutput], class_names: list
 
 
 def draw_closer(maps: list[LayerOutput], clicked: tuple[str, int] | None, key: str) -> None:
-    """One feature map large: the clicked tile, or the layer and channel chosen below."""
+    """One feature map large once asked for: the clicked tile, or the layer and channel chosen below.
+
+    Nothing is enlarged before that, so a stroke on the canvas redraws one chart fewer.
+    """
     layer_key, channel_key, seen_key = f"{key}_layer", f"{key}_channel", f"{key}_clicked"
     names = [layer.name for layer in maps]
     if clicked is not None and clicked != st.session_state.get(seen_key):
@@ -274,7 +277,15 @@ def draw_closer(maps: list[LayerOutput], clicked: tuple[str, int] | None, key: s
     if st.session_state.get(layer_key) not in names:
         st.session_state.pop(layer_key, None)
     left, right = st.columns([3, 1])
-    name = left.selectbox("Look closer at layer (or click a map above)", names, key=layer_key)
+    name = left.selectbox(
+        "Look closer at layer (or click a map above)",
+        names,
+        index=None,
+        placeholder="click a map above, or pick its layer",
+        key=layer_key,
+    )
+    if name is None:
+        return
     layer = maps[names.index(name)]
     channels = layer.values.shape[-1]
     if int(st.session_state.get(channel_key, 1)) > channels:
