@@ -108,9 +108,9 @@ def test_class_histogram_chart_draws_each_model_and_the_reference_shares() -> No
     shares = np.full(10, 0.1)
     collapsed = np.array([0.5, 0.5] + [0.0] * 8)
     fig = class_histogram_chart([("VAE", shares), ("GAN", collapsed)], CLASSES)
-    assert [trace.name for trace in fig.data] == ["VAE", "GAN"]
+    assert [trace.name for trace in fig.data] == ["VAE", "GAN", "even share (10%)", "nearly missing below (5%)"]
     assert list(fig.data[1].y) == list(collapsed)
-    assert sorted(shape.y0 for shape in fig.layout.shapes) == [COLLAPSE_SHARE, EVEN_SHARE]
+    assert set(fig.data[2].y) == {EVEN_SHARE} and set(fig.data[3].y) == {COLLAPSE_SHARE}
 
 
 def test_class_histogram_chart_refuses_the_wrong_number_of_classes() -> None:

@@ -206,15 +206,16 @@ def class_histogram_chart(
                 hovertemplate=f"{name}<br>%{{x}}: %{{y:.1%}} of the samples<extra></extra>",
             )
         )
-    for share, text, dash, where in (
-        (EVEN_SHARE, "even share", "dot", "top right"),
-        (COLLAPSE_SHARE, "nearly missing below", "dash", "bottom right"),
-    ):
-        fig.add_hline(
-            y=share,
-            line=dict(color=NEUTRAL, dash=dash, width=line_width(large_text) / 2),
-            annotation_text=f"{text} ({share:.0%})",
-            annotation_position=where,
+    for share, text, dash in ((EVEN_SHARE, "even share", "dot"), (COLLAPSE_SHARE, "nearly missing below", "dash")):
+        fig.add_trace(
+            go.Scatter(
+                x=list(class_names),
+                y=[share] * len(class_names),
+                mode="lines",
+                name=f"{text} ({share:.0%})",
+                line=dict(color=NEUTRAL, dash=dash, width=line_width(large_text) / 2),
+                hoverinfo="skip",
+            )
         )
     fig.update_layout(
         title=title,
