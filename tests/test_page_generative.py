@@ -243,6 +243,15 @@ def test_every_pretrained_generative_model_of_the_dataset_is_in_the_picker(pretr
     ]
 
 
+def test_the_comparison_shows_the_best_scoring_pretrained_model_of_each_kind(pretrained: Path) -> None:
+    better = make_run(pretrained / "mnist_vae_16", "vae", latent=16)
+    write_json(better / "metrics.json", {"classifier_score": 8.5, "class_histogram": [0.1] * 10})
+    at = open_app_page(PAGE, gen_tab="Latent map")
+    assert "8.50 / 10" in [metric.value for metric in at.metric]
+    assert "`mnist_vae_16` · latent dimension 16" in page_text(at)
+    assert at.selectbox(key="gen_run_mnist").value == "mnist_vae"  # the views still open on the 2-D VAE
+
+
 def test_a_users_run_on_the_dataset_joins_the_picker(pretrained: Path, runs_root: Path) -> None:
     make_run(runs_root / runs.new_run_id(), "gan", dataset="fashion-mnist")
     at = open_tab("GAN duel")

@@ -12,7 +12,7 @@ from core.figures import image_grid
 from core.figures.generative import class_histogram_chart, reconstruction_pairs
 from core.runs.store import RunInfo
 from ui.generative.pictures import COLUMN_WIDTH, draw_picture
-from ui.generative.runs import KIND_NOTES, KIND_TITLES, pretrained_models, pretrained_name, run_kind
+from ui.generative.runs import KIND_NOTES, KIND_TITLES, latent_dim, pretrained_models, pretrained_name, run_kind
 from ui.run_cache import run_evaluation
 from ui.widgets import missing_model_note
 
@@ -90,6 +90,7 @@ def draw_comparison(dataset: str, large: bool) -> None:
                 name = pretrained_name(dataset, kind)
                 missing_model_note(f"The pretrained `{name}` is not installed yet", name)
                 continue
+            st.caption(f"`{info.run_id}` · latent dimension {latent_dim(info)}")
             draw_showcase(info, large, key=f"gen_showcase_{kind}")
             draw_scores(info)
     rows = histogram_rows(models)

@@ -13,7 +13,7 @@ from core.config import GENERATIVE_KINDS
 from core.lab.permuted import DATASET_SHORT
 from core.runs import store as runs
 from core.runs.store import RunInfo
-from ui.run_cache import pretrained_infos, pretrained_run
+from ui.run_cache import pretrained_infos
 
 KIND_TITLES = {"cae": "Autoencoder (CAE)", "vae": "Variational autoencoder (VAE)", "gan": "GAN"}
 KIND_NOTES = {
@@ -52,10 +52,25 @@ def run_label(info: RunInfo) -> str:
     return f"run {info.run_id}: {info.name}"
 
 
+def pretrained_generative(dataset: str) -> list[RunInfo]:
+    """Every installed pretrained generative model of a dataset, the best of each kind first (see pretrained_models)."""
+    found = [info for info in pretrained_infos() if run_kind(info) in GENERATIVE_KINDS and run_dataset(info) == dataset]
+    return sorted(found, key=lambda info: (GENERATIVE_KINDS.index(run_kind(info)), -_rank(info, dataset)))
+
+
+def _rank(info: RunInfo, dataset: str) -> float:
+    """A pretrained model's classifier score, the kind's canonical folder ('mnist_vae') winning a tie."""
+    score = float((info.metrics or {}).get("classifier_score") or 0.0)
+    return score + (1e-6 if info.run_id == pretrained_name(dataset, run_kind(info)) else 0.0)
+
+
 def pretrained_models(dataset: str) -> dict[str, RunInfo]:
-    """The installed pretrained CAE, VAE and GAN of a dataset, by kind (missing ones left out)."""
-    shipped = {kind: pretrained_run(pretrained_name(dataset, kind)) for kind in GENERATIVE_KINDS}
-    return {kind: info for kind, info in shipped.items() if info is not None}
+    """The best installed pretrained CAE, VAE and GAN of a dataset by classifier score, by kind (missing ones left
+    out): a VAE with a larger latent space draws better samples than the 2-D one that draws a latent map."""
+    best: dict[str, RunInfo] = {}
+    for info in pretrained_generative(dataset):
+        best.setdefault(run_kind(info), info)
+    return best
 
 
 def picker_key(dataset: str) -> str:
@@ -70,8 +85,9 @@ def _look_at(dataset: str, run_id: str) -> None:
 def offer_models(info: RunInfo, kinds: tuple[str, ...], fits: Callable[[RunInfo], bool] = lambda info: True) -> None:
     """Buttons that point the views at the dataset's pretrained models of `kinds` (installed, fitting, not `info`)."""
     dataset = run_dataset(info)
-    shipped = pretrained_models(dataset)
-    offers = [shipped[k] for k in kinds if k in shipped and shipped[k].run_id != info.run_id and fits(shipped[k])]
+    candidates = [other for other in pretrained_generative(dataset) if other.run_id != info.run_id and fits(other)]
+    firsts = {kind: next((other for other in candidates if run_kind(other) == kind), None) for kind in kinds}
+    offers = [offer for offer in firsts.values() if offer is not None]
     for column, offer in zip(st.columns(max(1, len(offers))), offers):
         column.button(
             f"Look at the pretrained {run_kind(offer).upper()}",
@@ -93,11 +109,7 @@ def shown_runs(dataset: str, current: RunInfo | None) -> list[RunInfo]:
     latent space), then the user's generative runs on it (the current one first)."""
     main = list(pretrained_models(dataset).values())
     main_ids = {info.run_id for info in main}
-    others = [
-        info
-        for info in pretrained_infos()
-        if run_kind(info) in GENERATIVE_KINDS and run_dataset(info) == dataset and info.run_id not in main_ids
-    ]
+    others = [info for info in pretrained_generative(dataset) if info.run_id not in main_ids]
     users = [info for info in user_generative_runs() if run_dataset(info) == dataset]
     if current is not None and run_kind(current) in GENERATIVE_KINDS and run_dataset(current) == dataset:
         users = [current] + [info for info in users if info.run_id != current.run_id]
