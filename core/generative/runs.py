@@ -6,11 +6,11 @@ from __future__ import annotations
 from core.config import GENERATIVE_ENCODING, DataConfig, ModelConfig, OptimizerConfig, RunConfig
 
 PRESET = {"cae": "compact", "vae": "compact", "gan": "dcgan"}
-LATENT_DIM = {"cae": 32, "vae": 2, "gan": 64}  # the VAE's 2-D latent space can be drawn as a map
+LATENT_DIM = {"cae": 32, "vae": 16, "gan": 64}  # a 2-D VAE can be drawn as a map, but its samples stay vague
 LEARNING_RATE = {"cae": 2e-3, "vae": 1e-3, "gan": 2e-4}
 SCHEDULE = {"cae": "cosine", "vae": "cosine", "gan": "constant"}  # a GAN's duel has no finish line to decay to
 BATCH_SIZE = {"cae": 128, "vae": 32, "gan": 64}  # a 2-D VAE needs many small steps to spread its classes
-SIDEBAR_EPOCHS = {"cae": 3, "vae": 5, "gan": 5}  # a sidebar run: recognisable images within two minutes on 2 CPUs
+SIDEBAR_EPOCHS = {"cae": 3, "vae": 8, "gan": 5}  # a sidebar run: about two minutes on 2 CPUs (bench/RESULTS.md)
 SIDEBAR_IMAGES = 8_000  # images a sidebar run trains on (all of the offline MNIST; a sample of Fashion's 60,000)
 
 

@@ -166,15 +166,16 @@ def _recipes() -> dict[str, Recipe]:
             warm_ups=(clock_run_config("clock_plain_upright", "sincos", 4, difficulty="easy", count=5760, **plain),),
         )
     )
-    generative = [  # (kind, epochs on MNIST's 8,000 / Fashion's 60,000 images, what it shows)
-        ("cae", 20, 3, "convolutional autoencoder: sharp reconstructions, invents nothing"),
-        ("vae", 30, 5, "variational autoencoder, 2-D latent space: new but blurry samples, a latent map"),
-        ("gan", 40, 3, "DCGAN: sharper, stranger samples from noise"),
+    generative = [  # (kind, epochs on MNIST's 8,000 / Fashion's 60,000 images, latent dim (None: default), shows)
+        ("cae", 20, 3, None, "convolutional autoencoder: sharp reconstructions, invents nothing"),
+        ("vae", 30, 5, 2, "variational autoencoder, 2-D latent space: new but blurry samples, a latent map"),
+        ("gan", 40, 3, None, "DCGAN: sharper, stranger samples from noise"),
     ]
-    for kind, mnist_epochs, fashion_epochs, shows in generative:
+    for kind, mnist_epochs, fashion_epochs, latent, shows in generative:
         for dataset, short, epochs in (("mnist", "mnist", mnist_epochs), ("fashion-mnist", "fashion", fashion_epochs)):
             name = f"{short}_{kind}"
-            recipes.append(Recipe(name, _generative_run(name, dataset, kind, epochs), f"{shows} ({dataset})"))
+            config = _generative_run(name, dataset, kind, epochs, latent_dim=latent)
+            recipes.append(Recipe(name, config, f"{shows} ({dataset})"))
     recipes.append(  # a 2-D latent space can be drawn, but is too small for samples that read as digits
         Recipe(
             "mnist_vae_16",
