@@ -1,12 +1,16 @@
 """Cached access to runs and pretrained results for the pages (reading only; core does the work)."""
 
+import gc
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
 
 from core.lab import tables
 from core.runs import store as runs
+
+T = TypeVar("T")
 
 
 @st.cache_data(max_entries=4, ttl=30, show_spinner=False)
@@ -47,12 +51,22 @@ def model_file_time(info: runs.RunInfo | None) -> float | None:
     return file.stat().st_mtime if file is not None and file.is_file() else None
 
 
+def out_of_gc_reach(value: T) -> T:
+    """`value`, after freezing everything the process holds so far (TensorFlow, the models) out of the garbage
+    collector's reach: after every script run Streamlit collects garbage twice (its own gc.collect and Keras'
+    clear_session), and with TensorFlow's ~350k objects tracked each pass holds the GIL ~0.5 s, so a canvas stroke
+    or a slider step in that second waits."""
+    gc.collect()
+    gc.freeze()
+    return value
+
+
 @st.cache_resource(max_entries=12, show_spinner="Loading model...")
 def load_model(run_path: str, modified: float):
     """A run's model for prediction only (shared read-only across sessions)."""
     from core.models.saved import load_model_file
 
-    return load_model_file(run_path)
+    return out_of_gc_reach(load_model_file(run_path))
 
 
 def all_runs() -> list:

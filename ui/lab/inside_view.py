@@ -9,8 +9,6 @@ canvas reruns only them (not the page, not the first-layer weights). The canvas 
 
 from __future__ import annotations
 
-import gc
-
 import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -25,7 +23,7 @@ from core.figures.images import signed_rgb
 from core.figures.layers import CHANNELS, enlarged_pixels
 from core.lab.permuted import DATASET_SHORT
 from core.runs.store import RunInfo
-from ui.run_cache import load_model, model_file_time, pretrained_run
+from ui.run_cache import load_model, model_file_time, out_of_gc_reach, pretrained_run
 from ui.state import large_text
 from ui.widgets import captioned_chart, missing_model_note
 
@@ -47,16 +45,8 @@ def inside_section(title: str, key: str) -> DeltaGenerator | None:
 
 @st.cache_resource(max_entries=8, show_spinner="Preparing to look inside the model...")
 def model_probe(run_path: str, modified: float) -> Probe:
-    """The probe model of a run's model (every layer's output in one call), shared read-only across sessions.
-
-    It also freezes what the process holds so far (TensorFlow, the models) out of the garbage collector's reach:
-    after every script run Streamlit collects garbage twice (its own gc.collect and Keras' clear_session), and
-    with TensorFlow's ~350k objects tracked each pass holds the GIL ~0.5 s, so a stroke drawn in that second waits.
-    """
-    probe = activations.build_probe(load_model(run_path, modified))
-    gc.collect()
-    gc.freeze()
-    return probe
+    """The probe model of a run's model (every layer's output in one call), shared read-only across sessions."""
+    return out_of_gc_reach(activations.build_probe(load_model(run_path, modified)))
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
