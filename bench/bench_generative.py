@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.results_file import record_section  # noqa: E402
 from core.generative.runs import default_config  # noqa: E402
+from core.generative.training import SAMPLES_FILE  # noqa: E402
 from core.runs import device  # noqa: E402
 from core.storage.atomic import read_json  # noqa: E402
 
@@ -61,7 +62,7 @@ def bench(kind: str, dataset: str, scratch: Path) -> str:
     run = json.loads(lines[-1])
     folder = Path(run["path"])
     status = read_json(folder / "status.json")
-    with np.load(folder / "samples.npz") as stored:
+    with np.load(folder / SAMPLES_FILE) as stored:
         grids = dict(zip(stored["epochs"].tolist(), stored["samples"]))
     scores = {epoch: classifier_score(grids[epoch], dataset)["classifier_score"] for epoch in sorted(grids) if epoch}
     recognisable = [epoch for epoch in sorted(scores) if scores[epoch] >= RECOGNISABLE]

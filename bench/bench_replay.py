@@ -154,13 +154,17 @@ def overhead(epochs: int, note: str) -> str:
 
 def sizes(note: str) -> str:
     """replay.npz per pretrained model, and pretrained/ in all, as the RESULTS.md section body."""
+    from core.generative.training import SAMPLES_FILE
     from core.runs.replay import REPLAY_FILE, load_replay
 
     lines = ["| model | epochs recorded | replay.npz |", "| --- | ---: | ---: |"]
     recorded = {}
     for folder in sorted(path for path in PRETRAINED.iterdir() if (path / "config.json").is_file()):
         file = folder / REPLAY_FILE
-        if file.is_file():
+        if (folder / SAMPLES_FILE).is_file():  # generative models replay their samples by epoch instead
+            size = (folder / SAMPLES_FILE).stat().st_size / 1e6
+            lines.append(f"| `{folder.name}` | samples by epoch ({SAMPLES_FILE}) | {size:.2f} MB |")
+        elif file.is_file():
             replay = load_replay(folder)
             recorded[folder.name] = file.stat().st_size / 1e6
             lines.append(f"| `{folder.name}` | {len(replay) - 1} | {recorded[folder.name]:.2f} MB |")

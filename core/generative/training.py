@@ -21,6 +21,7 @@ import numpy as np
 from core.config import RunConfig
 from core.generative import models, sampling
 
+SAMPLES_FILE = "samples.npz"  # the run's sample grids by epoch
 SNAPSHOT_COUNT = 64  # images per samples.npz snapshot
 MAX_SNAPSHOTS = 16  # grids samples.npz keeps (long runs keep every 2nd, 4th, ... epoch and the latest)
 COLLAPSE_LEVEL = 0.01  # a GAN epoch whose mean d_loss and d_fake both stay below this: the discriminator has won
@@ -147,7 +148,7 @@ class Snapshots:
     the file would grow past the limit) and always the latest epoch."""
 
     def __init__(self, run_dir: Path) -> None:
-        self.path, self.epochs, self.samples, self.stride = run_dir / "samples.npz", [], [], 1
+        self.path, self.epochs, self.samples, self.stride = run_dir / SAMPLES_FILE, [], [], 1
 
     def add(self, epoch: int, images: np.ndarray) -> None:
         from core.storage.atomic import save_npz

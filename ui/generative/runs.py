@@ -10,6 +10,7 @@ import numpy as np
 import streamlit as st
 
 from core.config import GENERATIVE_KINDS
+from core.generative.training import SAMPLES_FILE
 from core.lab.permuted import DATASET_SHORT
 from core.runs import store as runs
 from core.runs.store import RunInfo
@@ -21,7 +22,6 @@ KIND_NOTES = {
     "vae": "learns a smooth cloud of codes, so any point of it decodes to a new image: new, but blurry.",
     "gan": "a generator learns to fool a discriminator: sharper samples, and sometimes stranger ones.",
 }
-SAMPLES_FILE = "samples.npz"
 
 
 def pretrained_name(dataset: str, kind: str) -> str:
