@@ -1,7 +1,12 @@
 """A generative run goes through the run machinery: artefacts every epoch, progress events, clear failures."""
 
+import importlib.util
 import json
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -122,3 +127,33 @@ def test_a_discriminator_that_wins_a_whole_epoch_ends_the_run_as_collapsed(runs_
     assert len(info.history["epochs"]) == 1 and info.history["epochs"][0]["d_fake"] == pytest.approx(0.0005)
     with np.load(info.path / "samples.npz") as samples:
         assert samples["epochs"].tolist() == [0, 1]
+
+
+TORCH_SMOKE = """
+import json, sys
+from pathlib import Path
+import keras
+from core.generative import sampling
+from tests.generative_support import train_tiny
+shapes = {kind: list(sampling.generate(train_tiny(kind, Path(sys.argv[1])), 3).shape) for kind in ("vae", "gan")}
+print(json.dumps({"backend": keras.backend.backend(), **shapes}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch is not installed")
+def test_a_vae_and_a_gan_train_save_and_sample_under_torch(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", TORCH_SMOKE, str(tmp_path)],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "KERAS_BACKEND": "torch"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+        "backend": "torch",
+        "vae": [3, 28, 28],
+        "gan": [3, 28, 28],
+    }
