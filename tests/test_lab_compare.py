@@ -98,3 +98,16 @@ def test_comparison_table_exports_csv_and_markdown_with_the_knob_columns() -> No
     csv_text, markdown = tables.to_csv(rows), tables.to_markdown(rows)
     assert csv_text.splitlines()[0].startswith("run,source,state,dataset,model,activation")
     assert "act=tanh" in csv_text and "| act=relu |" in markdown
+
+
+def test_a_generative_model_row_names_the_model_and_its_sample_scores():
+    info = SimpleNamespace(
+        config={"name": "mnist_gan", "data": {"dataset": "mnist"}, "model": {"kind": "gan", "preset": "dcgan"}},
+        metrics={"classifier_score": 5.234, "params": 1000},
+        status={"state": "done"},
+        is_pretrained=True,
+        run_id="mnist_gan",
+    )
+    row = tables.run_row(info)
+    assert row["model"] == "GAN (dcgan)"
+    assert row["classifier score (of 10)"] == 5.23 and "test accuracy" not in row

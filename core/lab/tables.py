@@ -31,7 +31,7 @@ def model_label(config: dict[str, Any]) -> str:
     kind = model.get("kind", "?")
     if kind == "mlp":
         return "MLP " + ("-".join(str(h) for h in model.get("hidden", [])) or "(no hidden layer)")
-    name = {"cnn": "CNN", "clock_cnn": "Clock CNN"}.get(kind, kind)
+    name = {"cnn": "CNN", "clock_cnn": "Clock CNN", "cae": "CAE", "vae": "VAE", "gan": "GAN"}.get(kind, kind)
     return f"{name} ({model['preset']})" if model.get("preset") else name
 
 
@@ -39,6 +39,10 @@ def _score_columns(metrics: dict[str, Any]) -> dict[str, Any]:
     columns = {}
     if metrics.get("accuracy") is not None:
         columns["test accuracy"] = round(100.0 * metrics["accuracy"], 2)
+    if metrics.get("classifier_score") is not None:
+        columns["classifier score (of 10)"] = round(metrics["classifier_score"], 2)
+    if metrics.get("reconstruction_mse") is not None:
+        columns["reconstruction MSE"] = round(metrics["reconstruction_mse"], 4)
     if metrics.get("common_sense_error_mean_min") is not None:
         columns["mean error (min)"] = round(metrics["common_sense_error_mean_min"], 2)
         columns["median error (min)"] = round(metrics.get("common_sense_error_median_min", float("nan")), 2)

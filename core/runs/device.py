@@ -25,11 +25,11 @@ CPU_IMAGES_PER_S = {
     "cnn_reference": 600.0,  # the reference 28x28 CNN (64-128-256 filters, two convs per block)
     "clock_polar": 150.0,  # the polar clock CNN (it works at 75 px inside, whatever the input size)
     "clock_plain": 150.0,  # the plain clock CNN (also 75 px inside)
-    # the generative sidebar runs (core.generative.runs), 2,000 images x 2 epochs with the machine busy (load 11-13):
-    # CAE 422, VAE 186-381 (batch 32), GAN 102 images/s; an idle machine is about twice as fast
-    "cae": 800.0,
-    "vae": 400.0,
-    "gan": 200.0,  # a discriminator and a generator step per batch
+    # the generative sidebar runs (core.generative.runs, 8,000 images; bench/bench_generative.py): measured about
+    # CAE 2,000, VAE 1,100-1,800 (batch 32), GAN 400 images/s on this 2-core machine; a little under, for busy cores
+    "cae": 1_500.0,
+    "vae": 1_000.0,
+    "gan": 350.0,  # a discriminator and a generator step per batch
 }
 RENDER_S_PER_IMAGE = 0.0015  # rendering one 150-px clock on one core (bench/RESULTS.md); scales with pixels
 GPU_SPEEDUP = 10.0
