@@ -11,6 +11,7 @@ from plotly.subplots import make_subplots
 
 from core.figures.images import _png_data_uri, image_grid, tile_mosaic
 from core.figures.theme import NEUTRAL, apply_theme, colour, font_size, line_width, marker_size, scatter_class
+from core.figures.training import batch_trace
 
 BLANK = 255  # a tile of this value vanishes into the white mosaic background (padding of a short last row)
 EVEN_SHARE = 0.1  # each of 10 classes in a perfectly diverse set of samples
@@ -232,14 +233,6 @@ def _history_series(records: list[dict], key: str) -> tuple[list[float], list[fl
     return [float(record["epoch"]) for record in kept], [float(record[key]) for record in kept]
 
 
-def _batch_positions(history: dict, key: str) -> tuple[list[float], list[float]]:
-    """Per-batch values on a fractional-epoch axis (batch b of epoch e sits at e - 1 + b / batches per epoch)."""
-    batches = [record for record in history.get("batches", []) if record.get(key) is not None]
-    steps = int(history.get("steps_per_epoch") or max([int(b.get("batch", 0)) for b in batches] + [1]))
-    x = [int(b["epoch"]) - 1 + int(b.get("batch", 0)) / steps for b in batches]
-    return x, [float(b[key]) for b in batches]
-
-
 def gan_duel_chart(history: dict, large_text: bool = False) -> go.Figure:
     """The GAN's two losses over training (top) and the discriminator's mean output on real and fake images (bottom)."""
     fig = make_subplots(
@@ -253,23 +246,9 @@ def gan_duel_chart(history: dict, large_text: bool = False) -> go.Figure:
     for row, series in ((1, GAN_CURVES), (2, GAN_OUTPUTS)):
         for index, (key, label) in enumerate(series):
             colour_index = index + 2 * (row - 1)
-            batch_x, batch_y = _batch_positions(history, key)
-            if batch_x:
-                fig.add_trace(
-                    scatter_class(len(batch_x))(
-                        x=batch_x,
-                        y=batch_y,
-                        mode="lines",
-                        name=f"{label} (per batch)",
-                        legendgroup=key,
-                        showlegend=False,
-                        opacity=0.35,
-                        line=dict(color=colour(colour_index), width=line_width(large_text) / 2.5),
-                        hovertemplate=f"{label}<br>epoch %{{x:.2f}}: %{{y:.3g}}<extra></extra>",
-                    ),
-                    row=row,
-                    col=1,
-                )
+            per_batch = batch_trace(label, history, key, colour_index, large_text)
+            if per_batch is not None:
+                fig.add_trace(per_batch, row=row, col=1)
             x, y = _history_series(epochs, key)
             fig.add_trace(
                 go.Scatter(

@@ -41,7 +41,7 @@ def _steps_per_epoch(history: dict) -> int:
     return max(batches + [1])
 
 
-def _batch_trace(name: str, history: dict, metric: str, index: int, large_text: bool) -> go.Scatter | None:
+def batch_trace(name: str, history: dict, metric: str, index: int, large_text: bool) -> go.Scatter | None:
     """Per-batch values as a thin faint line on a fractional-epoch axis ('batch' counts batches done)."""
     batches = [record for record in history.get("batches", []) if record.get(metric) is not None]
     if not batches:
@@ -84,7 +84,7 @@ def training_curves(
     for index, (name, history) in enumerate(histories):
         epochs = list(history.get("epochs", []))
         if per_batch:
-            batch = _batch_trace(name, history, metric, index, large_text)
+            batch = batch_trace(name, history, metric, index, large_text)
             if batch is not None:
                 fig.add_trace(batch)
         for key, dashed in ((metric, False), (f"val_{metric}", True)):

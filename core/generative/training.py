@@ -175,7 +175,7 @@ def fit_generative(run_dir: Path, config: RunConfig, tracker: Any) -> tuple[str,
     from core.generative.score import evaluate_generative
     from core.models.build import count_params
     from core.runs.classroom import check_batch_size
-    from core.runs.training import NAN_ADVICE, save_model, split_validation
+    from core.runs.training import NAN_ADVICE, cost_metrics, save_model, split_validation
     from core.storage.atomic import save_npz, write_json
 
     data = load_run_data(config.data)
@@ -230,14 +230,7 @@ def fit_generative(run_dir: Path, config: RunConfig, tracker: Any) -> tuple[str,
     save_model(trainer.saved, run_dir)
     metrics, arrays = evaluate_generative(run_dir)
     save_npz(run_dir / "evaluation.npz", **arrays)
-    metrics.update(
-        params=count_params(trainer.saved),
-        train_time_s=round(train_time, 3),
-        images_per_s=round(tracker.samples / train_time, 1) if train_time > 0 else None,
-        epochs_run=len(tracker.history["epochs"]),
-        test_count=int(len(data.x_test)),
-        data_description=data.description,
-    )
+    metrics.update(cost_metrics(trainer.saved, tracker, data, train_time))
     write_json(run_dir / "metrics.json", metrics)
     if tracker.outcome.cancelled:
         return "cancelled", "cancelled by request"

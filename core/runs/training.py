@@ -443,12 +443,24 @@ def _fit(run_dir: Path, config: RunConfig, on_event: Callable | None, should_sto
     _conclude(run_dir, config, model, encoding, data, tracker, time.monotonic() - fit_start)
 
 
+def cost_metrics(model: Any, tracker: _Tracker, data: Any, train_time: float) -> dict[str, Any]:
+    """What a finished run cost and saw, for metrics.json: parameters, time, speed, epochs, test size, data."""
+    from core.models.build import count_params
+
+    return {
+        "params": count_params(model),
+        "train_time_s": round(train_time, 3),
+        "images_per_s": round(tracker.samples / train_time, 1) if train_time > 0 else None,
+        "epochs_run": len(tracker.history["epochs"]),
+        "test_count": int(len(data.x_test)),
+        "data_description": data.description,
+    }
+
+
 def _conclude(
     run_dir: Path, config: RunConfig, model: Any, encoding: Any, data: Any, tracker: _Tracker, train_time: float
 ) -> None:
     """After fit: fail a NaN run, else evaluate, write metrics.json and model.keras, and set the final state."""
-    from core.models.build import count_params
-
     outcome = tracker.outcome
     if outcome.nan_at:
         tracker.write()
@@ -458,14 +470,7 @@ def _conclude(
         )
         return
     metrics = _evaluate(model, encoding, data, run_dir)
-    metrics.update(
-        params=count_params(model),
-        train_time_s=round(train_time, 3),
-        images_per_s=round(tracker.samples / train_time, 1) if train_time > 0 else None,
-        epochs_run=len(tracker.history["epochs"]),
-        test_count=int(len(data.x_test)),
-        data_description=data.description,
-    )
+    metrics.update(cost_metrics(model, tracker, data, train_time))
     write_json(run_dir / "metrics.json", metrics)
     save_model(model, run_dir)
     if outcome.cancelled:
