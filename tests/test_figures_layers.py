@@ -129,3 +129,17 @@ def test_enlarged_pixels_are_square_blocks_of_the_same_values() -> None:
     assert enlarged_pixels(np.zeros((32, 32, 3)), side=224).shape == (224, 224, 3)
     with pytest.raises(ValueError, match="one grayscale image"):
         enlarged_pixels(np.zeros((2, 28, 28)))
+
+
+def test_a_weight_picture_is_one_rgb_mosaic_red_for_positive_blue_for_negative():
+    from core.figures.layers import weight_picture
+
+    tiles = np.zeros((2, 4, 4))
+    tiles[0] += 1.0
+    tiles[1] -= 1.0
+    tiles[1, 0, 0] = np.nan
+    picture = weight_picture(tiles, columns=2, tile_px=8)
+    assert picture.dtype == np.uint8 and picture.shape == (8, 18, 3)
+    red, blue = picture[4, 4], picture[4, 14]
+    assert red[0] > red[2] and blue[2] > blue[0]
+    assert (picture[0, 10] == 255).all()  # the blank (NaN) weight

@@ -74,7 +74,7 @@ def test_moving_the_slider_shows_that_epochs_frame(trained, runs_root):
     at.select_slider(key=f"replay_{run_id}_epoch").set_value(0).run()
     assert not at.exception, at.exception
     assert frame_text(at).startswith(f"**Epoch 0 of {EPOCHS} (before training) — ")
-    assert any("What 16 hidden units look for, epoch 0" in str(chart.proto.spec) for chart in at.get("plotly_chart"))
+    assert any("What 16 hidden units look for, epoch 0" in text.value for text in at.markdown)
 
 
 def test_play_starts_from_the_first_epoch_and_pause_stops_it(trained, runs_root):
@@ -137,8 +137,7 @@ def test_the_permuted_mlps_weights_are_replayed_in_pixel_order(trained, runs_roo
     at.segmented_control(key="preplay_model").set_value(run_id).run()
     assert not at.exception, at.exception
     assert "test images (the replay probe)" in frame_text(at)
-    specs = [str(chart.proto.spec) for chart in at.get("plotly_chart")]
-    assert any("put back in pixel order" in spec for spec in specs)
+    assert any("put back in pixel order" in text.value for text in at.markdown)
 
 
 def clock_results_script() -> None:

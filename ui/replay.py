@@ -30,9 +30,8 @@ from core.figures import (
     clock_confusion_heatmap,
     confusion_heatmap,
     training_curves,
-    weight_tiles,
 )
-from core.figures.layers import enlarged_pixels
+from core.figures.layers import enlarged_pixels, weight_picture
 from core.lab.samples import mistake_captions
 from core.runs import store as runs
 from core.runs.replay import REPLAY_FILE, WRITE_EVERY_S, Replay, ReplayError, load_replay
@@ -232,16 +231,11 @@ def draw_classifier_frame(info: RunInfo, replay: Replay, frame: int, key: str) -
         quiet = quiet_pixels(json.dumps(data, sort_keys=True))
         if quiet is not None and quiet.shape == tiles.shape[1:]:
             tiles, how = activations.blanked(tiles, quiet), how + "; pixels almost never inked left blank"
-        st.plotly_chart(
-            weight_tiles(
-                tiles,
-                replay.units,
-                title=f"What {len(tiles)} hidden units look for, epoch {epoch}{how}",
-                columns=8,
-                large_text=large,
-            ),
-            width="stretch",
-            key=f"{key}_tiles",
+        st.markdown(f"**What {len(tiles)} hidden units look for, epoch {epoch}{how}**")
+        st.image(
+            weight_picture(tiles, columns=8),
+            caption="Each tile is one unit's weights on the 28x28 pixels: red where ink raises its output, blue where "
+            "ink lowers it, white near zero (each frame scaled to its largest weight).",
         )
 
 

@@ -110,9 +110,9 @@ def _tile_heatmap(
 
 
 @functools.cache
-def _sequential_colours() -> np.ndarray:
-    """The sequential colour scale as a 256-entry uint8 RGB lookup table."""
-    samples = plotly.colors.sample_colorscale(SEQUENTIAL, list(np.linspace(0.0, 1.0, 256)))
+def _colour_table(signed: bool = False) -> np.ndarray:
+    """The sequential (or, signed, the diverging) colour scale as a 256-entry uint8 RGB lookup table."""
+    samples = plotly.colors.sample_colorscale(DIVERGING if signed else SEQUENTIAL, list(np.linspace(0.0, 1.0, 256)))
     return np.array([plotly.colors.unlabel_rgb(sample) for sample in samples]).round().astype(np.uint8)
 
 
@@ -123,8 +123,21 @@ def coloured(values: np.ndarray) -> np.ndarray:
     low = min(0.0, float(values[finite].min())) if finite.any() else 0.0
     high = float(values[finite].max()) if finite.any() else 1.0
     scaled = (np.where(finite, values, low) - low) / (high - low if high > low else 1.0)
-    rgb = _sequential_colours()[np.clip(np.rint(scaled * 255), 0, 255).astype(np.uint8)]
+    rgb = _colour_table()[np.clip(np.rint(scaled * 255), 0, 255).astype(np.uint8)]
     return np.concatenate([rgb, np.where(finite, 255, 0).astype(np.uint8)[..., None]], axis=-1)
+
+
+def weight_picture(tiles: np.ndarray, columns: int = 8, tile_px: int = 84) -> np.ndarray:
+    """Signed weights [N, H, W] as one RGB mosaic in the diverging scale around zero (NaN and gaps white), each tile
+    enlarged to about `tile_px`: one picture for st.image where a chart per frame would cost a browser redraw."""
+    values, _ = mosaic(tiles, columns)
+    finite = np.isfinite(values)
+    limit = float(np.abs(values[finite]).max()) if finite.any() else 0.0
+    scaled = (np.where(finite, values, 0.0) / (limit or 1.0) + 1.0) / 2.0
+    rgb = _colour_table(signed=True)[np.clip(np.rint(scaled * 255), 0, 255).astype(np.uint8)]
+    rgb[~finite] = 255
+    factor = max(1, tile_px // max(np.asarray(tiles).shape[1:3]))
+    return np.repeat(np.repeat(rgb, factor, axis=0), factor, axis=1)
 
 
 def _map_panel(tiles: np.ndarray, channels: Sequence[int], name: str) -> list[go.BaseTraceType]:
