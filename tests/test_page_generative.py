@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.config import DataConfig, ModelConfig, RunConfig
 from core.generative import sampling
-from core.generative.runs import PRESET, SIDEBAR_EPOCHS, SIDEBAR_IMAGES
+from core.generative.runs import LATENT_DIM, PRESET, SIDEBAR_EPOCHS, SIDEBAR_IMAGES
 from core.runs import jobs
 from core.runs import store as runs
 from core.storage.atomic import save_npz, write_json
@@ -282,7 +282,7 @@ def test_start_queues_the_default_vae_run(pretrained: Path) -> None:
     (info,) = runs.list_runs()
     assert info.config["model"]["kind"] == "vae" and info.config["encoding"] == "generative"
     assert info.config["data"]["limit_train"] == SIDEBAR_IMAGES and info.config["epochs"] == SIDEBAR_EPOCHS["vae"]
-    assert info.config["model"]["latent_dim"] == 2  # so the run has a latent map
+    assert info.config["model"]["latent_dim"] == LATENT_DIM["vae"] == 16  # samples that read as digits in a minute
 
 
 def test_a_real_tiny_vae_draws_every_view(runs_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,7 @@ from core.config import GENERATIVE_IMAGES, GENERATIVE_KINDS, GENERATIVE_LEARNING
 from core.data.datasets import TITLES
 from core.generative.runs import default_config
 
-DEFAULT_KIND = "vae"  # the sidebar's first run: new images and, with its 2-D latent space, a latent map
+DEFAULT_KIND = "vae"  # the sidebar's first run: new images that read as digits within about a minute
 MAX_FORM_EPOCHS = 50
 TRAIN_NOTE = (
     "Trains on the dataset picked above; runs queue in the background. While it trains, its samples "
