@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import missing_browser_reason
+from tests.browser_support import PAGES, missing_browser_reason
 
 pytestmark = [
     pytest.mark.browser,
@@ -24,7 +24,7 @@ def test_four_sessions_and_three_runs_keep_the_queue_order_and_every_page_workin
     print(f"renders while training: {spread(result.during_training())}")
     assert result.problems() == []
     assert [info.state for info in result.final] == ["done"] * 3
-    assert {render.page for render in result.renders} == {"home", "mlp_cnn", "permuted", "clocks", "runs"}
+    assert {render.page for render in result.renders} == set(PAGES)
 
 
 def test_percentiles_interpolate_between_ranks():
