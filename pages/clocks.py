@@ -1,7 +1,5 @@
 """Tell the time: read analog clocks, and compare label encodings by the common-sense error in minutes."""
 
-from importlib import import_module
-
 import streamlit as st
 
 from core.lab.clock_compare import is_clock_run
@@ -14,7 +12,7 @@ from ui.replay import draw_replay
 from ui.run_cache import pretrained_infos
 from ui.state import large_text, session_id
 from ui.train_panel import train_panel
-from ui.widgets import url_toggle
+from ui.widgets import lazy_tabs, url_toggle
 
 run_inside_app_navigation()
 
@@ -71,12 +69,8 @@ if current is not None:
 
 mine_only = url_toggle("Only my runs", "clk_mine", "Off: also show the finished clock runs of everyone using this lab.")
 shown = clock_runs(mine_only, current.run_id if current else "")  # ?run= keeps a run "mine" after a reload
-tabs = st.tabs(list(TABS), key="clk_tab", bind="query-params")
-for tab, (label, (module, function)) in zip(tabs, TABS.items()):
-    if tab.open:
-        with tab:
-            draw = getattr(import_module(module), function)
-            if label in RUNLESS_TABS:
-                draw(large)
-            else:
-                draw(shown, large)
+for label, draw in lazy_tabs(TABS, "clk_tab"):
+    if label in RUNLESS_TABS:
+        draw(large)
+    else:
+        draw(shown, large)

@@ -1,7 +1,5 @@
 """Generative models: a CAE, a VAE and a GAN make MNIST / Fashion-MNIST images; compare them, look inside, train."""
 
-from importlib import import_module
-
 import streamlit as st
 
 from core.config import GENERATIVE_DATASETS
@@ -16,6 +14,7 @@ from ui.live import live_curves
 from ui.navigation import run_inside_app_navigation
 from ui.state import large_text
 from ui.train_panel import train_panel
+from ui.widgets import lazy_tabs
 
 run_inside_app_navigation()
 
@@ -99,12 +98,8 @@ st.divider()
 st.subheader("Look closer", anchor=False)
 shown = run_picker(dataset, current)
 if shown is not None:
-    tabs = st.tabs(list(TABS), key="gen_tab", bind="query-params")
-    for tab, (label, (module, function)) in zip(tabs, TABS.items()):
-        if tab.open:
-            with tab:
-                draw = getattr(import_module(module), function)
-                if label in DATASET_VIEWS:
-                    draw(shown, dataset, large)
-                else:
-                    draw(shown, large)
+    for label, draw in lazy_tabs(TABS, "gen_tab"):
+        if label in DATASET_VIEWS:
+            draw(shown, dataset, large)
+        else:
+            draw(shown, large)

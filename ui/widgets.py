@@ -3,6 +3,8 @@ pretrained model, a table's CSV and Markdown downloads."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from importlib import import_module
 from typing import Any, Literal
 
 import plotly.graph_objects as go
@@ -16,6 +18,16 @@ TABLE_FORMATS = (
     ("Download CSV", tables.to_csv, "csv", "text/csv"),
     ("Download Markdown", tables.to_markdown, "md", "text/markdown"),
 )
+
+
+def lazy_tabs(views: dict[str, tuple[str, str]], key: str) -> Iterator[tuple[str, Callable[..., None]]]:
+    """URL-bound tabs (?`key`=Label links to one) over `views` (label -> (module, function)): only the open tab's
+    module is imported (some load models) and yielded, as (label, its draw function), inside that tab."""
+    tabs = st.tabs(list(views), key=key, bind="query-params")
+    for tab, (label, (module, function)) in zip(tabs, views.items()):
+        if tab.open:
+            with tab:
+                yield label, getattr(import_module(module), function)
 
 
 def url_toggle(label: str, key: str, help: str, where: Any = st) -> bool:
