@@ -47,9 +47,8 @@ with st.expander(f"{TITLES[dataset]}: sample images", expanded=True):
 run = train_panel(
     PAGE,
     lambda: config_ui(dataset),
-    note=f"Trains on {TITLES[dataset]} (pick the dataset above). Runs queue in the background."
-    if data_available(dataset)
-    else missing_data_sentence(dataset),
+    note=f"Trains on {TITLES[dataset]} (pick the dataset above). Runs queue in the background.",
+    unavailable="" if data_available(dataset) else missing_data_sentence(dataset),
 )
 knobs = last_knobs(dataset)
 draw_results(dataset, knobs.model.kind, run)

@@ -178,17 +178,27 @@ def _buttons(page: str, config: RunConfig | None, run: RunInfo | None) -> None:
         st.error(message, icon=":material/error:")
 
 
-def train_panel(page: str, config_ui: Callable[[], RunConfig], *, note: str = "") -> RunInfo | None:
-    """Draw the sidebar Train panel for `page`; returns this page's current run (or None)."""
+def train_panel(
+    page: str, config_ui: Callable[[], RunConfig], *, note: str = "", unavailable: str = ""
+) -> RunInfo | None:
+    """Draw the sidebar Train panel for `page`; returns this page's current run (or None).
+
+    `unavailable` is one sentence saying why nothing can train here now (e.g. the data is not on this machine):
+    it is shown instead of `note` and Start is disabled, rather than queueing a run that would fail.
+    """
     with st.sidebar:
         st.header("Train", anchor=False)
-        if note:
+        if unavailable:
+            st.info(unavailable, icon=":material/cloud_off:")
+        elif note:
             st.caption(note)
         config = config_ui()
         try:
             config = validated(config)
         except ConfigError as error:
             st.error(f"This setting cannot be trained: {error}", icon=":material/error:")
+            config = None
+        if unavailable:
             config = None
         if config is not None:
             draw_estimate(config)
