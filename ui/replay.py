@@ -42,6 +42,11 @@ PLAY_TICK_S = 0.8  # one epoch per tick while playing
 LIVE_TICK_S = WRITE_EVERY_S  # a training run rewrites its record at most this often
 MISTAKES = 12
 MISTAKE_PX = 84  # how wide a mistake is drawn, each pixel a square block (3x3 for 28x28 images)
+COLOUR_TILES_CAPTION = (
+    "Each tile is one unit's weights on the 32x32 photo, red, green and blue for every pixel: mid-gray is zero, "
+    "brighter than gray pushes the unit up where the photo has that colour, darker pulls it down (each tile "
+    "scaled to its own largest weight)."
+)
 
 
 def replay_section(title: str, key: str, expanded: bool = False) -> DeltaGenerator | None:
@@ -234,7 +239,9 @@ def draw_classifier_frame(info: RunInfo, replay: Replay, frame: int, key: str) -
         st.markdown(f"**What {len(tiles)} hidden units look for, epoch {epoch}{how}**")
         st.image(
             weight_picture(tiles, columns=8),
-            caption="Each tile is one unit's weights on the 28x28 pixels: red where ink raises its output, blue where "
+            caption=COLOUR_TILES_CAPTION
+            if tiles.ndim == 4
+            else "Each tile is one unit's weights on the 28x28 pixels: red where ink raises its output, blue where "
             "ink lowers it, white near zero (each frame scaled to its largest weight).",
         )
 

@@ -110,7 +110,8 @@ def weight_permutation(replay: Replay, config: dict) -> np.ndarray | None:
 
 
 def first_layer_tiles(replay: Replay, frame: int, perm: np.ndarray | None = None) -> np.ndarray | None:
-    """An MLP's recorded first-layer weights at a frame as images [U, H, W]; with `perm`, put back in pixel order.
+    """An MLP's recorded first-layer weights at a frame as images [U, H, W] (colour: [U, H, W, 3]); with `perm`, put
+    back in pixel order.
 
     None when the record holds no weights (CNNs, clock models).
     """

@@ -17,7 +17,7 @@ import plotly.colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.figures.images import _png_data_uri, picture_trace
+from core.figures.images import _png_data_uri, picture_trace, signed_rgb
 from core.figures.theme import NEUTRAL, SEQUENTIAL, apply_theme, colour, font_size, theme_layout
 
 DIVERGING = "RdBu_r"
@@ -129,14 +129,24 @@ def coloured(values: np.ndarray) -> np.ndarray:
 
 def weight_picture(tiles: np.ndarray, columns: int = 8, tile_px: int = 84) -> np.ndarray:
     """Signed weights [N, H, W] as one RGB mosaic in the diverging scale around zero (NaN and gaps white), each tile
-    enlarged to about `tile_px`: one picture for st.image where a chart per frame would cost a browser redraw."""
-    values, _ = mosaic(tiles, columns)
-    finite = np.isfinite(values)
-    limit = float(np.abs(values[finite]).max()) if finite.any() else 0.0
-    scaled = (np.where(finite, values, 0.0) / (limit or 1.0) + 1.0) / 2.0
-    rgb = _colour_table(signed=True)[np.clip(np.rint(scaled * 255), 0, 255).astype(np.uint8)]
-    rgb[~finite] = 255
-    factor = max(1, tile_px // max(np.asarray(tiles).shape[1:3]))
+    enlarged to about `tile_px`: one picture for st.image where a chart per frame would cost a browser redraw.
+
+    Colour weights [N, H, W, 3] are drawn as the inside view draws them (signed_rgb: mid-gray is zero, each tile
+    stretched to its largest weight), with white gaps.
+    """
+    tiles = np.asarray(tiles)
+    if tiles.ndim == 4:
+        pictures = signed_rgb(tiles).astype(np.float64)
+        planes = [mosaic(pictures[..., channel], columns)[0] for channel in range(3)]
+        rgb = np.nan_to_num(np.stack(planes, axis=-1), nan=255.0).astype(np.uint8)
+    else:
+        values, _ = mosaic(tiles, columns)
+        finite = np.isfinite(values)
+        limit = float(np.abs(values[finite]).max()) if finite.any() else 0.0
+        scaled = (np.where(finite, values, 0.0) / (limit or 1.0) + 1.0) / 2.0
+        rgb = _colour_table(signed=True)[np.clip(np.rint(scaled * 255), 0, 255).astype(np.uint8)]
+        rgb[~finite] = 255
+    factor = max(1, tile_px // max(tiles.shape[1:3]))
     return np.repeat(np.repeat(rgb, factor, axis=0), factor, axis=1)
 
 
