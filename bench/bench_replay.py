@@ -191,14 +191,14 @@ def sizes(note: str) -> str:
 
 
 def frame_in_python(rounds: int) -> float:
-    """Median seconds to build one classifier frame: confusion and tiles as figure JSON, the mistakes as pictures."""
+    """Median seconds to build one classifier frame: its confusion, mistakes and tiles as PNG data URIs."""
     from core.data.datasets import CLASS_NAMES, load_dataset
     from core.evaluation import replay_views as views
-    from core.figures import confusion_heatmap, weight_tiles
-    from core.figures.layers import enlarged_pixels
+    from core.figures.layers import weight_picture
+    from core.figures.pictures import captioned_tiles, confusion_picture, picture_uri
     from core.lab.samples import mistake_captions
     from core.runs.replay import load_replay
-    from ui.replay import MISTAKE_PX, MISTAKES
+    from ui.replay import MISTAKE_COLUMNS, MISTAKE_PX, MISTAKES
 
     replay = load_replay(PRETRAINED / "mnist_mlp")
     images = load_dataset("mnist").x_test[replay.probe]
@@ -208,11 +208,10 @@ def frame_in_python(rounds: int) -> float:
         frame = round_ % len(replay)
         start = time.perf_counter()
         positions = views.probe_mistakes(replay, frame, MISTAKES)
-        mistake_captions(positions, replay.truth, replay.predicted[frame], names)
-        for image in images[positions]:
-            enlarged_pixels(image, MISTAKE_PX)
-        confusion_heatmap(views.probe_confusion(replay, frame), names).to_json()
-        weight_tiles(views.first_layer_tiles(replay, frame), replay.units).to_json()
+        captions = mistake_captions(positions, replay.truth, replay.predicted[frame], names)
+        picture_uri(captioned_tiles(images[positions], captions, MISTAKE_PX, MISTAKE_COLUMNS))
+        picture_uri(confusion_picture(views.probe_confusion(replay, frame), names, f"epoch {frame}"))
+        picture_uri(weight_picture(views.first_layer_tiles(replay, frame), columns=8))
         times.append(time.perf_counter() - start)
     return statistics.median(times[1:])
 
@@ -283,7 +282,8 @@ def slider(steps: int, screenshot: Path | None, note: str) -> str:
         "",
         f"**The slowest median step ({worst:.2f} s) {verdict} the target.** Target: <= 0.3 s per step. {steps} steps per replay after one untimed step; from the key press on the "
         "slider to the end of the fragment's rerun plus two animation frames (the frame: its title, confusion matrix, "
-        "mistakes gallery, first-layer tiles). The frame's figures built in Python alone: "
+        "mistakes gallery, first-layer tiles, each one picture sent inside the page update). The frame's pictures "
+        "built in Python alone: "
         f"{1000 * python:.0f} ms. {machine(note)}; `.venv/bin/python bench/bench_replay.py --parts slider "
         f"--steps {steps} --write`",
     ]

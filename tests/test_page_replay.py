@@ -3,14 +3,20 @@ Tell-the-time pages; a run without a record, a damaged record and a run still tr
 
 from __future__ import annotations
 
+import base64
+import io
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 import streamlit as st
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from core.data.datasets import CLASS_NAMES
+from core.evaluation import replay_views as views
+from core.figures.pictures import confusion_picture
 from core.runs import jobs
 from core.runs import store as runs
 from core.runs.replay import REPLAY_FILE, load_replay
@@ -54,6 +60,16 @@ def frame_text(at: AppTest) -> str:
     return next(md.value for md in at.markdown if "(the replay probe)" in md.value)
 
 
+def pictures(at: AppTest) -> list[np.ndarray]:
+    """Every picture on the page as an RGB array (the replay sends its pictures as PNG data URIs)."""
+    uris = [picture.url for element in at.get("image") for picture in element.proto.imgs]
+    return [
+        np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB"))
+        for uri in uris
+        if uri.startswith("data:image/png;base64,")
+    ]
+
+
 def open_lab(runs_root: Path, run_id: str) -> AppTest:
     return open_app_page("pages/mlp-cnn.py", run=run_id, replay="true")
 
@@ -75,6 +91,11 @@ def test_moving_the_slider_shows_that_epochs_frame(trained, runs_root):
     assert not at.exception, at.exception
     assert frame_text(at).startswith(f"**Epoch 0 of {EPOCHS} (before training) — ")
     assert any("What 16 hidden units look for, epoch 0" in text.value for text in at.markdown)
+    replay = load_replay(runs_root / run_id)
+    confusion = confusion_picture(
+        views.probe_confusion(replay, 0), CLASS_NAMES["mnist"], "Confusion on the probe, epoch 0"
+    )
+    assert any(np.array_equal(picture, confusion) for picture in pictures(at))
 
 
 def test_play_starts_from_the_first_epoch_and_pause_stops_it(trained, runs_root):
@@ -156,4 +177,6 @@ def test_a_clock_run_replays_its_circle_and_mean_error(trained, runs_root):
     assert "test clocks (the replay probe): mean error" in frame_text(at)
     specs = [str(chart.proto.spec) for chart in at.get("plotly_chart")]
     assert any("Hour circle, epoch 2" in spec for spec in specs)
+    assert not any("Confusion on the probe" in spec for spec in specs)  # a picture, not a chart
+    assert any(picture.shape[0] > 24 * 10 for picture in pictures(at))  # 24 half-hour rows
     assert np.isfinite(float(frame_text(at).split("mean error ")[1].split(" min")[0]))

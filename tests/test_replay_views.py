@@ -141,3 +141,9 @@ def test_the_recorders_direct_calls_give_what_predict_gives(encoding):
     assert direct.keys() == predicted.keys()
     for name in direct:
         np.testing.assert_allclose(direct[name], predicted[name], rtol=1e-4, atol=1e-5)
+
+
+def test_the_clock_confusion_names_its_half_hour_classes_by_their_start() -> None:
+    names = views.clock_class_names()
+    assert len(names) == views.CLOCK_CLASSES
+    assert names[:3] == ["12:00", "12:30", "1:00"] and names[-1] == "11:30"

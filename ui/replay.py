@@ -3,7 +3,9 @@
 One frame shows what the network predicted on the replay probe (a few hundred fixed test images) after that
 epoch: for classifiers the confusion matrix, the mistakes it was surest about and, for an MLP, the first-layer
 weights of some hidden units (put back in pixel order for an MLP trained on permuted pixels); for clocks the
-hour circle and a half-hour confusion matrix. The frames come from core.evaluation.replay_views.
+hour circle and a half-hour confusion matrix. The frames come from core.evaluation.replay_views; what changes
+with the epoch is drawn as pictures (core.figures.pictures, sent inside the page update) except the clock circle,
+so a step costs the browser no chart redraw for classifiers.
 
 The slider, the play button and the frame are one fragment: moving the slider reruns only the frame. The
 fragment ticks while playing (one epoch per tick, stopping at the last) and while the run still trains (the
@@ -25,23 +27,21 @@ from streamlit.delta_generator import DeltaGenerator
 from core.data.datasets import CLASS_NAMES, DatasetError, load_dataset
 from core.evaluation import activations
 from core.evaluation import replay_views as views
-from core.figures import (
-    clock_circle,
-    clock_confusion_heatmap,
-    confusion_heatmap,
-    training_curves,
-)
-from core.figures.layers import enlarged_pixels, weight_picture
+from core.figures import clock_circle, training_curves
+from core.figures.layers import weight_picture
+from core.figures.pictures import captioned_tiles, confusion_picture, picture_uri
 from core.lab.samples import mistake_captions
 from core.runs import store as runs
 from core.runs.replay import REPLAY_FILE, WRITE_EVERY_S, Replay, ReplayError, load_replay
 from core.runs.store import ACTIVE_STATES, RunInfo
+from ui.run_cache import out_of_gc_reach
 from ui.state import large_text
 
 PLAY_TICK_S = 0.8  # one epoch per tick while playing
 LIVE_TICK_S = WRITE_EVERY_S  # a training run rewrites its record at most this often
 MISTAKES = 12
 MISTAKE_PX = 84  # how wide a mistake is drawn, each pixel a square block (3x3 for 28x28 images)
+MISTAKE_COLUMNS = 4
 COLOUR_TILES_CAPTION = (
     "Each tile is one unit's weights on the 32x32 photo, red, green and blue for every pixel: mid-gray is zero, "
     "brighter than gray pushes the unit up where the photo has that colour, darker pulls it down (each tile "
@@ -65,8 +65,12 @@ def draw_replay_section(info: RunInfo, key: str, title: str, expanded: bool = Fa
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def replay_record(run_path: str, modified: float) -> Replay | None:
-    """A run's replay record (cached per file version, so a training run's growing record is re-read)."""
-    return load_replay(run_path)
+    """A run's replay record (cached per file version, so a training run's growing record is re-read).
+
+    Loading one also puts what the process holds out of the garbage collector's reach (ui.run_cache): Streamlit
+    collects all garbage after every script run, and that pass, with the GIL held, would delay each slider step.
+    """
+    return out_of_gc_reach(load_replay(run_path))
 
 
 def current_record(run_path: str) -> Replay | None:
@@ -217,16 +221,10 @@ def draw_classifier_frame(info: RunInfo, replay: Replay, frame: int, key: str) -
     class_names = CLASS_NAMES.get(data.get("dataset", ""), [str(c) for c in range(views.class_count(replay))])
     epoch = int(replay.epochs[frame])
     left, right = st.columns(2)
-    left.plotly_chart(
-        confusion_heatmap(
-            views.probe_confusion(replay, frame),
-            class_names,
-            title=f"Confusion on the probe, epoch {epoch}",
-            large_text=large,
-        ),
-        width="stretch",
-        key=f"{key}_confusion",
+    confusion = confusion_picture(
+        views.probe_confusion(replay, frame), class_names, f"Confusion on the probe, epoch {epoch}", large_text=large
     )
+    left.image(picture_uri(confusion))
     with right:
         draw_mistakes(replay, frame, data, class_names)
     perm = views.weight_permutation(replay, info.config or {})
@@ -238,7 +236,7 @@ def draw_classifier_frame(info: RunInfo, replay: Replay, frame: int, key: str) -
             tiles, how = activations.blanked(tiles, quiet), how + "; pixels almost never inked left blank"
         st.markdown(f"**What {len(tiles)} hidden units look for, epoch {epoch}{how}**")
         st.image(
-            weight_picture(tiles, columns=8),
+            picture_uri(weight_picture(tiles, columns=8)),
             caption=COLOUR_TILES_CAPTION
             if tiles.ndim == 4
             else "Each tile is one unit's weights on the 28x28 pixels: red where ink raises its output, blue where "
@@ -263,12 +261,7 @@ def draw_mistakes(replay: Replay, frame: int, data: dict, class_names: list[str]
         st.warning("The test images this run was trained with are not available here.", icon=":material/warning:")
         return
     captions = mistake_captions(positions, replay.truth, replay.predicted[frame], class_names)
-    st.image(
-        [enlarged_pixels(image, MISTAKE_PX) for image in images[positions]],
-        caption=[caption.replace("\n", " ") for caption in captions],
-        width=MISTAKE_PX,
-        output_format="PNG",
-    )
+    st.image(picture_uri(captioned_tiles(images[positions], captions, MISTAKE_PX, MISTAKE_COLUMNS, large_text())))
 
 
 def draw_clock_frame(replay: Replay, frame: int, key: str) -> None:
@@ -287,11 +280,14 @@ def draw_clock_frame(replay: Replay, frame: int, key: str) -> None:
     )
     circle.update_layout(title=f"Hour circle, epoch {int(replay.epochs[frame])}")
     left.plotly_chart(circle, width="stretch", key=f"{key}_circle")
-    confusion = clock_confusion_heatmap(
-        views.probe_confusion(replay, frame), views.CLOCK_CLASSES, log_scale=False, large_text=large
+    confusion = confusion_picture(
+        views.probe_confusion(replay, frame),
+        views.clock_class_names(),
+        f"Confusion on the probe, epoch {int(replay.epochs[frame])} (half hours)",
+        axis="time",
+        large_text=large,
     )
-    confusion.update_layout(title=f"Confusion on the probe, epoch {int(replay.epochs[frame])} (half hours)")
-    right.plotly_chart(confusion, width="stretch", key=f"{key}_confusion")
+    right.image(picture_uri(confusion))
 
 
 def draw_score_curve(info: RunInfo, replay: Replay | None, key: str) -> None:

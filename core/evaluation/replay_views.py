@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.clocks.time import common_sense_error
+from core.clocks.time import MINUTES, common_sense_error, format_time
 from core.data.permutation import pixel_permutation, unpermute_images
 from core.evaluation.metrics import circle_points, confusion_matrix, whole_minutes
 from core.models.encodings import Classes
@@ -70,6 +70,11 @@ def probe_confusion(replay: Replay, frame: int) -> np.ndarray:
             bins.classes_of(replay.truth), bins.classes_of(whole_minutes(predicted)), CLOCK_CLASSES, np.int32
         )
     return confusion_matrix(replay.truth, predicted, class_count(replay), np.int32)
+
+
+def clock_class_names() -> list[str]:
+    """The CLOCK_CLASSES half-hour classes by their start time ('12:00', '12:30', ...), as the probe confusion's labels."""
+    return [format_time(start) for start in range(0, MINUTES, MINUTES // CLOCK_CLASSES)]
 
 
 def mistake_count(replay: Replay, frame: int) -> int:
