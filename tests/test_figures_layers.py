@@ -7,20 +7,16 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageColor
 
 from core.evaluation.activations import LayerOutput
 from core.figures import enlarged_map, feature_maps, layer_strip, polar_pair, prediction_bars, weight_tiles
 from core.figures.layers import coloured, enlarged_pixels, mosaic
+from core.figures.theme import NEUTRAL, colour
 
 
 def traces(fig) -> dict:
     return {trace.name: trace for trace in fig.data}
-
-
-def panels(fig) -> list[str]:
-    """The strip's panels in order: every trace but the clickable tiles laid over a layer's maps."""
-    return [trace.name for trace in fig.data if trace.meta is None]
 
 
 def tiles_of(fig, layer: str) -> np.ndarray:
@@ -28,15 +24,16 @@ def tiles_of(fig, layer: str) -> np.ndarray:
     return np.asarray(next(trace for trace in fig.data if trace.meta == layer).customdata)
 
 
-def picture_size(trace) -> tuple[int, int]:
-    """(width, height) of an image trace's PNG source."""
-    return Image.open(io.BytesIO(base64.b64decode(trace.source.split(",", 1)[1]))).size
+def picture_of(trace) -> np.ndarray:
+    """An image trace's PNG source as an RGB array."""
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(trace.source.split(",", 1)[1]))).convert("RGB"))
 
 
 def strip_layers() -> list[LayerOutput]:
+    """Maps whose channel c holds the value c everywhere, so each tile in the picture has its own colour."""
     rng = np.random.default_rng(0)
     return [
-        LayerOutput("conv_0", "conv", rng.random((6, 6, 32))),
+        LayerOutput("conv_0", "conv", np.broadcast_to(np.arange(32.0), (6, 6, 32))),
         LayerOutput("pool_0", "pool", rng.random((3, 3, 8))),
         LayerOutput("dense_0", "dense", rng.random(10)),
         LayerOutput("label", "output", np.array([0.1, 0.7, 0.2])),
@@ -51,31 +48,52 @@ def test_mosaic_tiles_maps_with_blank_gaps_and_knows_which_cell_is_which_tile() 
     np.testing.assert_array_equal(values[3:, :2], [[8, 9], [10, 11]])
 
 
-def test_the_layer_strip_has_the_input_each_layer_and_the_prediction() -> None:
-    image = np.zeros((6, 6), np.uint8)
+def test_the_layer_strip_is_one_picture_with_the_input_each_layer_and_the_prediction_laid_over_it() -> None:
+    image = np.arange(36, dtype=np.uint8).reshape(6, 6)
     fig = layer_strip(image, strip_layers(), class_names=["a", "b", "c"])
-    assert panels(fig) == ["input", "conv_0", "pool_0", "dense_0", "prediction"]
+    assert [trace.name for trace in fig.data] == [
+        "strip",
+        "input",
+        "conv_0 channels",
+        "pool_0 channels",
+        "dense_0",
+        "prediction",
+    ]
     by_name = traces(fig)
-    assert by_name["prediction"].type == "bar" and list(by_name["prediction"].y) == ["a", "b", "c"]
-    assert by_name["conv_0"].type == "image" and picture_size(by_name["conv_0"]) == (27, 27)  # 4x4 maps of 6x6
+    picture = picture_of(by_name["strip"])
+    assert picture.shape[:2] == (fig.layout.yaxis.range[0], fig.layout.xaxis.range[1])  # one pixel a unit
+    np.testing.assert_array_equal(np.asarray(by_name["input"].z), image)
     dense = np.asarray(by_name["dense_0"].z, dtype=float)
     np.testing.assert_allclose(dense[np.isfinite(dense)], strip_layers()[2].values, rtol=1e-6)
+    prediction = by_name["prediction"]
+    assert list(prediction.text) == ["a", "b", "c"]
+    np.testing.assert_allclose(prediction.customdata, [0.1, 0.7, 0.2], rtol=1e-6)
 
 
-def test_each_shown_map_is_a_tile_that_names_its_channel_and_strongest_value() -> None:
+def test_the_prediction_bars_are_drawn_with_the_top_class_in_the_strong_colour() -> None:
+    fig = layer_strip(np.zeros((6, 6), np.uint8), strip_layers(), ["a", "b", "c"])
+    picture, bars = picture_of(traces(fig)["strip"]), traces(fig)["prediction"]
+    strong, neutral = ImageColor.getrgb(colour(0)), ImageColor.getrgb(NEUTRAL)
+    colours = [tuple(picture[round(y), round(x)]) for x, y in zip(bars.x, bars.y)]  # each bar's middle
+    assert colours == [neutral, strong, neutral]
+
+
+def test_each_shown_map_is_a_clickable_point_on_its_own_tile_in_the_picture() -> None:
     fig = layer_strip(np.zeros((6, 6), np.uint8), strip_layers(), ["a", "b", "c"])
     conv = tiles_of(fig, "conv_0")
     assert list(conv[:, 0]) == list(range(1, 17))  # the first 16 of 32 maps, numbered from 1
-    np.testing.assert_allclose(conv[:, 1], strip_layers()[0].values[..., :16].max(axis=(0, 1)), rtol=1e-6)
+    np.testing.assert_allclose(conv[:, 1], np.arange(16.0))  # channel c's strongest value is c
     assert list(tiles_of(fig, "pool_0")[:, 0]) == list(range(1, 9))
+    picture = picture_of(traces(fig)["strip"])
     points = next(trace for trace in fig.data if trace.meta == "conv_0")
-    assert (points.x[5], points.y[5]) == (9.5, 9.5)  # the centre of the second map in the second row
+    under = [tuple(picture[int(y), int(x)]) for x, y in zip(points.x, points.y)]
+    expected = [tuple(colour) for colour in coloured(np.arange(16.0)[None])[0, :, :3]]
+    assert under == expected  # tile c is drawn in channel c's colour, right under its point
 
 
 def test_the_next_page_of_channels_shows_maps_17_to_32() -> None:
     fig = layer_strip(np.zeros((6, 6)), strip_layers(), ["a", "b", "c"], first_channel=16)
     assert list(tiles_of(fig, "conv_0")[:, 0]) == list(range(17, 33))
-    assert any("17-32 of 32" in annotation.text for annotation in fig.layout.annotations)
     # a layer with fewer channels shows its last page rather than nothing
     assert list(tiles_of(fig, "pool_0")[:, 0]) == list(range(1, 9))
 

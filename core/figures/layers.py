@@ -1,23 +1,23 @@
 """Figures of a network's insides: the input it sees, its answer, every layer's output, its first-layer weights.
 
 Maps are tiled into one grid per layer (channels separated by a blank line of cells), so a layer with 64
-channels is still one trace; hovering a tile names its channel (or hidden unit). In the layer strip, redrawn on
-every stroke on the canvas, each grid is one picture with a clickable point per tile. Activations use viridis,
-weights a diverging scale centred on zero (red positive, blue negative).
+channels is still one trace; hovering a tile names its channel (or hidden unit). The layer strip, redrawn on
+every stroke on the canvas, is one picture (core.figures.pictures) on one pair of axes, with a clickable point per
+tile and small heatmaps over it where hover tells more. Activations use viridis, weights a diverging scale centred
+on zero (red positive, blue negative).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import plotly.colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.figures.images import _png_data_uri, picture_trace, signed_rgb
+from core.figures.images import picture_trace, signed_rgb
+from core.figures.pictures import INK, colour_table, picture_uri, text_font, text_width
 from core.figures.theme import NEUTRAL, SEQUENTIAL, apply_theme, colour, font_size, theme_layout
 
 DIVERGING = "RdBu_r"
@@ -109,13 +109,6 @@ def _tile_heatmap(
     )
 
 
-@functools.cache
-def _colour_table(signed: bool = False) -> np.ndarray:
-    """The sequential (or, signed, the diverging) colour scale as a 256-entry uint8 RGB lookup table."""
-    samples = plotly.colors.sample_colorscale(DIVERGING if signed else SEQUENTIAL, list(np.linspace(0.0, 1.0, 256)))
-    return np.array([plotly.colors.unlabel_rgb(sample) for sample in samples]).round().astype(np.uint8)
-
-
 def coloured(values: np.ndarray) -> np.ndarray:
     """Values [H, W] as RGBA uint8 in the sequential scale from min(0, lowest) to the highest; NaN transparent."""
     values = np.asarray(values, np.float64)
@@ -123,7 +116,7 @@ def coloured(values: np.ndarray) -> np.ndarray:
     low = min(0.0, float(values[finite].min())) if finite.any() else 0.0
     high = float(values[finite].max()) if finite.any() else 1.0
     scaled = (np.where(finite, values, low) - low) / (high - low if high > low else 1.0)
-    rgb = _colour_table()[np.clip(np.rint(scaled * 255), 0, 255).astype(np.uint8)]
+    rgb = colour_table(SEQUENTIAL)[np.clip(np.rint(scaled * 255), 0, 255).astype(np.uint8)]
     return np.concatenate([rgb, np.where(finite, 255, 0).astype(np.uint8)[..., None]], axis=-1)
 
 
@@ -144,37 +137,10 @@ def weight_picture(tiles: np.ndarray, columns: int = 8, tile_px: int = 84) -> np
         finite = np.isfinite(values)
         limit = float(np.abs(values[finite]).max()) if finite.any() else 0.0
         scaled = (np.where(finite, values, 0.0) / (limit or 1.0) + 1.0) / 2.0
-        rgb = _colour_table(signed=True)[np.clip(np.rint(scaled * 255), 0, 255).astype(np.uint8)]
+        rgb = colour_table(DIVERGING)[np.clip(np.rint(scaled * 255), 0, 255).astype(np.uint8)]
         rgb[~finite] = 255
     factor = max(1, tile_px // max(tiles.shape[1:3]))
     return np.repeat(np.repeat(rgb, factor, axis=0), factor, axis=1)
-
-
-def _map_panel(tiles: np.ndarray, channels: Sequence[int], name: str) -> list[go.BaseTraceType]:
-    """A layer's maps as one picture, and under each tile an invisible point to hover (channel, strongest) or click.
-
-    A picture is far cheaper for the browser to draw than a heatmap of the same cells, and heatmap cells cannot
-    be clicked (Plotly selects points, not cells): the points carry the channel, `meta` the layer's name.
-    """
-    columns = grid_columns(len(tiles), tiles.shape[1], tiles.shape[2])
-    values, _ = mosaic(tiles, columns)
-    height, width = tiles.shape[1:]
-    numbers = np.arange(len(tiles))
-    strongest = tiles.reshape(len(tiles), -1).max(axis=1)
-    return [
-        go.Image(source=_png_data_uri(coloured(values)), name=name, hoverinfo="skip"),
-        go.Scatter(
-            x=(numbers % columns) * (width + 1) + (width - 1) / 2,
-            y=(numbers // columns) * (height + 1) + (height - 1) / 2,
-            mode="markers",
-            marker=dict(size=24, opacity=0),
-            name=f"{name} channels",
-            meta=name,
-            # plain lists: a row of a typed array would reach Python as {"0": ..., "1": ...} when clicked
-            customdata=np.stack([np.asarray(channels), strongest], axis=1).tolist(),
-            hovertemplate=f"channel %{{customdata[0]}}<br>strongest %{{customdata[1]:.3f}}<extra>{name}</extra>",
-        ),
-    ]
 
 
 def _vector_grid(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -251,16 +217,100 @@ def _panel_title(layer: Any, shown: range | None) -> str:
     return f"{layer.name}: {values.size} units"
 
 
-def _grid_domains(count: int, columns: int, x_gap: float, y_gap: float) -> list[tuple[list[float], list[float]]]:
-    """(x domain, y domain) in paper fractions of `count` panels filled row by row from the top, as make_subplots."""
-    rows = -(-count // columns)
-    width, height = (1 - x_gap * (columns - 1)) / columns, (1 - y_gap * (rows - 1)) / rows
-    domains = []
-    for number in range(count):
-        row, column = divmod(number, columns)
-        left, top = column * (width + x_gap), 1 - row * (height + y_gap)
-        domains.append(([left, left + width], [top - height, top]))
-    return domains
+def _fitted(picture: np.ndarray, width: int, height: int) -> tuple[np.ndarray, float]:
+    """A picture scaled (nearest pixel, so cells stay sharp) to fit a width x height box, and its scale factor."""
+    from PIL import Image
+
+    scale = min(width / picture.shape[1], height / picture.shape[0])
+    size = (max(1, round(picture.shape[1] * scale)), max(1, round(picture.shape[0] * scale)))
+    return np.asarray(Image.fromarray(picture).resize(size, Image.Resampling.NEAREST)), scale
+
+
+def _placed(trace: go.BaseTraceType, shape: tuple[int, ...], box: tuple[int, int, int, int]) -> go.BaseTraceType:
+    """A heatmap or image trace of `shape` cells scaled into a (left, top, width, height) box of the strip, centred."""
+    left, top, width, height = box
+    scale = min(width / shape[1], height / shape[0])
+    left += (width - scale * shape[1]) / 2
+    top += (height - scale * shape[0]) / 2
+    return trace.update(x0=left + scale / 2, dx=scale, y0=top + scale / 2, dy=scale)
+
+
+def _bars_panel(draw, probabilities: np.ndarray, class_names: Sequence[str], box, size: int) -> go.Scatter:
+    """The softmax as bars drawn into the strip picture (top class in the strong colour, each share written after
+    its bar), and an invisible point per bar that names its class and share on hover."""
+    from PIL import ImageColor
+
+    left, top, width, height = box
+    row = height / len(class_names)
+    size = int(min(size, row - 2))
+    labels = [str(name) for name in class_names]
+    label_width = max(text_width(label, size) for label in labels) + 6
+    longest = width - label_width - text_width("100%", size) - 8
+    best = int(np.argmax(probabilities))
+    ends, middles = [], []
+    for number, (label, share) in enumerate(zip(labels, probabilities)):
+        middle = top + (number + 0.5) * row
+        end = left + label_width + max(1.0, float(share) * longest)
+        fill = ImageColor.getrgb(colour(0) if number == best else NEUTRAL)
+        draw.text((left + label_width - 6, middle), label, fill=INK, font=text_font(size), anchor="rm")
+        draw.rectangle([left + label_width, middle - row * 0.35, end, middle + row * 0.35], fill=fill)
+        draw.text((end + 4, middle), f"{100 * share:.0f}%", fill=INK, font=text_font(size), anchor="lm")
+        ends.append(end)
+        middles.append(middle)
+    return go.Scatter(
+        x=[(left + label_width + end) / 2 for end in ends],
+        y=middles,
+        mode="markers",
+        marker=dict(size=row, opacity=0),
+        name="prediction",
+        text=labels,
+        customdata=np.asarray(probabilities, np.float64).tolist(),
+        hovertemplate="%{text}: %{customdata:.1%}<extra>prediction</extra>",
+    )
+
+
+def _maps_panel(picture: np.ndarray, tiles: np.ndarray, channels: Sequence[int], name: str, box) -> go.Scatter:
+    """A layer's maps pasted into the strip picture as one grid, and over each tile an invisible point to hover
+    (channel, strongest value) or click: heatmap cells cannot be clicked (Plotly selects points); the points
+    carry the channel, `meta` the layer's name."""
+    left, top, width, height = box
+    columns = grid_columns(len(tiles), tiles.shape[1], tiles.shape[2])
+    values, _ = mosaic(tiles, columns)
+    rgba = coloured(values)
+    fitted, scale = _fitted(np.where(rgba[..., 3:] > 0, rgba[..., :3], 255).astype(np.uint8), width, height)
+    left += (width - fitted.shape[1]) // 2
+    top += (height - fitted.shape[0]) // 2
+    picture[top : top + fitted.shape[0], left : left + fitted.shape[1]] = fitted
+    map_height, map_width = tiles.shape[1:]
+    numbers = np.arange(len(tiles))
+    strongest = tiles.reshape(len(tiles), -1).max(axis=1)
+    return go.Scatter(
+        x=left + ((numbers % columns) * (map_width + 1) + map_width / 2) * scale,
+        y=top + ((numbers // columns) * (map_height + 1) + map_height / 2) * scale,
+        mode="markers",
+        marker=dict(size=max(8, min(24, map_width * scale)), opacity=0),
+        name=f"{name} channels",
+        meta=name,
+        # plain lists: a row of a typed array would reach Python as {"0": ..., "1": ...} when clicked
+        customdata=np.stack([np.asarray(channels), strongest], axis=1).tolist(),
+        hovertemplate=f"channel %{{customdata[0]}}<br>strongest %{{customdata[1]:.3f}}<extra>{name}</extra>",
+    )
+
+
+def _vector_panel(values: np.ndarray, name: str, box) -> go.Heatmap:
+    """A dense layer's activations as a block of cells, one per unit, each unit's value on hover."""
+    grid, index = _vector_grid(values)
+    heatmap = go.Heatmap(
+        z=grid.astype(np.float32),
+        customdata=index,
+        name=name,
+        colorscale=SEQUENTIAL,
+        showscale=False,
+        zmin=min(0.0, float(np.nanmin(grid))),
+        hoverongaps=False,
+        hovertemplate=f"unit %{{customdata}}: %{{z:.3f}}<extra>{name}</extra>",
+    )
+    return _placed(heatmap, grid.shape, box)
 
 
 def layer_strip(
@@ -275,10 +325,13 @@ def layer_strip(
     """Input, then each layer: feature maps as a grid, dense activations as a block of cells, softmax as bars.
 
     `layers` hold `.name`, `.kind` and `.values` (one image, no batch axis), e.g. core.evaluation.activations'
-    LayerOutput. Each panel is one trace named after its layer ("input" and "prediction" first and last); a
-    panel of maps adds its clickable tiles (see _map_panel). The figure is built in one call (no make_subplots,
-    no updates): it is redrawn on every stroke on the canvas.
+    LayerOutput. Redrawn on every stroke on the canvas, so it is one picture (the trace "strip": panel titles,
+    maps, bars) on one pair of hidden axes in its pixels, with small traces laid over it where hover tells more:
+    the input (named "input") and each dense layer as heatmaps with their values, each layer's maps as clickable
+    points (meta: the layer's name, see _maps_panel), the prediction's bars as points named "prediction".
     """
+    from PIL import Image, ImageDraw
+
     panels: list[tuple[str, Any]] = [("input", None)] + [(layer.name, layer) for layer in layers]
     columns = max(1, min(columns, len(panels)))
     rows = -(-len(panels) // columns)
@@ -288,73 +341,53 @@ def layer_strip(
         if np.asarray(layer.values).ndim == 3
     }
     titles = ["input (what the model sees)"] + [_panel_title(layer, shown.get(layer.name)) for layer in layers]
-    domains = _grid_domains(len(panels), columns, 0.03, 0.12 / max(rows - 1, 1) + 0.04)
-    title_font = dict(size=font_size(large_text) - 2)
-    traces, layout, annotations = [], theme_layout(large_text), []
-    for number, ((name, layer), title, (x_domain, y_domain)) in enumerate(zip(panels, titles, domains)):
-        suffix = "" if number == 0 else str(number + 1)
-        x, y = f"x{suffix}", f"y{suffix}"
-        values = None if layer is None else np.asarray(layer.values, np.float32)
-        layout[f"xaxis{suffix}"] = dict(HIDDEN_AXIS, domain=x_domain, anchor=y)
-        layout[f"yaxis{suffix}"] = dict(HIDDEN_AXIS, domain=y_domain, anchor=x, autorange="reversed", scaleanchor=x)
-        annotations.append(
-            dict(
-                text=title,
-                x=sum(x_domain) / 2,
-                y=y_domain[1],
-                xref="paper",
-                yref="paper",
-                xanchor="center",
-                yanchor="bottom",
-                showarrow=False,
-                font=title_font,
-            )
+    size = font_size(large_text) - 2
+    box_width, box_height = (300, 260) if large_text else (230, 200)
+    gap, title_height = 12, size + 10
+    width = columns * (box_width + gap) - gap
+    height = rows * (title_height + box_height + gap) - gap
+    picture = np.full((height, width, 3), 255, np.uint8)
+    boxes = [
+        (
+            (number % columns) * (box_width + gap),
+            (number // columns) * (title_height + box_height + gap) + title_height,
+            box_width,
+            box_height,
         )
+        for number in range(len(panels))
+    ]
+    overlays: list[go.BaseTraceType] = []
+    drawn: list[tuple[Any, tuple[int, int, int, int]]] = []  # drawn after the maps are pasted in
+    for (name, layer), box in zip(panels, boxes):
+        values = None if layer is None else np.asarray(layer.values, np.float32)
         if layer is None:
-            trace = picture_trace(image, "input")
+            overlays.append(_placed(picture_trace(image, "input"), np.asarray(image).shape, box))
         elif layer.kind == "output" and class_names is not None and values.size == len(class_names):
-            top = int(np.argmax(values))
-            trace = go.Bar(
-                x=values,
-                y=[str(c) for c in class_names],
-                orientation="h",
-                name="prediction",
-                marker_color=[colour(0) if i == top else NEUTRAL for i in range(values.size)],
-                hovertemplate="%{y}: %{x:.1%}<extra>prediction</extra>",
-                unselected=dict(marker=dict(opacity=1)),  # a clicked tile must not fade the bars
-            )
-            layout[f"xaxis{suffix}"] = dict(
-                domain=x_domain, anchor=y, range=[0, 1], showticklabels=False, showgrid=False
-            )
-            layout[f"yaxis{suffix}"] = dict(domain=y_domain, anchor=x, autorange="reversed", type="category")
+            drawn.append((values, box))
         elif values.ndim == 3:
             picked = shown[name]
             tiles = np.moveaxis(values[..., picked.start : picked.stop], -1, 0)
-            for trace in _map_panel(tiles, [c + 1 for c in picked], name):
-                traces.append(trace.update(xaxis=x, yaxis=y))
-            continue
+            overlays.append(_maps_panel(picture, tiles, [c + 1 for c in picked], name, box))
         else:
-            grid, index = _vector_grid(values)
-            trace = go.Heatmap(
-                z=grid.astype(np.float32),
-                customdata=index,
-                name=name,
-                colorscale=SEQUENTIAL,
-                showscale=False,
-                zmin=min(0.0, float(np.nanmin(grid))),
-                hoverongaps=False,
-                hovertemplate=f"unit %{{customdata}}: %{{z:.3f}}<extra>{name}</extra>",
-            )
-        trace.update(xaxis=x, yaxis=y)
-        traces.append(trace)
+            overlays.append(_vector_panel(values, name, box))
+    canvas = Image.fromarray(picture)
+    draw = ImageDraw.Draw(canvas)
+    for title, (left, top, box_w, _) in zip(titles, boxes):
+        draw.text((left + box_w / 2, top - title_height / 2), title, fill=INK, font=text_font(size), anchor="mm")
+    for values, box in drawn:
+        overlays.append(_bars_panel(draw, values, class_names, box, size))
+    strip = go.Image(source=picture_uri(np.asarray(canvas)), x0=0.5, y0=0.5, dx=1, dy=1, name="strip", hoverinfo="skip")
+    maps_first = sorted(overlays, key=lambda trace: trace.name == "prediction")  # the prediction ends the strip
+    layout = theme_layout(large_text)
     layout.update(
-        height=rows * (300 if large_text else 240) + 40,
+        xaxis=dict(HIDDEN_AXIS, range=[0, width]),
+        yaxis=dict(HIDDEN_AXIS, range=[height, 0], scaleanchor="x"),
+        height=height + 20,
         showlegend=False,
         plot_bgcolor="white",
-        margin=dict(l=10, r=10, t=40, b=10),
-        annotations=annotations,
+        margin=dict(l=10, r=10, t=10, b=10),
     )
-    return go.Figure(data=traces, layout=layout)
+    return go.Figure(data=[strip, *maps_first], layout=layout)
 
 
 def feature_maps(

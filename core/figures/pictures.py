@@ -42,7 +42,8 @@ def scaled_colours(values: np.ndarray, scale: str) -> np.ndarray:
 
 
 @functools.cache
-def _font(size: int):
+def text_font(size: int):
+    """Pillow's bundled scalable font at a size (cached)."""
     from PIL import ImageFont
 
     return ImageFont.load_default(size=size)
@@ -50,7 +51,7 @@ def _font(size: int):
 
 def text_width(text: str, size: int) -> int:
     """Pixels one line of text takes at a font size."""
-    return int(np.ceil(_font(size).getlength(text)))
+    return int(np.ceil(text_font(size).getlength(text)))
 
 
 def _text_on(rgb: Sequence[int]) -> tuple[int, int, int]:
@@ -65,7 +66,7 @@ def _upright_text(draw, picture, xy: tuple[float, float], text: str, size: int, 
 
     width, height = text_width(text, size) + 2, size + 4
     strip = Image.new("L", (width, height), 0)
-    ImageDraw.Draw(strip).text((1, height / 2), text, fill=255, font=_font(size), anchor="lm")
+    ImageDraw.Draw(strip).text((1, height / 2), text, fill=255, font=text_font(size), anchor="lm")
     turned = strip.rotate(90, expand=True)  # now `height` wide, `width` tall, reading upwards
     left = xy[0] - (turned.width if anchor.endswith("right") else turned.width / 2)
     top = xy[1] if anchor.startswith("top") else xy[1] - turned.height / 2
@@ -119,23 +120,23 @@ def confusion_picture(
     picture = Image.fromarray(body)
     draw = ImageDraw.Draw(picture)
     if title:
-        draw.text((PAD, PAD), title, fill=INK, font=_font(size + 2))
+        draw.text((PAD, PAD), title, fill=INK, font=text_font(size + 2))
     if count_size >= 8:
         for row in range(n):
             for col in range(n):
                 centre = (left + col * cell + (cell - 1) / 2, top + row * cell + (cell - 1) / 2)
                 ink = _text_on(colours[row, col]) if counts[row, col] else FAINT  # zeros recede
-                draw.text(centre, str(counts[row, col]), fill=ink, font=_font(count_size), anchor="mm")
+                draw.text(centre, str(counts[row, col]), fill=ink, font=text_font(count_size), anchor="mm")
     for number, label in enumerate(str(label) for label in labels):
         middle = number * cell + (cell - 1) / 2
-        draw.text((left - 6, top + middle), label, fill=INK, font=_font(size), anchor="rm")
+        draw.text((left - 6, top + middle), label, fill=INK, font=text_font(size), anchor="rm")
         if upright:
             _upright_text(draw, picture, (left + middle, top + grid + 4), label, size, "top-centre")
         else:
-            draw.text((left + middle, top + grid + 4), label, fill=INK, font=_font(size), anchor="mt")
-    draw.text((left + grid / 2, top + grid + below), f"predicted {axis}", fill=INK, font=_font(size), anchor="mt")
+            draw.text((left + middle, top + grid + 4), label, fill=INK, font=text_font(size), anchor="mt")
+    draw.text((left + grid / 2, top + grid + below), f"predicted {axis}", fill=INK, font=text_font(size), anchor="mt")
     _upright_text(draw, picture, (PAD + size / 2 + 2, top + grid / 2), f"true {axis}", size, "middle-centre")
-    draw.text((PAD + 130, legend_y + size / 2), legend, fill=INK, font=_font(size - 2), anchor="lm")
+    draw.text((PAD + 130, legend_y + size / 2), legend, fill=INK, font=text_font(size - 2), anchor="lm")
     return np.asarray(picture)
 
 
@@ -168,5 +169,5 @@ def captioned_tiles(
         centre = (number % columns) * cell_w + cell_w / 2
         top = (number // columns) * cell_h + tile_h + PAD / 2
         for line_number, line in enumerate(caption):
-            draw.text((centre, top + line_number * (size + 4)), line, fill=INK, font=_font(size), anchor="mt")
+            draw.text((centre, top + line_number * (size + 4)), line, fill=INK, font=text_font(size), anchor="mt")
     return np.asarray(picture)

@@ -21,6 +21,7 @@ from core.evaluation.activations import LayerOutput, Probe
 from core.figures import enlarged_map, image_grid, layer_strip, prediction_bars, weight_tiles
 from core.figures.images import signed_rgb
 from core.figures.layers import CHANNELS, enlarged_pixels
+from core.figures.pictures import picture_uri
 from core.lab.permuted import DATASET_SHORT
 from core.runs.store import RunInfo
 from ui.run_cache import load_model, model_file_time, out_of_gc_reach, pretrained_run
@@ -167,18 +168,16 @@ def draw_seen_and_said(
     """The 28x28 the model actually sees (after the 28x28 before permuting, if given) beside its answer.
 
     The answer is a sentence, with the prediction bars unless the layer strip below shows them (`bars` False).
-    Everything here is redrawn on every stroke, so the pictures are plain images, not charts (the strip's input
-    panel has the pixel values on hover).
+    Everything here is redrawn on every stroke, so the pictures are plain images sent inside the page update, not
+    charts (the strip's input panel has the pixel values on hover).
     """
     probabilities = next((layer.values for layer in outputs if layer.kind == "output"), None)
     *images, right = st.columns(3 if original is not None else 2)
     if original is not None:
         images[0].markdown("**Your image**")
-        images[0].image(
-            enlarged_pixels(original), caption=f"{original.shape[0]}x{original.shape[1]}", output_format="PNG"
-        )
+        images[0].image(picture_uri(enlarged_pixels(original)), caption=f"{original.shape[0]}x{original.shape[1]}")
     images[-1].markdown(f"**{seen_title}**")
-    images[-1].image(enlarged_pixels(seen), caption="every pixel it reads, enlarged", output_format="PNG")
+    images[-1].image(picture_uri(enlarged_pixels(seen)), caption="every pixel it reads, enlarged")
     if probabilities is None or len(probabilities) != len(class_names):
         right.caption("This model's output is not one probability per class, so there are no bars to show.")
         return
@@ -244,6 +243,7 @@ def draw_layers(image: np.ndarray, outputs: list[LayerOutput], class_names: list
         key=f"{key}_strip",
         on_select="rerun",
         selection_mode="points",
+        theme=None,  # its text is in its picture: nothing for Streamlit's theme to restyle on every stroke
     )
     if not maps:
         st.caption(
