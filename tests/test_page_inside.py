@@ -62,12 +62,12 @@ def chart_named(at: AppTest, *names: str) -> list[dict]:
 
 
 def strip(at: AppTest) -> list[dict]:
-    """The layer strip's traces: the chart that ends with the prediction after more than one layer."""
-    return next(data for data in charts(at) if len(data) > 3 and data[-1].get("name") == "prediction")
+    """The layer strip's traces: the chart that starts with its picture and ends with the prediction."""
+    return next(data for data in charts(at) if data[0].get("name") == "strip" and data[-1].get("name") == "prediction")
 
 
 def panel(at: AppTest, name: str) -> dict:
-    """One panel of the layer strip (not the clickable tiles laid over a layer's maps)."""
+    """One trace laid over the layer strip's picture (not the clickable tiles over a layer's maps)."""
     return next(trace for trace in strip(at) if trace.get("name") == name and "meta" not in trace)
 
 
@@ -104,17 +104,15 @@ def test_a_test_image_goes_through_the_cnn_layer_by_layer() -> None:
     image = load_dataset("mnist").x_test[7]
     np.testing.assert_array_equal(array(panel(at, "input")["z"]), image)
     assert said(at).startswith(f"The network says **{predicted_class('mnist_cnn', image)}**")
-    assert list(panel(at, "prediction")["y"]) == CLASS_NAMES["mnist"]
-    assert [trace["name"] for trace in strip(at) if "meta" not in trace] == [
-        "input",
+    assert list(panel(at, "prediction")["text"]) == CLASS_NAMES["mnist"]
+    assert [trace["name"] for trace in strip(at) if "meta" not in trace] == ["strip", "input", "dense_0", "prediction"]
+    assert [trace["meta"] for trace in strip(at) if "meta" in trace] == [
         "conv_0_0",
         "conv_0_1",
         "pool_0",
         "conv_1_0",
         "conv_1_1",
         "pool_1",
-        "dense_0",
-        "prediction",
     ]
     assert chart_named(at, "filters")
     assert not [data for data in charts(at) if data[0].get("name") == "feature map"]  # none enlarged until asked
