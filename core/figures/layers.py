@@ -226,16 +226,17 @@ def _fitted(picture: np.ndarray, width: int, height: int) -> tuple[np.ndarray, f
     return np.asarray(Image.fromarray(picture).resize(size, Image.Resampling.NEAREST)), scale
 
 
-def _placed(trace: go.BaseTraceType, shape: tuple[int, ...], box: tuple[int, int, int, int]) -> go.BaseTraceType:
-    """A heatmap or image trace of `shape` cells scaled into a (left, top, width, height) box of the strip, centred."""
+def _placed(trace: dict, shape: tuple[int, ...], box: tuple[int, int, int, int]) -> dict:
+    """A heatmap or image trace (as a dict) of `shape` cells scaled into a (left, top, width, height) box of the
+    strip, centred."""
     left, top, width, height = box
     scale = min(width / shape[1], height / shape[0])
     left += (width - scale * shape[1]) / 2
     top += (height - scale * shape[0]) / 2
-    return trace.update(x0=left + scale / 2, dx=scale, y0=top + scale / 2, dy=scale)
+    return dict(trace, x0=left + scale / 2, dx=scale, y0=top + scale / 2, dy=scale)
 
 
-def _bars_panel(draw, probabilities: np.ndarray, class_names: Sequence[str], box, size: int) -> go.Scatter:
+def _bars_panel(draw, probabilities: np.ndarray, class_names: Sequence[str], box, size: int) -> dict:
     """The softmax as bars drawn into the strip picture (top class in the strong colour, each share written after
     its bar), and an invisible point per bar that names its class and share on hover."""
     from PIL import ImageColor
@@ -257,7 +258,8 @@ def _bars_panel(draw, probabilities: np.ndarray, class_names: Sequence[str], box
         draw.text((end + 4, middle), f"{100 * share:.0f}%", fill=INK, font=text_font(size), anchor="lm")
         ends.append(end)
         middles.append(middle)
-    return go.Scatter(
+    return dict(
+        type="scatter",
         x=[(left + label_width + end) / 2 for end in ends],
         y=middles,
         mode="markers",
@@ -269,7 +271,7 @@ def _bars_panel(draw, probabilities: np.ndarray, class_names: Sequence[str], box
     )
 
 
-def _maps_panel(picture: np.ndarray, tiles: np.ndarray, channels: Sequence[int], name: str, box) -> go.Scatter:
+def _maps_panel(picture: np.ndarray, tiles: np.ndarray, channels: Sequence[int], name: str, box) -> dict:
     """A layer's maps pasted into the strip picture as one grid, and over each tile an invisible point to hover
     (channel, strongest value) or click: heatmap cells cannot be clicked (Plotly selects points); the points
     carry the channel, `meta` the layer's name."""
@@ -284,7 +286,8 @@ def _maps_panel(picture: np.ndarray, tiles: np.ndarray, channels: Sequence[int],
     map_height, map_width = tiles.shape[1:]
     numbers = np.arange(len(tiles))
     strongest = tiles.reshape(len(tiles), -1).max(axis=1)
-    return go.Scatter(
+    return dict(
+        type="scatter",
         x=left + ((numbers % columns) * (map_width + 1) + map_width / 2) * scale,
         y=top + ((numbers // columns) * (map_height + 1) + map_height / 2) * scale,
         mode="markers",
@@ -297,10 +300,11 @@ def _maps_panel(picture: np.ndarray, tiles: np.ndarray, channels: Sequence[int],
     )
 
 
-def _vector_panel(values: np.ndarray, name: str, box) -> go.Heatmap:
+def _vector_panel(values: np.ndarray, name: str, box) -> dict:
     """A dense layer's activations as a block of cells, one per unit, each unit's value on hover."""
     grid, index = _vector_grid(values)
-    heatmap = go.Heatmap(
+    heatmap = dict(
+        type="heatmap",
         z=grid.astype(np.float32),
         customdata=index,
         name=name,
@@ -356,12 +360,12 @@ def layer_strip(
         )
         for number in range(len(panels))
     ]
-    overlays: list[go.BaseTraceType] = []
+    overlays: list[dict] = []  # dicts: a figure validates them once, where trace objects are validated again
     drawn: list[tuple[Any, tuple[int, int, int, int]]] = []  # drawn after the maps are pasted in
     for (name, layer), box in zip(panels, boxes):
         values = None if layer is None else np.asarray(layer.values, np.float32)
         if layer is None:
-            overlays.append(_placed(picture_trace(image, "input"), np.asarray(image).shape, box))
+            overlays.append(_placed(picture_trace(image, "input").to_plotly_json(), np.asarray(image).shape, box))
         elif layer.kind == "output" and class_names is not None and values.size == len(class_names):
             drawn.append((values, box))
         elif values.ndim == 3:
@@ -376,8 +380,17 @@ def layer_strip(
         draw.text((left + box_w / 2, top - title_height / 2), title, fill=INK, font=text_font(size), anchor="mm")
     for values, box in drawn:
         overlays.append(_bars_panel(draw, values, class_names, box, size))
-    strip = go.Image(source=picture_uri(np.asarray(canvas)), x0=0.5, y0=0.5, dx=1, dy=1, name="strip", hoverinfo="skip")
-    maps_first = sorted(overlays, key=lambda trace: trace.name == "prediction")  # the prediction ends the strip
+    strip = dict(
+        type="image",
+        source=picture_uri(np.asarray(canvas)),
+        x0=0.5,
+        y0=0.5,
+        dx=1,
+        dy=1,
+        name="strip",
+        hoverinfo="skip",
+    )
+    maps_first = sorted(overlays, key=lambda trace: trace["name"] == "prediction")  # the prediction ends the strip
     layout = theme_layout(large_text)
     layout.update(
         xaxis=dict(HIDDEN_AXIS, range=[0, width]),
