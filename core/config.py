@@ -71,7 +71,7 @@ class ModelConfig:
     dropout: float = knob("dropout", default=0.0)
     conv_dropout: bool = True  # cnn: with dropout > 0, also drop (at most 0.25) after each conv block
     batch_norm: bool = knob("batch norm", default=False)
-    downsample: int = 1  # clock_cnn: average-pool the input by this factor first
+    downsample: int = 1  # plain clock_cnn: average-pool the input by this factor first (a polar one samples it whole)
     polar: bool = False  # clock_cnn: resample onto a polar grid first (a turn becomes a shift)
     latent_dim: int = knob("latent dim", default=16)  # cae / vae: the code's size; gan: the noise vector's
 

@@ -5,6 +5,7 @@ import pytest
 
 from core.config import OPTIMIZERS, PRESETS, SCHEDULES, DataConfig, ModelConfig, OptimizerConfig, RunConfig
 from core.models.build import (
+    POLAR_GRID,
     build_model,
     build_optimizer,
     compile_model,
@@ -89,11 +90,12 @@ def test_textbook_cnn_opens_with_one_7x7_conv_of_64_filters():
 
 
 @pytest.mark.parametrize("size", [75, 150])
-def test_compact_clock_cnn_has_a_sane_size_and_reads_both_sizes_at_75_px(size):
+def test_compact_clock_cnn_has_a_sane_size_and_unrolls_the_whole_image_onto_one_grid(size):
     config = clock_config("sincos", size=size)
     model = build_model(config, (size, size), encoding_for(config))
     assert 300_000 <= count_params(model) <= 3_000_000
-    assert model.get_layer("polar").input.shape[1] == 75
+    assert model.get_layer("polar").input.shape[1] == size
+    assert tuple(model.get_layer("polar").output.shape[1:3]) == POLAR_GRID
 
 
 def test_mlp_knobs_reach_the_layers():

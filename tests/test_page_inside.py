@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.data.datasets import CLASS_NAMES, load_dataset
 from core.data.permutation import permute_images, pixel_permutation
+from core.models.build import POLAR_GRID
 from core.runs import jobs
 from core.runs import store as runs
 from core.storage.paths import REPO_ROOT
@@ -198,9 +199,9 @@ def test_the_clock_tab_turns_the_clock_and_its_polar_image_slides(runs_root: Pat
     at.run()
     assert not at.exception, at.exception
     upright = polar_z(at)
-    assert upright.shape == (32, 120)
+    assert upright.shape == POLAR_GRID
     at.slider(key="inside_clk_turn").set_value(90).run()
-    np.testing.assert_allclose(polar_z(at), np.roll(upright, 30, axis=1), atol=1.0)
+    np.testing.assert_allclose(polar_z(at), np.roll(upright, POLAR_GRID[1] // 4, axis=1), atol=1.0)
     assert chart_named(at, "polar_conv_0") and "reads" in page_text(at)
     at.selectbox(key="inside_clk_layer").set_value("polar_conv_1").run()
     assert chart_named(at, "polar_conv_1")

@@ -69,13 +69,14 @@ def test_clock_models_learn_the_assignment_clock_first_then_the_mixed_set():
     assert len(polar) == 7 and all(RECIPES[n].config.data.clock_difficulty == "mixed" for n in polar)
 
 
-def test_the_plain_cnn_learns_upright_clocks_before_turned_ones():
+def test_the_plain_cnn_learns_upright_clocks_then_turned_hours_before_sincos():
     recipe = RECIPES["clock_plain_sincos"]
-    assert [stage.data.clock_difficulty for stage in recipe.warm_ups] == ["easy"]
+    assert [stage.data.clock_difficulty for stage in recipe.warm_ups] == ["easy", "assignment"]
+    assert [stage.encoding for stage in recipe.warm_ups] == ["sincos", "multihead"]
     assert recipe.config.data.clock_difficulty == "assignment" and recipe.config.model.preset == "plain"
 
 
-def test_a_warm_up_trains_first_and_the_recipe_starts_from_its_weights(tmp_path, monkeypatch):
+def test_warm_ups_train_first_each_starting_from_the_one_before(tmp_path, monkeypatch):
     from types import SimpleNamespace
 
     from core.runs import training
@@ -90,7 +91,8 @@ def test_a_warm_up_trains_first_and_the_recipe_starts_from_its_weights(tmp_path,
 
     monkeypatch.setattr(training, "run_config", fake_run)
     pretrain(["clock_plain_sincos"], out=tmp_path)
-    warm_up, main = trained
-    assert warm_up.data.clock_difficulty == "easy" and warm_up.model.preset == "plain"
-    assert main.encoding == "sincos" and main.init_from.endswith("run0")
+    upright, hours, main = trained
+    assert upright.data.clock_difficulty == "easy" and upright.model.preset == "plain"
+    assert hours.encoding == "multihead" and hours.init_from.endswith("run0")
+    assert main.encoding == "sincos" and main.init_from.endswith("run1")
     assert (tmp_path / "clock_plain_sincos").is_dir()

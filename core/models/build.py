@@ -16,7 +16,7 @@ import numpy as np
 from core.config import PRESETS, ModelConfig, OptimizerConfig, RunConfig
 from core.data.datasets import IMAGE_SHAPES
 
-CLOCK_SIZE_DOWNSAMPLE = {150: 2, 75: 1}  # clock presets read both sizes at the same 75 px working size
+CLOCK_SIZE_DOWNSAMPLE = {150: 2, 75: 1}  # the plain clock CNN reads both sizes at the same 75 px working size
 
 
 def input_shape_for(config: RunConfig) -> tuple[int, ...]:
@@ -50,7 +50,7 @@ def build_model(config: RunConfig, input_shape: tuple[int, ...], encoding: Any):
     channels = (1,) if len(input_shape) == 2 else ()
     inputs = keras.Input((*input_shape, *channels), name="image")
     x = keras.layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
-    if model_config.kind == "clock_cnn" and model_config.downsample > 1:
+    if model_config.kind == "clock_cnn" and model_config.downsample > 1 and not model_config.polar:
         x = keras.layers.AveragePooling2D(model_config.downsample, name="downsample")(x)  # augment the small image
     if config.data.augment:
         x = _augmentation(x, model_config.kind, shift=not model_config.polar)
@@ -151,9 +151,11 @@ def _clock_backbone(x: Any, model: ModelConfig) -> Any:
     return _polar_backbone(x, model) if model.polar else _cnn_backbone(x, model)
 
 
-POLAR_GRID = (32, 120)  # radii x angles: 3 degrees (half a minute of the minute hand) per column
-# (radius, angle) strides of the polar convolutions: 32x120 -> 16x120 -> 8x60 -> 8x60 -> 4x30 -> 2x30
-POLAR_STRIDES = [(1, 1), (2, 1), (2, 2), (1, 1), (2, 2), (2, 1)]
+# radii x angles, sampled from the full-size image (a polar model never downsamples first): 1.5 degrees per column,
+# and at 150 px a numeral by the rim spans about 6 x 5 cells, legible where the 75-px image left it a 4-px blur
+POLAR_GRID = (64, 240)
+# (radius, angle) strides of the polar convolutions: 64x240 -> 32x120 -> 16x120 -> 8x60 -> 8x60 -> 4x30 -> 2x30
+POLAR_STRIDES = [(2, 2), (2, 1), (2, 2), (1, 1), (2, 2), (2, 1)]
 
 
 def _circular_conv(

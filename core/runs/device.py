@@ -23,7 +23,7 @@ CPU_IMAGES_PER_S = {
     "mlp": 20_000.0,
     "cnn_compact": 2_500.0,  # the compact 28x28 CNN, and custom CNNs
     "cnn_reference": 600.0,  # the reference 28x28 CNN (64-128-256 filters, two convs per block)
-    "clock_polar": 150.0,  # the polar clock CNN (it works at 75 px inside, whatever the input size)
+    "clock_polar": 150.0,  # the polar clock CNN (its polar grid is the same size for either input size)
     "clock_plain": 150.0,  # the plain clock CNN (also 75 px inside)
     # the generative sidebar runs (core.generative.runs, 8,000 images; bench/bench_generative.py): measured about
     # CAE 2,000, VAE 1,100-1,800 (batch 32), GAN 400 images/s on this 2-core machine; a little under, for busy cores

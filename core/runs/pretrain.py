@@ -61,6 +61,11 @@ def _dataset_run(name: str, dataset: str, kind: str, permuted: bool, epochs: int
     )
 
 
+CLOCK_COUNT = 36000  # rendered clocks per clock recipe stage: every time 50 times
+CLOCK_EPOCHS = 25  # each main clock stage
+CLOCK_TRANSFER_EPOCHS = 4  # each derived encoding's head and the shared backbone, from the sin/cos model
+
+
 def clock_run_config(
     name: str,
     encoding: str,
@@ -69,7 +74,7 @@ def clock_run_config(
     difficulty: str = "mixed",
     preset: str = "compact",
     clock_size: int = 150,
-    count: int = 18000,
+    count: int = CLOCK_COUNT,
     **options: Any,
 ) -> RunConfig:
     """A clock recipe's run: rendered clocks (seed 0), augmented, Adam with cosine decay, batch 64."""
@@ -120,17 +125,17 @@ def _recipes() -> dict[str, Recipe]:
     # Clock models learn the assignment's clock first (numerals are the only way to find 12 o'clock), then the
     # 'mixed' set: half that clock, half every other dial design but the held-out ones (to test on). The
     # other encodings start from the sin/cos model (transfer learning) and train every layer for a few epochs.
-    clock_warm_up = clock_run_config("clock_sincos_assignment", "sincos", 4, difficulty="assignment")
+    # Epochs and image counts are sized for a GPU (minutes there; hours on a 2-core CPU: pretrained/README.md).
+    clock_warm_up = clock_run_config("clock_sincos_assignment", "sincos", CLOCK_EPOCHS, difficulty="assignment")
     recipes.append(
         Recipe(
             "clock_sincos",
-            clock_run_config("clock_sincos", "sincos", 14, learning_rate=1e-3),
+            clock_run_config("clock_sincos", "sincos", CLOCK_EPOCHS, learning_rate=1e-3),
             "periodic sin/cos on the hour and minute circles",
             warm_ups=(clock_warm_up,),
         )
     )
     transfer = {"init_from": "pretrained/clock_sincos", "learning_rate": 1e-3}
-    transfer_epochs = 2  # each encoding's head and the shared backbone, from the sin/cos model
     clocks = [  # (name, encoding, options, what it shows)
         (
             "clock_multihead",
@@ -155,21 +160,28 @@ def _recipes() -> dict[str, Recipe]:
         ("clock_regression", "regression", transfer, "plain regression: fails at the 12:00 seam"),
     ]
     for name, encoding, options, shows in clocks:
-        recipes.append(Recipe(name, clock_run_config(name, encoding, transfer_epochs, **options), shows))
-    # The plain CNN sits at chance on turned clocks for many epochs; upright clocks first teach it the hands.
+        recipes.append(Recipe(name, clock_run_config(name, encoding, CLOCK_TRANSFER_EPOCHS, **options), shows))
+    # The plain CNN sits at chance on turned clocks for many epochs: upright clocks first teach it the hands, then
+    # hour classes (strong gradients) teach it to find 12 on turned clocks, then sin/cos takes over that backbone.
+    # Sized for a 2-core CPU (about an hour), like a student's own run.
     plain = {"preset": "plain", "clock_size": 75}
     recipes.append(
         Recipe(
             "clock_plain_sincos",
-            clock_run_config("clock_plain_sincos", "sincos", 8, difficulty="assignment", count=11520, **plain),
+            clock_run_config(
+                "clock_plain_sincos", "sincos", 6, learning_rate=1e-3, difficulty="assignment", count=18000, **plain
+            ),
             "the plain CNN (conv blocks, pooling, dense head) with sin/cos, to compare with the polar one",
-            warm_ups=(clock_run_config("clock_plain_upright", "sincos", 4, difficulty="easy", count=5760, **plain),),
+            warm_ups=(
+                clock_run_config("clock_plain_upright", "sincos", 4, difficulty="easy", count=5760, **plain),
+                clock_run_config("clock_plain_hours", "multihead", 6, difficulty="assignment", count=18000, **plain),
+            ),
         )
     )
     generative = [  # (kind, epochs on MNIST's 8,000 / Fashion's 60,000 images, latent dim (None: default), shows)
         ("cae", 20, 3, None, "convolutional autoencoder: sharp reconstructions, invents nothing"),
         ("vae", 30, 5, 2, "variational autoencoder, 2-D latent space: new but blurry samples, a latent map"),
-        ("gan", 40, 3, None, "DCGAN: sharper, stranger samples from noise"),
+        ("gan", 40, 20, None, "DCGAN: sharper, stranger samples from noise"),
     ]
     for kind, mnist_epochs, fashion_epochs, latent, shows in generative:
         for dataset, short, epochs in (("mnist", "mnist", mnist_epochs), ("fashion-mnist", "fashion", fashion_epochs)):
@@ -179,7 +191,7 @@ def _recipes() -> dict[str, Recipe]:
     recipes.append(  # a 2-D latent space can be drawn, but is too small for samples that read as digits
         Recipe(
             "mnist_vae_16",
-            _generative_run("mnist_vae_16", "mnist", "vae", 30, latent_dim=16),
+            _generative_run("mnist_vae_16", "mnist", "vae", 100, latent_dim=16),
             "the same VAE with a 16-D latent space: samples that read as digits, no map (mnist)",
         )
     )

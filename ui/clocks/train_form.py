@@ -46,7 +46,8 @@ def _data_ui() -> DataConfig:
         sorted(IMAGE_SIZES),
         DEFAULTS.size,
         "clk_train_size",
-        help="Both networks work at 75 px inside; 75 px renders and loads faster. Your files are resized to this size.",
+        help="The plain CNN works at 75 px inside; the polar one unrolls the dial from the full image, so its numerals stay "
+        "legible at 150 px. 75 px renders and loads faster. Your files are resized to this size.",
     )
     if source == "path":
         st.caption(f"Training on your files in `{user_path}`, split by time into train and test.")
