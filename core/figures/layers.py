@@ -22,6 +22,8 @@ from core.figures.theme import NEUTRAL, SEQUENTIAL, apply_theme, colour, font_si
 
 DIVERGING = "RdBu_r"
 CHANNELS = 16  # feature maps shown per layer at once
+STRIP_BOX = (172, 150)  # a strip panel's width and height in pixels: five across fill a ~900-pixel page at 1:1
+STRIP_BOX_LARGE = (240, 210)
 HOURS = ("12", "3", "6", "9")
 HIDDEN_AXIS = dict(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
 
@@ -344,10 +346,10 @@ def layer_strip(
         for layer in layers
         if np.asarray(layer.values).ndim == 3
     }
-    titles = ["input (what the model sees)"] + [_panel_title(layer, shown.get(layer.name)) for layer in layers]
+    titles = ["what the model sees"] + [_panel_title(layer, shown.get(layer.name)) for layer in layers]
     size = font_size(large_text) - 2
-    box_width, box_height = (300, 260) if large_text else (230, 200)
-    gap, title_height = 12, size + 10
+    box_width, box_height = STRIP_BOX_LARGE if large_text else STRIP_BOX
+    gap, title_height = 10, size + 10
     width = columns * (box_width + gap) - gap
     height = rows * (title_height + box_height + gap) - gap
     picture = np.full((height, width, 3), 255, np.uint8)
