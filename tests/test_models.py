@@ -1,5 +1,6 @@
 """Models and optimizers from configs: every kind and preset builds, trains a step, and keeps labels safe."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -136,7 +137,7 @@ def test_augmentation_never_rotates_or_flips_and_is_off_at_inference(config):
     images = RNG.integers(0, 256, size=(2, *input_shape_for(config), 1)).astype(np.float32)
     first, second = model(images, training=False), model(images, training=False)
     for name in first:
-        np.testing.assert_array_equal(np.asarray(first[name]), np.asarray(second[name]))
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(first[name]), keras.ops.convert_to_numpy(second[name]))
 
 
 def test_no_augmentation_layers_without_augment():
@@ -186,16 +187,14 @@ def test_input_shape_is_28_for_datasets_and_the_clock_size_for_clocks():
 
 
 def test_models_save_and_load_as_keras_files_in_safe_mode(tmp_path):
-    import keras
-
     config = clock_config("multihead-sincos", augment=True)
     model = build_model(config, (75, 75), encoding_for(config))
     model.save(tmp_path / "model.keras")
     loaded = keras.saving.load_model(tmp_path / "model.keras", compile=False, safe_mode=True)
     images = RNG.integers(0, 256, size=(2, 75, 75, 1)).astype(np.float32)
     np.testing.assert_allclose(
-        np.asarray(loaded(images, training=False)["minute"]),
-        np.asarray(model(images, training=False)["minute"]),
+        keras.ops.convert_to_numpy(loaded(images, training=False)["minute"]),
+        keras.ops.convert_to_numpy(model(images, training=False)["minute"]),
         atol=1e-5,
     )
 

@@ -81,6 +81,10 @@ def test_cancel_file_written_before_training_cancels_the_run(runs_root, make_con
     assert info.state == "cancelled" and "before training" in info.status["reason"]
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="only TensorFlow's cross-entropy diverges to NaN here; JAX and torch clip the probabilities, so it stalls",
+)
 def test_nan_loss_fails_the_run_naming_epoch_batch_and_a_fix(runs_root, make_config):
     config = make_config(
         optimizer__name="sgd",
