@@ -9,6 +9,8 @@ canvas reruns only them (not the page, not the first-layer weights). The canvas 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -50,10 +52,18 @@ def model_probe(run_path: str, modified: float) -> Probe:
     return out_of_gc_reach(activations.build_probe(load_model(run_path, modified)))
 
 
+@st.cache_resource
+def probe_thread() -> ThreadPoolExecutor:
+    """One long-lived thread that runs every probe call. TensorFlow sets up per-thread state on a thread's first
+    model call (~45 ms of CPU measured here, three times the call itself), and Streamlit runs every rerun, so every
+    stroke on the canvas, in a new thread."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="inside-probe")
+
+
 @st.cache_data(max_entries=128, show_spinner=False)
 def probed(run_path: str, modified: float, image: np.ndarray) -> list[LayerOutput]:
     """Every layer's output for one image (cached, so redrawing the same picture skips Keras)."""
-    return activations.layer_outputs(model_probe(run_path, modified), image)
+    return probe_thread().submit(activations.layer_outputs, model_probe(run_path, modified), image).result()
 
 
 def loaded(info: RunInfo | None, name: str):
