@@ -316,6 +316,8 @@ def _verdict(name: str, metrics: dict[str, Any], original: dict[str, Any] | None
     if name not in TARGETS:
         return ""
     key, comparison, target, text = TARGETS[name]
+    if name.startswith("clock_"):  # the clock targets are on fresh 'assignment' clocks, not this mixed split
+        return f"{text} on fresh 'assignment' clocks: bench/RESULTS.md"
     value = metrics.get(key)
     if value is None:
         return f"{text}: not measured"
@@ -333,19 +335,23 @@ def report(out: Path | None = None) -> str:
 
     out = out or pretrained_dir()
     lines = [
-        "| model | what it shows | test result | target | epochs | params | train time | images/s | model size |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| model | what it shows | test result | target | epochs | params | train time | images/s | model size "
+        "| trained on |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, recipe in RECIPES.items():
         metrics = read_json(out / name / "metrics.json", default=None)
         if not metrics:
-            lines.append(f"| `{name}` | {recipe.shows} | not trained yet | {_verdict(name, {})} | | | | | |")
+            lines.append(f"| `{name}` | {recipe.shows} | not trained yet | {_verdict(name, {})} | | | | | | |")
             continue
         original = read_json(out / name.removesuffix("_permuted") / "metrics.json", default=None)
         size = (out / name / "model.keras").stat().st_size / 2**20 if (out / name / "model.keras").exists() else 0.0
+        status = read_json(out / name / "status.json", default={})
+        device = f"{status.get('device', '?')}, {status.get('backend', '?')}"
         lines.append(
             f"| `{name}` | {recipe.shows} | {_score(metrics)} | {_verdict(name, metrics, original)} | "
             f"{metrics.get('epochs_run', '')} | {metrics.get('params', 0):,} | "
-            f"{metrics.get('train_time_s', 0) / 60:.1f} min | {metrics.get('images_per_s', 0):.0f} | {size:.1f} MB |"
+            f"{metrics.get('train_time_s', 0) / 60:.1f} min | {metrics.get('images_per_s', 0):.0f} | {size:.1f} MB | "
+            f"{device} |"
         )
     return "\n".join(lines) + "\n"
