@@ -1,5 +1,6 @@
-"""The MLPs-and-CNNs page on CIFAR-10: one sentence where the data is not on the machine, colour photos where it
-is, and a user's run seen in colour in the results and inside the network."""
+"""The MLPs-and-CNNs page on CIFAR-10: one sentence where the data is not on the machine (and a disabled Start, so
+no run is queued only to fail), colour photos where it is, and a user's run seen in colour in the results and
+inside the network."""
 
 from __future__ import annotations
 
@@ -99,3 +100,32 @@ def test_a_users_cifar_run_shows_colour_mistakes_and_a_colour_inside(tmp_path: P
     grids = pictures(at)  # samples, the confusion cell's test photos, the first layer's units
     assert len(grids) >= 3 and all(is_colour(grid) for grid in grids)
     assert "3,072 weights" in text
+
+
+START = "train_start_mlp-cnn"
+
+
+def open_with(dataset: str) -> AppTest:
+    at = open_app_page(PAGE)
+    at.segmented_control(key="dataset").set_value(dataset).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_without_cifar_start_is_disabled_and_the_panel_says_how_to_get_it() -> None:
+    at = open_with("cifar10")
+    assert at.button(key=START).disabled
+    sidebar_info = " ".join(box.value for box in at.sidebar.info)
+    assert "CIFAR-10 is not on this machine" in sidebar_info and "keras.datasets.cifar10.load_data()" in sidebar_info
+
+
+def test_with_cifar_on_the_machine_start_is_enabled() -> None:
+    write_cifar_npz(cifar_cache_file())
+    at = open_with("cifar10")
+    assert not at.button(key=START).disabled
+    assert not at.sidebar.info
+
+
+def test_the_offline_datasets_keep_start_enabled() -> None:
+    at = open_with("fashion-mnist")
+    assert not at.button(key=START).disabled
