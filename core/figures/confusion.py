@@ -6,6 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core.clocks.time import MINUTES, format_time
+from core.figures.pictures import row_share
 from core.figures.theme import SEQUENTIAL, apply_theme, font_size
 
 ANNOTATE_MAX = 24
@@ -18,12 +19,6 @@ def _square(matrix: np.ndarray, n: int, what: str) -> np.ndarray:
     return matrix
 
 
-def _row_share(matrix: np.ndarray) -> np.ndarray:
-    """Each cell as a share of its true-class row (0 where a row is empty)."""
-    totals = matrix.sum(axis=1, keepdims=True).astype(np.float64)
-    return np.divide(matrix, totals, out=np.zeros(matrix.shape), where=totals > 0)
-
-
 def confusion_heatmap(
     matrix: np.ndarray,
     labels: list[str],
@@ -34,7 +29,7 @@ def confusion_heatmap(
     """Rows = true class, columns = predicted; cell customdata [true, predicted, count, percent] for on_select."""
     matrix = _square(matrix, len(labels), f"{len(labels)} labels")
     n = len(labels)
-    share = _row_share(matrix)
+    share = row_share(matrix)
     rows, cols = np.indices((n, n))
     customdata = np.stack([rows, cols, matrix, np.round(share * 100, 1)], axis=-1)
     heatmap = go.Heatmap(

@@ -73,7 +73,8 @@ def _upright_text(draw, picture, xy: tuple[float, float], text: str, size: int, 
     picture.paste(Image.new("RGB", turned.size, INK), (round(left), round(top)), turned)
 
 
-def _row_share(matrix: np.ndarray) -> np.ndarray:
+def row_share(matrix: np.ndarray) -> np.ndarray:
+    """Each cell as a share of its true-class row (0 where a row is empty)."""
     totals = matrix.sum(axis=1, keepdims=True).astype(np.float64)
     return np.divide(matrix, totals, out=np.zeros(matrix.shape), where=totals > 0)
 
@@ -109,7 +110,7 @@ def confusion_picture(
     width = max(left + grid + PAD, PAD + 130 + text_width(legend, size - 2) + PAD)
     height = legend_y + size + PAD
 
-    colours = scaled_colours(_row_share(counts), CONFUSION_SCALE)
+    colours = scaled_colours(row_share(counts), CONFUSION_SCALE)
     body = np.full((height, width, 3), 255, np.uint8)
     cells = np.repeat(np.repeat(colours, cell, axis=0), cell, axis=1)
     if cell >= 6:  # a white line between cells, as the heatmap's gaps
