@@ -119,6 +119,12 @@ def test_without_cifar_start_is_disabled_and_the_panel_says_how_to_get_it() -> N
     assert "CIFAR-10 is not on this machine" in sidebar_info and "keras.datasets.cifar10.load_data()" in sidebar_info
 
 
+def test_without_cifar_the_compare_section_queues_nothing_and_says_why() -> None:
+    at = open_with("cifar10")
+    assert at.button(key="compare_queue").disabled
+    assert any("CIFAR-10 is not on this machine" in box.value for box in at.main.info)
+
+
 def test_with_cifar_on_the_machine_start_is_enabled() -> None:
     write_cifar_npz(cifar_cache_file())
     at = open_with("cifar10")

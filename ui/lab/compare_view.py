@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.config import RunConfig
+from core.data.datasets import data_available, missing_data_sentence
 from core.figures import comparison_bar
 from core.lab import tables
 from core.lab.compare import (
@@ -84,14 +85,17 @@ def queue_ui(base: RunConfig, page: str) -> None:
     )
     limit = max_waiting_runs()
     too_many = count > limit
-    if too_many:
+    missing = not data_available(base.data.dataset)
+    if missing:
+        st.info(missing_data_sentence(base.data.dataset), icon=":material/cloud_off:")
+    elif too_many:
         st.warning(f"At most {limit} of your runs may wait at once; pick fewer values.", icon=":material/warning:")
     if st.button(
         f"Queue {count} run(s)",
         key="compare_queue",
         icon=":material/queue:",
         type="primary",
-        disabled=count == 0 or too_many,
+        disabled=count == 0 or too_many or missing,
     ):
         run_ids = submit_runs(page, comparison_configs(base, label, values))
         if run_ids:
