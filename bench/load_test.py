@@ -161,7 +161,8 @@ async def errors_on(page: Page) -> list[str]:
 
 
 async def session(browser: Browser, server: AppServer, index: int, result: LoadResult, done: asyncio.Event) -> None:
-    """One student: open the home page, then click through every page until the runs have ended."""
+    """One student: open the home page, then click through every page at least once and on until the runs have
+    ended (short runs can end before a first tour, which must still see every page)."""
     page = await browser.new_page(viewport=VIEWPORT)
     try:
         home, *others = APP_PAGES
@@ -169,7 +170,8 @@ async def session(browser: Browser, server: AppServer, index: int, result: LoadR
         await page.goto(server.url + home.path, timeout=RENDER_TIMEOUT_S * 1000)
         seconds = await wait_rendered(page, home, started)
         result.renders.append(Render(home.name, seconds, time.time(), first_open=True))
-        while not done.is_set():
+        toured = False
+        while not (done.is_set() and toured):
             for app_page in [*others, home]:
                 started = time.monotonic()
                 link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=app_page.nav_label).first
@@ -177,8 +179,9 @@ async def session(browser: Browser, server: AppServer, index: int, result: LoadR
                 seconds = await wait_rendered(page, app_page, started)
                 result.renders.append(Render(app_page.name, seconds, time.time()))
                 result.errors += [f"session {index}, {app_page.name}: {text[:200]}" for text in await errors_on(page)]
-                if done.is_set():
+                if done.is_set() and toured:
                     break
+            toured = True
     except Exception as error:  # a session that breaks is a finding, not a crash of the benchmark
         result.errors.append(f"session {index}: {type(error).__name__}: {str(error).splitlines()[0][:200]}")
     finally:
