@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 
 from core.config import ConfigError
+from core.data.datasets import load_dataset
 from core.evaluation.metrics import load_evaluation
 from core.generative.training import GanTrainer
 from core.runs.training import run_config
@@ -129,7 +131,7 @@ def test_a_discriminator_that_wins_a_whole_epoch_ends_the_run_as_collapsed(runs_
         assert samples["epochs"].tolist() == [0, 1]
 
 
-TORCH_SMOKE = """
+OTHER_BACKEND_SMOKE = """
 import json, sys
 from pathlib import Path
 import keras
@@ -141,19 +143,36 @@ print(json.dumps({"backend": keras.backend.backend(), **shapes}))
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch is not installed")
-def test_a_vae_and_a_gan_train_save_and_sample_under_torch(tmp_path):
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_a_vae_and_a_gan_train_save_and_sample_under_torch_and_jax(tmp_path, backend):
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed")
     result = subprocess.run(
-        [sys.executable, "-c", TORCH_SMOKE, str(tmp_path)],
+        [sys.executable, "-c", OTHER_BACKEND_SMOKE, str(tmp_path)],
         cwd=Path(__file__).resolve().parent.parent,
-        env={**os.environ, "KERAS_BACKEND": "torch"},
+        env={**os.environ, "KERAS_BACKEND": backend},
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {
-        "backend": "torch",
+        "backend": backend,
         "vae": [3, 28, 28],
         "gan": [3, 28, 28],
     }
+
+
+def test_one_duel_step_moves_both_players_and_reports_verdicts_between_0_and_1():
+    trainer = GanTrainer(tiny_generative_config("gan"), steps_per_epoch=1)
+    digits = load_dataset("mnist", "embedded").x_test[:16, :, :, None] / np.float32(255)
+    before = [
+        keras.ops.convert_to_numpy(model.trainable_weights[0]) for model in (trainer.discriminator, trainer.generator)
+    ]
+    logs = trainer.train_batch(digits)
+    after = [
+        keras.ops.convert_to_numpy(model.trainable_weights[0]) for model in (trainer.discriminator, trainer.generator)
+    ]
+    assert all(np.abs(new - old).max() > 0 for new, old in zip(after, before))
+    assert 0 <= logs["d_fake"] <= 1 and 0 <= logs["d_real"] <= 1
+    assert logs["loss"] == pytest.approx(logs["d_loss"] + logs["g_loss"])

@@ -203,34 +203,8 @@ def compile_autoencoder(model: Any, config: RunConfig, steps_per_epoch: int) -> 
         model.compile(optimizer=optimizer, loss={"reconstruction": "mse"})
 
 
-def mean_verdict(y_true: Any, y_pred: Any) -> Any:
-    """The discriminator's mean output on a batch (1 = 'real'): d_real and d_fake in the GAN's history."""
-    import keras
-
-    return keras.ops.mean(y_pred, axis=-1)
-
-
-MEAN_VERDICT = mean_verdict.__name__
-
-
-def compile_discriminator(discriminator: Any, config: RunConfig, steps_per_epoch: int) -> Any:
-    """A compiled wrapper that trains the discriminator alone (binary cross-entropy, real 1 / generated 0) and
-    reports its mean verdict; the discriminator itself stays uncompiled, so model.keras never names the metric."""
-    import keras
-
-    image = keras.Input(IMAGE_SHAPE, name="image")
-    judge = keras.Model(image, discriminator(image), name="judge")
-    judge.compile(optimizer=_gan_optimizer(config, steps_per_epoch), loss="binary_crossentropy", metrics=[mean_verdict])
-    return judge
-
-
-def compile_generator(pair: Any, config: RunConfig, steps_per_epoch: int) -> None:
-    """The generator through the discriminator (frozen while this compiles and trains): it learns to be called real."""
-    pair.compile(optimizer=_gan_optimizer(config, steps_per_epoch), loss="binary_crossentropy")
-
-
-def _gan_optimizer(config: RunConfig, steps_per_epoch: int) -> Any:
-    """The config's optimizer and schedule; Adam with the DCGAN momentum."""
+def gan_optimizer(config: RunConfig, steps_per_epoch: int) -> Any:
+    """One GAN player's optimizer: the config's, with its schedule; Adam with the DCGAN momentum."""
     from core.models.build import build_optimizer
 
     optimizer = build_optimizer(config.optimizer, steps_per_epoch, config.epochs)

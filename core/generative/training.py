@@ -1,8 +1,9 @@
 """The epoch loop of a CAE, VAE or GAN run, reporting through the run machinery's progress tracker.
 
-Every model trains batch by batch with `train_on_batch` (the GAN alternates its two players), so one loop serves
-all three on every Keras backend. After each epoch the loop writes `samples.npz` (64 images from a fixed noise, or
-reconstructions of 64 fixed test images for a CAE), so a live view can watch the images improve. A GAN whose
+Every model trains batch by batch: an autoencoder with `train_on_batch`, a GAN with its fused duel step
+(core.generative.duel), so one loop serves all three on every Keras backend. After each epoch the loop writes
+`samples.npz` (64 images from a fixed noise, or reconstructions of 64 fixed test images for a CAE), so a live view
+can watch the images improve. A GAN whose
 discriminator wins every duel for a whole epoch ends as failed, as does any NaN loss; both keep their history and
 samples. A finished run saves model.keras, scores itself (core.generative.score) and writes metrics.json and
 evaluation.npz.
@@ -88,37 +89,26 @@ class AutoencoderTrainer:
 
 class GanTrainer:
     """A DCGAN: each step trains the discriminator on a real and a generated batch, then the generator through the
-    frozen discriminator (labels 'real'), so it learns whatever fools the discriminator."""
+    discriminator (labels 'real'; only the generator's weights move), so it learns whatever fools the discriminator."""
 
     def __init__(self, config: RunConfig, steps_per_epoch: int) -> None:
+        from core.generative.duel import duel_step
+
         self.latent_dim = config.model.latent_dim
         self.generator, self.discriminator, self.pair = models.build_gan(config)
-        self.judge = models.compile_discriminator(self.discriminator, config, steps_per_epoch)
-        self.discriminator.trainable = False
-        models.compile_generator(self.pair, config, steps_per_epoch)
+        self.step = duel_step(
+            self.generator,
+            self.discriminator,
+            models.gan_optimizer(config, steps_per_epoch),
+            models.gan_optimizer(config, steps_per_epoch),
+        )
         self.rng = np.random.default_rng(config.seed + 1)  # training noise; the snapshots' is fixed below
         self.fixed_noise = sampling.noise(SNAPSHOT_COUNT, self.latent_dim, config.seed)
 
     def train_batch(self, batch: np.ndarray) -> dict[str, float]:
         """One duel on a float batch [B, 28, 28, 1] in 0..1: d_loss, g_loss, d_real, d_fake (mean verdicts)."""
-        import keras
-
-        size = len(batch)
-        ones, zeros = np.ones((size, 1), np.float32), np.zeros((size, 1), np.float32)
-        fake = keras.ops.convert_to_numpy(self.generator(self._noise(size), training=True))
-        self.discriminator.trainable = True
-        real_logs = self.judge.train_on_batch(batch, ones, return_dict=True)
-        fake_logs = self.judge.train_on_batch(fake, zeros, return_dict=True)
-        self.discriminator.trainable = False
-        g_loss = float(self.pair.train_on_batch(self._noise(size), ones, return_dict=True)["loss"])
-        d_loss = 0.5 * (float(real_logs["loss"]) + float(fake_logs["loss"]))
-        return {
-            "loss": d_loss + g_loss,
-            "d_loss": d_loss,
-            "g_loss": g_loss,
-            "d_real": float(real_logs[models.MEAN_VERDICT]),
-            "d_fake": float(fake_logs[models.MEAN_VERDICT]),
-        }
+        logs = self.step(batch, self._noise(len(batch)), self._noise(len(batch)))
+        return {"loss": logs["d_loss"] + logs["g_loss"], **logs}
 
     def _noise(self, size: int) -> np.ndarray:
         return self.rng.standard_normal((size, self.latent_dim)).astype(np.float32)
