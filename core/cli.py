@@ -5,7 +5,7 @@
     python -m core evaluate --model PATH (--images images.npy --labels labels.npy | --dataset NAME [--permuted])
     python -m core evaluate --model pretrained/mnist_gan   (a generative model: its classifier score)
     python -m core runs [--pretrained]
-    python -m core pretrain [--only NAME] [--list]
+    python -m core pretrain [--only NAME] [--list] [--rescore]
 
 Errors a user can cause print one line on stderr and exit with status 2; no traceback.
 
@@ -93,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     pretrain.add_argument("--data-source", default="auto", help="MNIST/Fashion source: auto, shared, keras, embedded")
     pretrain.add_argument("--quick", action="store_true", help="1 epoch on small data: stand-ins for development")
     pretrain.add_argument("--epochs", type=int, help="override the recipes' epochs (recorded in config.json)")
+    pretrain.add_argument(
+        "--rescore", action="store_true", help="evaluate the installed models again on their test split, no training"
+    )
 
     worker = sub.add_parser("worker", help="run queued runs one at a time (started by the app)")
     worker.add_argument("--runs", help="runs folder")
@@ -533,6 +536,10 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         return 0
     check_pretrain(args)
     import_keras_quietly()
+    if args.rescore:
+        for name in args.only or pretrain.RECIPES:
+            print(json.dumps({"name": name, **pretrain.rescore(name, Path(args.out) if args.out else None)}))
+        return 0
     results = pretrain.pretrain(
         args.only,
         out=Path(args.out) if args.out else None,

@@ -68,6 +68,22 @@ def test_soft_targets_wrap_around_twelve_and_sum_to_one():
     assert targets[719] > 0.05
 
 
+@pytest.mark.parametrize("n, sigma", [(720, 3.0), (180, 4.0)])
+def test_soft_targets_decode_back_to_their_time_even_across_twelve(n, sigma):
+    encoding = get_encoding(f"classes-{n}", soft_sigma=sigma)
+    times = np.array([[0, 0], [11, 59], [5, 30]])
+    decoded = encoding.decode(encoding.encode(times))
+    assert common_sense_error(decoded, to_minutes(times)).max() < 0.5 * encoding.width
+
+
+def test_a_soft_target_model_answers_with_the_middle_of_its_bump_not_its_noisiest_slot():
+    encoding = get_encoding("classes-720", soft_sigma=3.0)
+    bump = encoding.encode(np.array([[4, 10]]))["time_class"]  # centred on 250 minutes
+    bump[0, 252] += 0.05  # a little noise makes 4:12 the single most likely slot
+    assert bump.argmax() == 252
+    assert encoding.decode({"time_class": bump})[0] == pytest.approx(250, abs=0.5)
+
+
 def test_sincos_picks_the_hour_with_the_minute_hand():
     encoding = get_encoding("sincos")
     outputs = encoding.encode(np.array([[2, 58]]))

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from core.config import RunConfig
-from core.runs.pretrain import RECIPES, pretrain
+from core.runs.pretrain import RECIPES, pretrain, rescore
 
 
 @pytest.mark.parametrize("name", sorted(RECIPES))
@@ -27,7 +27,7 @@ def test_recipes_cover_every_experiment():
         "classes-72",
         "classes-180",
         "classes-720",
-        "multihead",
+        "multihead-sincos",
         "sincos",
     } <= clock_encodings
 
@@ -45,6 +45,23 @@ def test_quick_pretrain_installs_a_complete_run_folder(tmp_path):
     assert json.loads((folder / "status.json").read_text())["state"] == "done"
     assert results["mnist_mlp"]["accuracy"] == json.loads((folder / "metrics.json").read_text())["accuracy"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_rescoring_evaluates_an_installed_model_again_without_training(tmp_path):
+    pretrain(["mnist_mlp"], out=tmp_path, data_source="embedded", quick=True)
+    folder = tmp_path / "mnist_mlp"
+    metrics = json.loads((folder / "metrics.json").read_text())
+    model_bytes = (folder / "model.keras").read_bytes()
+    (folder / "metrics.json").write_text(json.dumps({**metrics, "accuracy": 0.0}))
+    (folder / "evaluation.npz").unlink()
+    assert rescore("mnist_mlp", tmp_path)["accuracy"] == pytest.approx(metrics["accuracy"])
+    assert json.loads((folder / "metrics.json").read_text())["train_time_s"] == metrics["train_time_s"]
+    assert (folder / "evaluation.npz").is_file() and (folder / "model.keras").read_bytes() == model_bytes
+
+
+def test_rescoring_a_model_that_is_not_installed_says_how_to_build_it(tmp_path):
+    with pytest.raises(ValueError, match="pretrain --only mnist_cnn"):
+        rescore("mnist_cnn", tmp_path)
 
 
 def test_unknown_recipe_is_refused():

@@ -7,6 +7,7 @@ imported only inside `build_head`/`losses`, so encoding and decoding stay cheap 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from core.clocks.time import MINUTES, common_sense_error, to_minutes
 
+PEAK_REACH_SIGMAS = 3.0  # soft-target classes decode from the slots within this many sigmas of the top one
 CLOCK_ENCODINGS = (
     "regression",
     "regression-minutes",
@@ -189,10 +191,12 @@ class Classes:
 
     @property
     def summary(self) -> str:
-        return (
-            f"A softmax over {self.n} time slots of {MINUTES // self.n} minutes; "
-            "the answer is the centre of the most likely slot."
+        answer = (
+            "the answer is the centre of mass of the most likely slots"
+            if self.soft_sigma > 0
+            else "the answer is the centre of the most likely slot"
         )
+        return f"A softmax over {self.n} time slots of {MINUTES // self.n} minutes; {answer}."
 
     @property
     def width(self) -> int:
@@ -240,7 +244,18 @@ class Classes:
         return {"time_class": [_named_accuracy(kind)]}
 
     def decode(self, outputs: dict[str, np.ndarray]) -> np.ndarray:
-        return self.centres()[np.argmax(outputs["time_class"], axis=-1)]
+        """The centre of the most likely slot; with soft targets the centre of mass of the peak, since a model
+        trained on Gaussian targets answers with a Gaussian around the time, whose single top slot is noisier
+        than the middle of the bump."""
+        probabilities = np.asarray(outputs["time_class"], np.float64)
+        peak = np.argmax(probabilities, axis=-1)
+        if self.soft_sigma <= 0:
+            return self.centres()[peak]
+        reach = math.ceil(PEAK_REACH_SIGMAS * self.soft_sigma / self.width)
+        window = (peak[:, None] + np.arange(-reach, reach + 1)) % self.n
+        weights = np.take_along_axis(probabilities, window, axis=1)
+        angles = 2.0 * np.pi * self.centres()[window] / MINUTES
+        return _from_angle((weights * np.sin(angles)).sum(axis=1), (weights * np.cos(angles)).sum(axis=1), MINUTES)
 
     def class_probabilities(self, outputs: dict[str, np.ndarray]) -> np.ndarray | None:
         return np.asarray(outputs["time_class"])

@@ -100,12 +100,16 @@ def clock_run_config(
     )
 
 
-def _generative_run(name: str, dataset: str, kind: str, epochs: int, latent_dim: int | None = None) -> RunConfig:
+def _generative_run(
+    name: str, dataset: str, kind: str, epochs: int, latent_dim: int | None = None, preset: str | None = None
+) -> RunConfig:
     """A generative recipe: the lab's default run of that kind (core.generative.runs) on every image, longer."""
     from core.generative.runs import default_config
 
     config = default_config(kind, dataset, epochs, images=0)
-    model = dataclasses.replace(config.model, latent_dim=latent_dim or config.model.latent_dim)
+    model = dataclasses.replace(
+        config.model, latent_dim=latent_dim or config.model.latent_dim, preset=preset or config.model.preset
+    )
     return dataclasses.replace(config, name=name, model=model)
 
 
@@ -139,9 +143,9 @@ def _recipes() -> dict[str, Recipe]:
     clocks = [  # (name, encoding, options, what it shows)
         (
             "clock_multihead",
-            "multihead",
+            "multihead-sincos",
             {"label_smoothing": 0.05, **transfer},
-            "12 hour classes + minute regression",
+            "12 hour classes + the minute as sin/cos (no seam at the full hour)",
         ),
         ("clock_24", "classes-24", {"label_smoothing": 0.05, **transfer}, "24 classes of 30 minutes"),
         ("clock_72", "classes-72", {"label_smoothing": 0.05, **transfer}, "72 classes of 10 minutes"),
@@ -266,6 +270,19 @@ def pretrain(
             _install(Path(info.path), out / name)
         results[name] = {**info.metrics, "wall_time_s": round(time.time() - started, 1)}
     return results
+
+
+def rescore(name: str, out: Path | None = None) -> dict[str, Any]:
+    """Evaluate the installed model `name` again on its recipe's test split, without training (after a change to
+    how outputs decode); its metrics."""
+    from core.runs.training import rescore as rescore_run
+
+    folder = (out or pretrained_dir()) / name
+    if not (folder / "metrics.json").is_file():
+        raise ValueError(
+            f"{name} is not installed in {folder.parent}; build it with `python -m core pretrain --only {name}`"
+        )
+    return rescore_run(folder)
 
 
 # name -> (metric key, comparison, target value, how the target reads)

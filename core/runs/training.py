@@ -38,7 +38,7 @@ from core.runs.store import (
     thin_batches,
     write_history,
 )
-from core.storage.atomic import write_bytes, write_json
+from core.storage.atomic import read_json, write_bytes, write_json
 
 EVENT_EVERY_S = 0.25  # batch events and batch history points
 WRITE_EVERY_S = 1.0  # status.json / history.json during an epoch
@@ -398,6 +398,28 @@ def _evaluate(model: Any, encoding: Any, data: Any, run_dir: Path) -> dict[str, 
     report = evaluation.evaluate_outputs(encoding, outputs, data.y_test, data.class_names)
     evaluation.save_evaluation(run_dir / "evaluation.npz", report)
     return evaluation.report_summary(report)
+
+
+def rescore(run_dir: str | Path) -> dict[str, Any]:
+    """Evaluate a finished run again on its own test split (after a change to how outputs decode or are scored),
+    without training: rewrites evaluation.npz and the test figures in metrics.json; returns the metrics."""
+    from core.data.datasets import load_run_data
+    from core.models.saved import load_model_file
+
+    run_dir = Path(run_dir)
+    config = RunConfig.from_json_file(run_dir / "config.json")
+    metrics = read_json(run_dir / "metrics.json", {})
+    if config.model.kind in GENERATIVE_KINDS:
+        from core.generative.score import evaluate_generative
+        from core.storage.atomic import save_npz
+
+        scores, arrays = evaluate_generative(run_dir)
+        save_npz(run_dir / "evaluation.npz", **arrays)
+        metrics.update(scores)
+    else:
+        metrics.update(_evaluate(load_model_file(run_dir), encoding_for(config), load_run_data(config.data), run_dir))
+    write_json(run_dir / "metrics.json", metrics)
+    return metrics
 
 
 def _split(data: Any, encoding: Any, config: RunConfig) -> tuple[tuple, tuple | None]:
