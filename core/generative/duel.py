@@ -1,10 +1,9 @@
 """The GAN's training step, one compiled function per Keras backend: the discriminator learns from a real and a
 generated batch, then the generator learns from the updated discriminator's verdict on fresh noise.
 
-Keras has no backend-neutral way to take gradients of two losses for two sets of weights in one step, so this
-module holds the only backend-specific code of the lab: the same duel written with TensorFlow's GradientTape,
-JAX's stateless calls and torch's autograd. One compiled step replaces three `train_on_batch` calls and a predict
-(about 4x faster on a 2-core CPU; bench/RESULTS.md).
+Keras has no backend-neutral way to take gradients of two losses for two sets of weights in one step, so the same
+duel is written three times: with TensorFlow's GradientTape, JAX's stateless calls and torch's autograd. One
+compiled step replaces three `train_on_batch` calls and a predict (bench/RESULTS.md, "GAN training step").
 """
 
 from __future__ import annotations

@@ -138,22 +138,21 @@ def build_autoencoder(config: RunConfig) -> Any:
 
 def build_gan(config: RunConfig) -> tuple[Any, Any, Any]:
     """(generator, discriminator, the saved pair): DCGAN-style, with strided 4x4 (transposed) convolutions. The
-    generator mirrors the discriminator's filters at half width: a discriminator that cannot keep up (both
-    verdicts stuck at 0.5 while samples are still broken strokes) teaches the generator nothing."""
+    generator mirrors the discriminator's filters (64-128 -> a 7x7x128 start, then 64): at half width its samples
+    stayed blobby strokes (classifier score 5.9 after 6,000 steps, against 5.7 after 3,000 at full width)."""
     import keras
 
     layers = _layers()
     model = _model_config(config)
     filters, latent = model.conv_filters, model.latent_dim
     noise = keras.Input((latent,), name="noise")
-    widths = [max(1, count // 2) for count in filters]
-    top = widths[-1]
+    top = filters[-1]
     x = layers.Dense(7 * 7 * top, use_bias=not model.batch_norm, name="gen_project")(noise)
     x = layers.Reshape((7, 7, top), name="gen_reshape")(x)
     if model.batch_norm:
         x = layers.BatchNormalization(momentum=0.8, name="gen_bn0")(x)
     x = layers.LeakyReLU(LEAK, name="gen_act0")(x)
-    below = list(reversed(widths))[1:] or [top]
+    below = list(reversed(filters))[1:] or [top]
     x = layers.Conv2DTranspose(below[0], 4, strides=2, padding="same", use_bias=not model.batch_norm, name="gen_up1")(x)
     if model.batch_norm:
         x = layers.BatchNormalization(momentum=0.8, name="gen_bn1")(x)

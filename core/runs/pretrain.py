@@ -185,7 +185,7 @@ def _recipes() -> dict[str, Recipe]:
     generative = [  # (kind, epochs on MNIST's 8,000 / Fashion's 60,000 images, latent dim (None: default), shows)
         ("cae", 20, 3, None, "convolutional autoencoder: sharp reconstructions, invents nothing"),
         ("vae", 30, 5, 2, "variational autoencoder, 2-D latent space: new but blurry samples, a latent map"),
-        ("gan", 40, 20, None, "DCGAN: sharper, stranger samples from noise"),
+        ("gan", 80, 20, None, "DCGAN: sharper, stranger samples from noise"),
     ]
     for kind, mnist_epochs, fashion_epochs, latent, shows in generative:
         for dataset, short, epochs in (("mnist", "mnist", mnist_epochs), ("fashion-mnist", "fashion", fashion_epochs)):
@@ -195,8 +195,8 @@ def _recipes() -> dict[str, Recipe]:
     recipes.append(  # a 2-D latent space can be drawn, but is too small for samples that read as digits
         Recipe(
             "mnist_vae_16",
-            _generative_run("mnist_vae_16", "mnist", "vae", 100, latent_dim=16),
-            "the same VAE with a 16-D latent space: samples that read as digits, no map (mnist)",
+            _generative_run("mnist_vae_16", "mnist", "vae", 100, latent_dim=16, preset="wide"),
+            "a wider VAE with a 16-D latent space: samples that read as digits, no map (mnist)",
         )
     )
     return {recipe.name: recipe for recipe in recipes}
