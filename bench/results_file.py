@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import platform
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -18,3 +20,8 @@ def record_section(heading: str, body: str, path: Path = RESULTS) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text, encoding="utf-8")
+
+
+def cpu_machine() -> str:
+    """'2 CPU cores, x86_64, no GPU': the machine a CPU benchmark ran on, for its footer."""
+    return f"{os.cpu_count()} CPU cores, {platform.machine()}, no GPU"

@@ -135,7 +135,7 @@ PRESETS: dict[tuple[str, str], dict[str, Any]] = {
     ("cae", "compact"): {"conv_filters": [16, 32], "hidden": [], "batch_norm": False},
     ("vae", "compact"): {"conv_filters": [16, 32], "hidden": [64], "batch_norm": False},
     # four times the compact VAE's arithmetic: its samples read as digits more often (pretrained mnist_vae_16)
-    ("vae", "wide"): {"conv_filters": [32, 64], "hidden": [256], "batch_norm": False},
+    ("vae", "wide"): {"conv_filters": [32, 64], "hidden": [128], "batch_norm": False},
     ("gan", "dcgan"): {"conv_filters": [64, 128], "hidden": [], "batch_norm": True},
 }
 

@@ -25,11 +25,11 @@ CPU_IMAGES_PER_S = {
     "cnn_reference": 600.0,  # the reference 28x28 CNN (64-128-256 filters, two convs per block)
     "clock_polar": 150.0,  # the polar clock CNN (its polar grid is the same size for either input size)
     "clock_plain": 150.0,  # the plain clock CNN (also 75 px inside)
-    # the generative sidebar runs (core.generative.runs, 8,000 images; bench/bench_generative.py): measured about
-    # CAE 2,000, VAE 1,100-1,800 (batch 32), GAN 400 images/s on this 2-core machine; a little under, for busy cores
-    "cae": 1_500.0,
-    "vae": 1_000.0,
-    "gan": 350.0,  # a discriminator and a generator step per batch
+    # the generative sidebar runs (core.generative.runs, 8,000 images; bench/bench_generative.py, 1 December): their
+    # wall times imply about CAE 10,000, VAE 4,800 (batch 32) and GAN 1,100 images/s here; a little under, for busy cores
+    "cae": 8_000.0,
+    "vae": 4_000.0,
+    "gan": 1_000.0,  # one duel step per batch: the discriminator, then the generator
 }
 RENDER_S_PER_IMAGE = 0.0015  # rendering one 150-px clock on one core (bench/RESULTS.md); scales with pixels
 GPU_SPEEDUP = 10.0
