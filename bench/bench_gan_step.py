@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from bench.results_file import cpu_machine, record_section  # noqa: E402
 
 SECTION = "## GAN training step"
-BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}  # backend -> the module it needs
+BACKENDS = ("tensorflow", "jax", "torch")  # each is also the module it needs
 
 TIMER = """
 import json, sys, time
@@ -62,8 +62,8 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="record the result in bench/RESULTS.md")
     args = parser.parse_args()
     rows = ["| backend | median step (batch 64) | images/s | parameters |", "| --- | ---: | ---: | ---: |"]
-    for backend, module in BACKENDS.items():
-        if importlib.util.find_spec(module) is None:
+    for backend in BACKENDS:
+        if importlib.util.find_spec(backend) is None:
             rows.append(f"| {backend} | not installed | | |")
             continue
         timing = time_backend(backend, args.steps)

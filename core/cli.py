@@ -519,6 +519,9 @@ def check_pretrain(args: argparse.Namespace) -> None:
         raise CliError(f"--epochs must be between 1 and {MAX_EPOCHS}")
     if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
         raise CliError(f"--out must be a folder: {args.out} is a file")
+    problem = pretrain.not_installed(args.only or [], Path(args.out) if args.out else None) if args.rescore else ""
+    if problem:
+        raise CliError(problem)
     datasets = {pretrain.RECIPES[name].config.data.dataset for name in args.only or pretrain.RECIPES}
     for dataset in sorted(datasets - {"clocks"}):
         check_dataset(dataset, args.data_source, None)
@@ -537,16 +540,15 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     check_pretrain(args)
     import_keras_quietly()
     if args.rescore:
-        for name in args.only or pretrain.RECIPES:
-            print(json.dumps({"name": name, **pretrain.rescore(name, Path(args.out) if args.out else None)}))
-        return 0
-    results = pretrain.pretrain(
-        args.only,
-        out=Path(args.out) if args.out else None,
-        data_source=args.data_source,
-        epochs=args.epochs,
-        quick=args.quick,
-    )
+        results = pretrain.rescore(args.only, Path(args.out) if args.out else None)
+    else:
+        results = pretrain.pretrain(
+            args.only,
+            out=Path(args.out) if args.out else None,
+            data_source=args.data_source,
+            epochs=args.epochs,
+            quick=args.quick,
+        )
     for name, metrics in results.items():
         print(json.dumps({"name": name, **metrics}))
     return 0

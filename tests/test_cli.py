@@ -247,6 +247,7 @@ def test_every_command_refuses_bad_input_before_importing_tensorflow(tmp_path):
         "--count must be between": ["contact-sheet", "--count", "0", "--out", str(tmp_path / "sheet.png")],
         "unknown recipe 'nope'": ["pretrain", "--only", "nope"],
         "--data-source must be one of": ["pretrain", "--data-source", "nowhere"],
+        "mnist_mlp is not installed in": ["pretrain", "--only", "mnist_mlp", "--rescore", "--out", str(tmp_path)],
         "not a run folder": ["run-one", str(tmp_path / "no-run")],
     }
     results = run_main_in_child(list(cases.values()))

@@ -54,14 +54,14 @@ def test_rescoring_evaluates_an_installed_model_again_without_training(tmp_path)
     model_bytes = (folder / "model.keras").read_bytes()
     (folder / "metrics.json").write_text(json.dumps({**metrics, "accuracy": 0.0}))
     (folder / "evaluation.npz").unlink()
-    assert rescore("mnist_mlp", tmp_path)["accuracy"] == pytest.approx(metrics["accuracy"])
+    assert rescore(out=tmp_path)["mnist_mlp"]["accuracy"] == pytest.approx(metrics["accuracy"])
     assert json.loads((folder / "metrics.json").read_text())["train_time_s"] == metrics["train_time_s"]
     assert (folder / "evaluation.npz").is_file() and (folder / "model.keras").read_bytes() == model_bytes
 
 
 def test_rescoring_a_model_that_is_not_installed_says_how_to_build_it(tmp_path):
     with pytest.raises(ValueError, match="pretrain --only mnist_cnn"):
-        rescore("mnist_cnn", tmp_path)
+        rescore(["mnist_cnn"], tmp_path)
 
 
 def test_unknown_recipe_is_refused():

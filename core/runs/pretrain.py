@@ -272,17 +272,30 @@ def pretrain(
     return results
 
 
-def rescore(name: str, out: Path | None = None) -> dict[str, Any]:
-    """Evaluate the installed model `name` again on its recipe's test split, without training (after a change to
-    how outputs decode); its metrics."""
+def rescore(only: list[str] | None = None, out: Path | None = None) -> dict[str, dict[str, Any]]:
+    """Evaluate the named installed models (every installed one by default) again on their recipes' test splits,
+    without training (after a change to how outputs decode); their metrics by name."""
     from core.runs.training import rescore as rescore_run
 
-    folder = (out or pretrained_dir()) / name
-    if not (folder / "metrics.json").is_file():
-        raise ValueError(
-            f"{name} is not installed in {folder.parent}; build it with `python -m core pretrain --only {name}`"
-        )
-    return rescore_run(folder)
+    out = out or pretrained_dir()
+    names = only or [name for name in RECIPES if _installed(out / name)]
+    problem = not_installed(names, out)
+    if problem:
+        raise ValueError(problem)
+    return {name: rescore_run(out / name) for name in names}
+
+
+def _installed(folder: Path) -> bool:
+    return (folder / "metrics.json").is_file()
+
+
+def not_installed(names: list[str], out: Path | None = None) -> str:
+    """The sentence for the first named model not installed in out (default pretrained/), or '' when all are."""
+    out = out or pretrained_dir()
+    missing = [name for name in names if not _installed(out / name)]
+    if not missing:
+        return ""
+    return f"{missing[0]} is not installed in {out}; build it with `python -m core pretrain --only {missing[0]}`"
 
 
 # name -> (metric key, comparison, target value, how the target reads)
