@@ -70,6 +70,17 @@ def test_evaluation_keeps_originals_reconstructions_and_uint8_samples(runs):
     assert set(gan) == {"samples"} and gan["samples"].shape == (1000, 28, 28) and gan["samples"].dtype == np.uint8
 
 
+def test_rescoring_a_gan_scores_its_samples_again_and_rewrites_its_evaluation(runs):
+    from core.runs.training import rescore
+
+    before = read(runs["gan"], "metrics.json")
+    (runs["gan"] / "evaluation.npz").unlink()
+    metrics = rescore(runs["gan"])
+    assert metrics["classifier_score"] == pytest.approx(before["classifier_score"])
+    assert metrics["train_time_s"] == before["train_time_s"]
+    assert load_evaluation(runs["gan"] / "evaluation.npz")["samples"].dtype == np.uint8
+
+
 def test_a_run_reports_start_epoch_and_end_events(runs_root):
     kinds = []
     run_config(tiny_generative_config("vae"), root=runs_root, on_event=lambda event: kinds.append(event.kind))

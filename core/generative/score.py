@@ -80,3 +80,12 @@ def evaluate_generative(run_dir: str | Path) -> tuple[dict[str, Any], dict[str, 
     score = classifier_score(scored, model.dataset)
     metrics.update(score, min_class_share=min(score["class_histogram"]))
     return metrics, arrays
+
+
+def write_evaluation(run_dir: str | Path) -> dict[str, Any]:
+    """Score a saved generative run (evaluate_generative) and write its evaluation.npz; returns the metrics."""
+    from core.storage.atomic import save_npz
+
+    metrics, arrays = evaluate_generative(run_dir)
+    save_npz(sampling.run_folder(run_dir) / "evaluation.npz", **arrays)
+    return metrics

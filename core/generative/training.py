@@ -162,11 +162,11 @@ def _mean_logs(sums: dict[str, float], count: int) -> dict[str, float]:
 def fit_generative(run_dir: Path, config: RunConfig, tracker: Any) -> tuple[str, str]:
     """Train, snapshot, save and score a generative run; returns its final (state, reason) for the tracker."""
     from core.data.datasets import load_run_data
-    from core.generative.score import evaluate_generative
+    from core.generative.score import write_evaluation
     from core.models.build import count_params
     from core.runs.classroom import check_batch_size
     from core.runs.training import NAN_ADVICE, cost_metrics, save_model, split_validation
-    from core.storage.atomic import save_npz, write_json
+    from core.storage.atomic import write_json
 
     data = load_run_data(config.data)
     train_idx, val_idx = split_validation(data.y_train, config.data.validation_split, config.seed)
@@ -218,8 +218,7 @@ def fit_generative(run_dir: Path, config: RunConfig, tracker: Any) -> tuple[str,
         epoch, batch = tracker.outcome.nan_at
         return "failed", f"the loss became NaN or infinite at epoch {epoch}, batch {batch}: {NAN_ADVICE}"
     save_model(trainer.saved, run_dir)
-    metrics, arrays = evaluate_generative(run_dir)
-    save_npz(run_dir / "evaluation.npz", **arrays)
+    metrics = write_evaluation(run_dir)
     metrics.update(cost_metrics(trainer.saved, tracker, data, train_time))
     write_json(run_dir / "metrics.json", metrics)
     if tracker.outcome.cancelled:

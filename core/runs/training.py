@@ -410,12 +410,9 @@ def rescore(run_dir: str | Path) -> dict[str, Any]:
     config = RunConfig.from_json_file(run_dir / "config.json")
     metrics = read_json(run_dir / "metrics.json", {})
     if config.model.kind in GENERATIVE_KINDS:
-        from core.generative.score import evaluate_generative
-        from core.storage.atomic import save_npz
+        from core.generative.score import write_evaluation
 
-        scores, arrays = evaluate_generative(run_dir)
-        save_npz(run_dir / "evaluation.npz", **arrays)
-        metrics.update(scores)
+        metrics.update(write_evaluation(run_dir))
     else:
         metrics.update(_evaluate(load_model_file(run_dir), encoding_for(config), load_run_data(config.data), run_dir))
     write_json(run_dir / "metrics.json", metrics)
