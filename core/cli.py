@@ -131,6 +131,7 @@ _TRAIN_FLAGS: list[tuple[str, Callable[[str], Any], str]] = [
     ("--clock-count", int, "rendered clocks"),
     ("--clock-size", int, "75 or 150"),
     ("--difficulty", str, " | ".join(DIFFICULTIES)),
+    ("--clock-max-turn", int, "degrees either way (0-180)"),
 ]
 
 _FLAG_KEYS = {
@@ -157,6 +158,7 @@ _FLAG_KEYS = {
     "clock_count": "data.clock_count",
     "clock_size": "data.clock_size",
     "difficulty": "data.clock_difficulty",
+    "clock_max_turn": "data.clock_max_turn",
     "permuted": "data.permuted",
     "augment": "data.augment",
 }

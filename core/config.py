@@ -45,6 +45,7 @@ class DataConfig:
     permutation_seed: int = 0
     clock_size: int = 150  # 150 or 75
     clock_difficulty: str = "assignment"
+    clock_max_turn: int = 180  # rendered clocks turn at most this many degrees either way (a curriculum's early stages)
     clock_count: int = 18000  # rendered images (a multiple of 720 keeps every time equally often)
     clock_seed: int = 0
     limit_train: int = 0  # 0 = all; a smaller number makes quick classroom runs
@@ -71,7 +72,7 @@ class ModelConfig:
     dropout: float = knob("dropout", default=0.0)
     conv_dropout: bool = True  # cnn: with dropout > 0, also drop (at most 0.25) after each conv block
     batch_norm: bool = knob("batch norm", default=False)
-    downsample: int = 1  # plain clock_cnn: average-pool the input by this factor first (a polar one samples it whole)
+    downsample: int = 1  # plain clock_cnn: the first convolution strides by this (a polar one samples the image whole)
     polar: bool = False  # clock_cnn: resample onto a polar grid first (a turn becomes a shift)
     latent_dim: int = knob("latent dim", default=16)  # cae / vae: the code's size; gan: the noise vector's
 
@@ -260,6 +261,7 @@ def validate(config: RunConfig) -> None:
     _check(data.dataset in DATASETS, "data.dataset", f"must be one of {', '.join(DATASETS)}")
     _check(data.clock_size in (75, 150), "data.clock_size", "must be 75 or 150")
     _check(data.clock_difficulty in DIFFICULTIES, "data.clock_difficulty", f"must be one of {', '.join(DIFFICULTIES)}")
+    _check(0 <= data.clock_max_turn <= 180, "data.clock_max_turn", "must be between 0 and 180 degrees")
     _check(1 <= data.clock_count <= 200_000, "data.clock_count", "must be between 1 and 200000")
     _check(data.limit_train >= 0, "data.limit_train", "must be 0 (all) or positive")
     _check(0.0 <= data.validation_split < 0.5, "data.validation_split", "must be in [0, 0.5)")

@@ -225,6 +225,7 @@ def test_every_command_refuses_bad_input_before_importing_tensorflow(tmp_path):
         "needs both --images and --labels": evaluate + ["--images", str(bad / "images.npy")],
         "config file not found": ["train", "--config", str(tmp_path / "none.json")],
         "config key 'epochs'": ["train", "--dataset", "mnist", "--epochs", "0"],
+        "data.clock_max_turn": ["train", "--dataset", "clocks", "--model", "clock_cnn", "--clock-max-turn", "200"],
         "images file images.npy is not an .npy file": [
             "train",
             "--dataset",

@@ -59,6 +59,12 @@ def test_malformed_config_file_is_refused(tmp_path):
         RunConfig.from_json_file(path)
 
 
+def test_a_clock_turns_at_most_half_a_circle_either_way():
+    assert RunConfig.from_dict(clock_config(data={"dataset": "clocks", "clock_max_turn": 45})).data.clock_max_turn == 45
+    with pytest.raises(ConfigError, match="data.clock_max_turn"):
+        RunConfig.from_dict(clock_config(data={"dataset": "clocks", "clock_max_turn": 181}))
+
+
 def test_a_preset_must_exist_for_the_model_kind():
     assert RunConfig.from_dict({"model": {"kind": "cnn", "preset": "compact"}}).model.preset == "compact"
     with pytest.raises(ConfigError, match="model.preset"):

@@ -1,3 +1,4 @@
+import dataclasses
 import gzip
 import socket
 
@@ -5,11 +6,12 @@ import numpy as np
 import pytest
 
 from core.clocks.dataset import make_clock_dataset, split_by_time, write_assignment_files
+from core.clocks.render import DIFFICULTIES
 from core.clocks.time import to_minutes
 from core.clocks.userfiles import resize_images
 from core.config import DataConfig
 from core.data import datasets
-from core.data.datasets import DatasetError, load_dataset, load_run_data, stratified_subset
+from core.data.datasets import DatasetError, clock_style, load_dataset, load_run_data, stratified_subset
 from core.data.permutation import unpermute_images
 
 
@@ -254,6 +256,17 @@ def test_clock_run_data_renders_and_splits_by_time():
     assert run.description == (
         "rendered clocks: 1,440 images of 75x75 px, difficulty 'easy', seed 4; split by time into 720 train / 720 test"
     )
+
+
+def test_a_limited_turn_renders_the_difficulty_turned_no_further_and_says_so():
+    data = DataConfig(
+        dataset="clocks", source="render", clock_count=720, clock_size=75, clock_seed=4, clock_max_turn=30
+    )
+    style = clock_style(data)
+    assert style.rotation_deg == 30 and style.max_tilt_deg == DIFFICULTIES["assignment"].max_tilt_deg
+    assert "difficulty 'assignment', turned at most 30 degrees, seed 4" in load_run_data(data).description
+    assert clock_style(dataclasses.replace(data, clock_max_turn=180)) == "assignment"  # the cache keeps its name
+    assert clock_style(dataclasses.replace(data, clock_difficulty="easy")) == "easy"  # upright stays upright
 
 
 def test_clock_run_data_reads_a_folder_and_resizes_to_the_configured_size(tmp_path):

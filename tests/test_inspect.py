@@ -299,4 +299,7 @@ def test_the_rotation_check_needs_all_four_turns():
 def test_the_rotation_check_is_fair_only_for_models_that_learnt_turned_clocks():
     assert inspect.learnt_turned_clocks({"data": {"source": "render", "clock_difficulty": "assignment"}})
     assert not inspect.learnt_turned_clocks({"data": {"source": "render", "clock_difficulty": "easy"}})
+    assert not inspect.learnt_turned_clocks(
+        {"data": {"source": "render", "clock_difficulty": "assignment", "clock_max_turn": 45}}
+    )
     assert inspect.learnt_turned_clocks({"data": {"source": "path", "clock_difficulty": "easy"}})  # the photos

@@ -213,6 +213,17 @@ def load_run_data(data: DataConfig) -> RunData:
     return run
 
 
+def clock_style(data: DataConfig) -> Any:
+    """What a run renders: its difficulty's name, or that ClockStyle turned no further than data.clock_max_turn
+    degrees (a name keeps the rendered set's cache file named after it)."""
+    from core.clocks.render import style_of, with_knobs
+
+    style = style_of(data.clock_difficulty)
+    if data.clock_max_turn >= style.rotation_deg:
+        return data.clock_difficulty
+    return with_knobs(style, rotation_deg=float(data.clock_max_turn))
+
+
 def _clock_run_data(data: DataConfig) -> RunData:
     if data.source not in ("render", "auto", "path"):
         raise DatasetError(f"unknown clock source '{data.source}'; choose render or path")
@@ -222,12 +233,14 @@ def _clock_run_data(data: DataConfig) -> RunData:
     from core.clocks.dataset import make_clock_dataset, split_by_time
 
     if data.source != "path":
+        style = clock_style(data)
         images, labels = make_clock_dataset(
-            n=data.clock_count, size=data.clock_size, difficulty=data.clock_difficulty, seed=data.clock_seed
+            n=data.clock_count, size=data.clock_size, difficulty=style, seed=data.clock_seed
         )
+        turned = "" if isinstance(style, str) else f", turned at most {style.rotation_deg:g} degrees"
         description = (
             f"rendered clocks: {len(images):,} images of {data.clock_size}x{data.clock_size} px, "
-            f"difficulty '{data.clock_difficulty}', seed {data.clock_seed}"
+            f"difficulty '{data.clock_difficulty}'{turned}, seed {data.clock_seed}"
         )
     else:
         folder = Path(data.path).expanduser()

@@ -271,7 +271,7 @@ def learnt_turned_clocks(config: dict) -> bool:
     if data.get("source") == "path":
         return True
     style = DIFFICULTIES.get(str(data.get("clock_difficulty", "assignment")))
-    return style is None or style.rotation_deg >= 180
+    return (style is None or style.rotation_deg >= 180) and int(data.get("clock_max_turn", 180)) >= 180
 
 
 def rotation_check(encoding: Any, outputs: dict) -> RotationCheck:

@@ -107,8 +107,9 @@ def render_seconds(config: RunConfig, device: dict[str, Any]) -> float:
     if data.dataset != "clocks" or data.source == "path":
         return 0.0
     from core.clocks.dataset import cache_path
+    from core.data.datasets import clock_style
 
-    if cache_path(data.clock_count, data.clock_size, data.clock_difficulty, data.clock_seed).exists():
+    if cache_path(data.clock_count, data.clock_size, clock_style(data), data.clock_seed).exists():
         return 0.0
     cores = max(1, min(int(device.get("cpu_count", 1)), 8))
     return data.clock_count * RENDER_S_PER_IMAGE * (data.clock_size / 150.0) ** 2 / cores
