@@ -75,6 +75,7 @@ class ModelConfig:
     downsample: int = 1  # plain clock_cnn: the first convolution strides by this (a polar one samples the image whole)
     polar: bool = False  # clock_cnn: resample onto a polar grid first (a turn becomes a shift)
     latent_dim: int = knob("latent dim", default=16)  # cae / vae: the code's size; gan: the noise vector's
+    conditional: bool = knob("conditional", default=False)  # gan: both players are told the class (draw a chosen one)
 
 
 # (kind, preset) -> the ModelConfig fields the preset decides; the fields it leaves out stay the config's
@@ -302,6 +303,7 @@ def validate(config: RunConfig) -> None:
     _check(0.0 <= config.soft_label_sigma <= 60.0, "soft_label_sigma", "must be in [0, 60] minutes")
     _check(config.early_stopping_patience >= 0, "early_stopping_patience", "must be >= 0")
     _check(".." not in Path(config.init_from).parts, "init_from", "must not climb out with '..'")
+    _check(not model.conditional or model.kind == "gan", "model.conditional", "is for a GAN only")
     if model.kind in GENERATIVE_KINDS:
         _validate_generative(config)
         return

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from core.config import ConfigError
 from core.data.datasets import load_dataset
 from core.generative import models, sampling
 from core.generative.score import classifier_score
@@ -45,6 +46,23 @@ def test_the_gan_generator_draws_images_and_the_discriminator_judges_them():
     assert {layer.name for layer in pair.layers} >= {models.GENERATOR, models.DISCRIMINATOR}
 
 
+def test_a_conditional_gan_draws_for_noise_and_a_class_and_judges_an_image_with_its_class():
+    from keras.ops import convert_to_numpy
+
+    generator, discriminator, pair = models.build_gan(tiny_generative_config("gan", model__conditional=True))
+    classes = np.array([3, 7], np.int32)
+    fake = convert_to_numpy(generator([np.zeros((2, 8), np.float32), classes]))
+    assert fake.shape == (2, 28, 28, 1) and [tensor.name for tensor in generator.inputs] == ["noise", "label"]
+    assert convert_to_numpy(discriminator([fake, classes])).shape == (2, 1)
+    same_image = convert_to_numpy(discriminator([np.repeat(fake[:1], 2, axis=0), classes]))
+    assert same_image[0, 0] != same_image[1, 0]  # the verdict depends on the class it is judged as
+
+
+def test_only_a_gan_can_be_conditional():
+    with pytest.raises(ConfigError, match="^config key 'model.conditional' is for a GAN only"):
+        tiny_generative_config("vae", model__conditional=True)
+
+
 def test_the_kl_term_is_zero_for_the_prior_and_positive_away_from_it():
     prior = np.zeros((2, 4), np.float32)  # mean 0, log variance 0
     shifted = np.array([[1.0, 0.0, 0.0, 0.0]], np.float32)
@@ -57,6 +75,24 @@ def test_a_vae_and_a_gan_generate_seeded_uint8_images(runs):
         images = sampling.generate(runs[kind], 5, seed=3)
         assert images.shape == (5, 28, 28) and images.dtype == np.uint8
         assert np.array_equal(images, sampling.generate(runs[kind], 5, seed=3))
+
+
+def test_a_conditional_gan_draws_the_classes_asked_for_and_refuses_others(tmp_path):
+    path = train_tiny("gan", tmp_path, model__conditional=True)
+    noise = sampling.noise(3, 8, seed=1)
+    sevens = sampling.decode(path, noise, np.array([7, 7, 7]))
+    assert sevens.shape == (3, 28, 28) and not np.array_equal(sevens, sampling.decode(path, noise, np.array([1, 1, 1])))
+    assert np.array_equal(sampling.generate(path, 3, seed=1), sampling.decode(path, noise, np.array([0, 1, 2])))
+    with pytest.raises(ValueError, match="classes must be between 0 and 9"):
+        sampling.decode(path, noise, np.array([0, 1, 10]))
+    with pytest.raises(ValueError, match="one whole-number class per image"):
+        sampling.decode(path, noise, np.array([0.5, 1, 2]))
+    walk = sampling.interpolate(path, noise[0], noise[1], 3, label=7)
+    assert np.array_equal(walk[0], sevens[0])
+
+
+def test_classes_cycle_through_every_class_equally_often():
+    assert sampling.class_cycle(12).tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
 
 
 def test_an_autoencoder_refuses_to_invent_images(runs):

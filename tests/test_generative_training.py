@@ -113,7 +113,7 @@ def duel(logs_per_batch):
     """A GanTrainer.train_batch stand-in that returns the given logs batch after batch."""
     batches = iter(logs_per_batch)
 
-    def train_batch(self, batch):
+    def train_batch(self, batch, labels):
         return next(batches)
 
     return train_batch
@@ -149,6 +149,8 @@ import keras
 from core.generative import sampling
 from tests.generative_support import train_tiny
 shapes = {kind: list(sampling.generate(train_tiny(kind, Path(sys.argv[1])), 3).shape) for kind in ("vae", "gan")}
+told = train_tiny("gan", Path(sys.argv[1]), model__conditional=True)
+shapes["conditional gan"] = list(sampling.generate(told, 3, classes=[7, 7, 1]).shape)
 print(json.dumps({"backend": keras.backend.backend(), **shapes}))
 """
 
@@ -171,6 +173,7 @@ def test_a_vae_and_a_gan_train_save_and_sample_under_torch_and_jax(tmp_path, bac
         "backend": backend,
         "vae": [3, 28, 28],
         "gan": [3, 28, 28],
+        "conditional gan": [3, 28, 28],
     }
 
 
@@ -180,10 +183,29 @@ def test_one_duel_step_moves_both_players_and_reports_verdicts_between_0_and_1()
     before = [
         keras.ops.convert_to_numpy(model.trainable_weights[0]) for model in (trainer.discriminator, trainer.generator)
     ]
-    logs = trainer.train_batch(digits)
+    logs = trainer.train_batch(digits, np.zeros(16, np.int64))
     after = [
         keras.ops.convert_to_numpy(model.trainable_weights[0]) for model in (trainer.discriminator, trainer.generator)
     ]
     assert all(np.abs(new - old).max() > 0 for new, old in zip(after, before))
     assert 0 <= logs["d_fake"] <= 1 and 0 <= logs["d_real"] <= 1
     assert logs["loss"] == pytest.approx(logs["d_loss"] + logs["g_loss"])
+
+
+def test_a_conditional_duel_step_shows_both_players_the_classes_and_moves_both():
+    trainer = GanTrainer(tiny_generative_config("gan", model__conditional=True), steps_per_epoch=1)
+    data = load_dataset("mnist", "embedded")
+    before = [keras.ops.convert_to_numpy(trainer.discriminator.get_layer("disc_class").embeddings)]
+    before.append(keras.ops.convert_to_numpy(trainer.generator.get_layer("gen_class").embeddings))
+    logs = trainer.train_batch(data.x_test[:16, :, :, None] / np.float32(255), data.y_test[:16])
+    after = [keras.ops.convert_to_numpy(trainer.discriminator.get_layer("disc_class").embeddings)]
+    after.append(keras.ops.convert_to_numpy(trainer.generator.get_layer("gen_class").embeddings))
+    assert all(np.abs(new - old).max() > 0 for new, old in zip(after, before))  # each learnt something per class
+    assert 0 <= logs["d_fake"] <= 1 and 0 <= logs["d_real"] <= 1
+
+
+def test_a_conditional_gan_run_scores_how_often_it_draws_the_class_asked_for(tmp_path):
+    path = train_tiny("gan", tmp_path, model__conditional=True)
+    metrics = read(path, "metrics.json")
+    assert 0.0 <= metrics["asked_class_share"] <= 1.0 and metrics["classifier_score"] >= 1.0
+    assert "asked_class_share" not in read(train_tiny("gan", tmp_path / "plain"), "metrics.json")

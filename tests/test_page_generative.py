@@ -30,13 +30,15 @@ def digit_images(count: int, value: int = 200) -> np.ndarray:
     return images
 
 
-def make_run(folder: Path, kind: str, dataset: str = "mnist", latent: int = 16, state: str = "done") -> Path:
+def make_run(
+    folder: Path, kind: str, dataset: str = "mnist", latent: int = 16, state: str = "done", conditional: bool = False
+) -> Path:
     """A run folder as a finished generative run leaves it, with an empty model.keras the stand-ins never read."""
     folder.mkdir(parents=True, exist_ok=True)
     config = RunConfig(
         name=f"{kind} stand-in",
         data=DataConfig(dataset=dataset),
-        model=ModelConfig(kind=kind, preset=PRESET[kind], latent_dim=latent),
+        model=ModelConfig(kind=kind, preset=PRESET[kind], latent_dim=latent, conditional=conditional),
         encoding="generative",
         epochs=EPOCHS,
     )
@@ -50,6 +52,8 @@ def make_run(folder: Path, kind: str, dataset: str = "mnist", latent: int = 16, 
     write_json(folder / "history.json", {"epochs": epochs, "batches": []})
     shares = [0.5, 0.5] + [0.0] * 8 if kind == "gan" else [0.1] * 10
     metrics = {"classifier_score": 7.25, "class_histogram": shares}
+    if conditional:
+        metrics["asked_class_share"] = 0.917
     arrays = {}
     if kind in ("cae", "vae"):
         metrics["reconstruction_mse"] = 0.0123
@@ -71,10 +75,12 @@ def pretrained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         make_run(folder / f"mnist_{kind}", kind, latent=2 if kind == "vae" else 16)
     monkeypatch.setenv("CLOCKWORK_PRETRAINED", str(folder))
     monkeypatch.setattr(jobs, "ensure_worker", lambda *args, **kwargs: False)
-    monkeypatch.setattr(sampling, "generate", lambda run_dir, count, seed=0: digit_images(count, 10 + seed))
+    monkeypatch.setattr(
+        sampling, "generate", lambda run_dir, count, seed=0, classes=None: digit_images(count, 10 + seed)
+    )
     monkeypatch.setattr(sampling, "encode", lambda run_dir, images: np.linspace(-2, 2, 2 * len(images)).reshape(-1, 2))
     monkeypatch.setattr(sampling, "decode", lambda run_dir, latents: digit_images(len(np.atleast_2d(latents))))
-    monkeypatch.setattr(sampling, "interpolate", lambda run_dir, a, b, steps: digit_images(steps))
+    monkeypatch.setattr(sampling, "interpolate", lambda run_dir, a, b, steps, label=0: digit_images(steps))
     monkeypatch.setattr(sampling, "latent_grid", lambda run_dir, side: fake_grid(side))
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -173,6 +179,47 @@ def test_a_gan_walks_between_two_noise_seeds(pretrained: Path) -> None:
     at.number_input(key="gen_interp_seed_b").set_value(5).run()
     assert not at.exception and not at.warning
     assert "walks between two noise vectors" in page_text(at)
+
+
+@pytest.fixture
+def told_gan(pretrained: Path, monkeypatch: pytest.MonkeyPatch) -> list:
+    """A pretrained conditional GAN stand-in; the classes each generate call was asked for."""
+    make_run(pretrained / "mnist_cgan", "gan", conditional=True)
+    asked = []
+
+    def generate(run_dir, count, seed=0, classes=None):
+        asked.append(None if classes is None else sorted(set(np.asarray(classes).tolist())))
+        return digit_images(count, 10 + seed)
+
+    monkeypatch.setattr(sampling, "generate", generate)
+    return asked
+
+
+def test_a_conditional_gan_draws_the_class_picked_and_says_how_often_it_draws_as_asked(told_gan: list) -> None:
+    at = open_tab("Samples")
+    at.selectbox(key="gen_run_mnist").set_value("mnist_cgan").run()
+    text = page_text(at)
+    assert "Column n was asked for class n" in text and "91.7 %" in [metric.value for metric in at.metric]
+    at.selectbox(key="gen_drawn_class").set_value(7).run()
+    assert not at.exception and told_gan[-1] == [7]
+    assert "All drawn as class 7 (7)" in page_text(at)
+
+
+def test_a_conditional_gan_walks_between_two_seeds_as_one_class(told_gan: list) -> None:
+    at = open_tab("Interpolation")
+    at.selectbox(key="gen_run_mnist").set_value("mnist_cgan").run()
+    at.selectbox(key="gen_interp_class").set_value(3).run()
+    assert not at.exception and not at.warning
+
+
+def test_a_gan_from_the_train_panel_is_told_the_class_unless_unticked(pretrained: Path) -> None:
+    at = open_app_page(PAGE)
+    at.radio(key="gen_train_kind").set_value("gan").run()
+    at.button(key="train_start_generative").click().run()
+    at.checkbox(key="gen_train_conditional").uncheck().run()
+    at.button(key="train_start_generative").click().run()
+    told = {info.config["model"]["conditional"]: info.name for info in runs.list_runs()}
+    assert set(told) == {True, False} and told[True].startswith("conditional GAN on")
 
 
 def test_a_training_run_shows_its_latest_samples(pretrained: Path, runs_root: Path) -> None:

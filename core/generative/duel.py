@@ -4,6 +4,9 @@ generated batch, then the generator learns from the updated discriminator's verd
 Keras has no backend-neutral way to take gradients of two losses for two sets of weights in one step, so the same
 duel is written three times: with TensorFlow's GradientTape, JAX's stateless calls and torch's autograd. One
 compiled step replaces three `train_on_batch` calls and a predict (bench/RESULTS.md, "GAN training step").
+
+Each player's inputs come as a list: [images] and [noise], or for a conditional GAN [images, classes] and
+[noise, classes]; the discriminator judges a generated image together with the class it was drawn for.
 """
 
 from __future__ import annotations
@@ -13,7 +16,18 @@ from typing import Any
 
 import numpy as np
 
-Step = Callable[[np.ndarray, np.ndarray, np.ndarray], dict[str, float]]
+Inputs = list[np.ndarray]
+Step = Callable[[Inputs, Inputs, Inputs], dict[str, float]]
+
+
+def _one(inputs: Any) -> Any:
+    """A model's call argument: the lone array of a one-input model, the list otherwise."""
+    return inputs[0] if len(inputs) == 1 else list(inputs)
+
+
+def _judged(fake: Any, noise: Any) -> Any:
+    """What the discriminator sees of a generated batch: the images, with the classes they were drawn for."""
+    return _one([fake, *noise[1:]])
 
 
 def _bce(target: float, verdicts: Any) -> Any:
@@ -37,16 +51,16 @@ def _tensorflow_step(generator: Any, discriminator: Any, g_opt: Any, d_opt: Any)
     @tf.function
     def step(real: Any, noise: Any, fresh: Any) -> tuple[Any, ...]:
         with tf.GradientTape() as tape:
-            real_verdicts = discriminator(real, training=True)
-            fake_verdicts = discriminator(generator(noise, training=True), training=True)
+            real_verdicts = discriminator(_one(real), training=True)
+            fake_verdicts = discriminator(_judged(generator(_one(noise), training=True), noise), training=True)
             d_loss = 0.5 * (_bce(1.0, real_verdicts) + _bce(0.0, fake_verdicts))
         d_opt.apply(tape.gradient(d_loss, discriminator.trainable_variables), discriminator.trainable_variables)
         with tf.GradientTape() as tape:
-            g_loss = _bce(1.0, discriminator(generator(fresh, training=True), training=True))
+            g_loss = _bce(1.0, discriminator(_judged(generator(_one(fresh), training=True), fresh), training=True))
         g_opt.apply(tape.gradient(g_loss, generator.trainable_variables), generator.trainable_variables)
         return d_loss, g_loss, keras.ops.mean(real_verdicts), keras.ops.mean(fake_verdicts)
 
-    return lambda real, noise, fresh: _logs(*step(real, noise, fresh))
+    return lambda real, noise, fresh: _logs(*step(list(real), list(noise), list(fresh)))
 
 
 def _jax_step(generator: Any, discriminator: Any, g_opt: Any, d_opt: Any) -> Step:
@@ -54,15 +68,15 @@ def _jax_step(generator: Any, discriminator: Any, g_opt: Any, d_opt: Any) -> Ste
     import keras
 
     def d_loss_fn(d_train, d_state, g_train, g_state, real, noise):
-        fake, g_state = generator.stateless_call(g_train, g_state, noise, training=True)
-        real_verdicts, d_state = discriminator.stateless_call(d_train, d_state, real, training=True)
-        fake_verdicts, d_state = discriminator.stateless_call(d_train, d_state, fake, training=True)
+        fake, g_state = generator.stateless_call(g_train, g_state, _one(noise), training=True)
+        real_verdicts, d_state = discriminator.stateless_call(d_train, d_state, _one(real), training=True)
+        fake_verdicts, d_state = discriminator.stateless_call(d_train, d_state, _judged(fake, noise), training=True)
         d_loss = 0.5 * (_bce(1.0, real_verdicts) + _bce(0.0, fake_verdicts))
         return d_loss, (d_state, g_state, keras.ops.mean(real_verdicts), keras.ops.mean(fake_verdicts))
 
     def g_loss_fn(g_train, g_state, d_train, d_state, fresh):
-        fake, g_state = generator.stateless_call(g_train, g_state, fresh, training=True)
-        verdicts, d_state = discriminator.stateless_call(d_train, d_state, fake, training=True)
+        fake, g_state = generator.stateless_call(g_train, g_state, _one(fresh), training=True)
+        verdicts, d_state = discriminator.stateless_call(d_train, d_state, _judged(fake, fresh), training=True)
         return _bce(1.0, verdicts), (g_state, d_state)
 
     @jax.jit
@@ -87,9 +101,9 @@ def _jax_step(generator: Any, discriminator: Any, g_opt: Any, d_opt: Any) -> Ste
         g_opt.variables,
     )
 
-    def run(real: np.ndarray, noise: np.ndarray, fresh: np.ndarray) -> dict[str, float]:
+    def run(real: Inputs, noise: Inputs, fresh: Inputs) -> dict[str, float]:
         state = tuple([variable.value for variable in group] for group in groups)
-        state, losses = step(state, real, noise, fresh)
+        state, losses = step(state, list(real), list(noise), list(fresh))
         for group, values in zip(groups, state):  # the Keras variables stay the truth (snapshots, saving)
             for variable, value in zip(group, values):
                 variable.assign(value)
@@ -109,13 +123,17 @@ def _torch_step(generator: Any, discriminator: Any, g_opt: Any, d_opt: Any) -> S
         with torch.no_grad():
             optimizer.apply([weight.value.grad for weight in weights], weights)
 
-    def run(real: np.ndarray, noise: np.ndarray, fresh: np.ndarray) -> dict[str, float]:
-        real_t, noise_t, fresh_t = (keras.ops.convert_to_tensor(array) for array in (real, noise, fresh))
-        real_verdicts = discriminator(real_t, training=True)
-        fake_verdicts = discriminator(generator(noise_t, training=True).detach(), training=True)
+    def tensors(inputs: Inputs) -> list:
+        return [keras.ops.convert_to_tensor(array) for array in inputs]
+
+    def run(real: Inputs, noise: Inputs, fresh: Inputs) -> dict[str, float]:
+        real_t, noise_t, fresh_t = tensors(real), tensors(noise), tensors(fresh)
+        real_verdicts = discriminator(_one(real_t), training=True)
+        fake = generator(_one(noise_t), training=True).detach()
+        fake_verdicts = discriminator(_judged(fake, noise_t), training=True)
         d_loss = 0.5 * (_bce(1.0, real_verdicts) + _bce(0.0, fake_verdicts))
         learn(discriminator, d_opt, d_loss)
-        g_loss = _bce(1.0, discriminator(generator(fresh_t, training=True), training=True))
+        g_loss = _bce(1.0, discriminator(_judged(generator(_one(fresh_t), training=True), fresh_t), training=True))
         learn(generator, g_opt, g_loss)
         return _logs(d_loss.detach(), g_loss.detach(), real_verdicts.detach().mean(), fake_verdicts.detach().mean())
 
@@ -126,8 +144,8 @@ STEPS = {"tensorflow": _tensorflow_step, "jax": _jax_step, "torch": _torch_step}
 
 
 def duel_step(generator: Any, discriminator: Any, g_opt: Any, d_opt: Any) -> Step:
-    """A function (real [B, 28, 28, 1] in 0..1, noise, fresh noise) -> {d_loss, g_loss, d_real, d_fake} that trains
-    both players once on the current Keras backend."""
+    """A function (real inputs, noise inputs, fresh noise inputs) -> {d_loss, g_loss, d_real, d_fake} that trains
+    both players once on the current Keras backend; real images are [B, 28, 28, 1] in 0..1."""
     import keras
 
     backend = keras.backend.backend()

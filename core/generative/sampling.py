@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from core.generative.models import DECODER, DISCRIMINATOR, ENCODER, GENERATOR
+from core.generative.models import CLASS_COUNT, DECODER, DISCRIMINATOR, ENCODER, GENERATOR
 
 SAMPLE_LIMIT = 10_000  # images one call may generate, reconstruct or decode
 GRID_SIDES = (2, 30)  # latent_grid: images per side
@@ -30,6 +30,7 @@ class Generative:
     dataset: str
     latent_dim: int
     parts: dict[str, Any]  # encoder and decoder (cae, vae); generator and discriminator (gan)
+    conditional: bool = False  # a GAN told which class to draw
 
 
 def run_folder(run_dir: str | Path) -> Path:
@@ -60,7 +61,7 @@ def _load(folder: str, modified_ns: int) -> Generative:
     model = load_model_file(folder)
     names = (GENERATOR, DISCRIMINATOR) if config.model.kind == "gan" else (ENCODER, DECODER)
     parts = {name: model.get_layer(name) for name in names}
-    return Generative(config.model.kind, config.data.dataset, config.model.latent_dim, parts)
+    return Generative(config.model.kind, config.data.dataset, config.model.latent_dim, parts, config.model.conditional)
 
 
 def to_unit(images: np.ndarray) -> np.ndarray:
@@ -85,9 +86,17 @@ def to_uint8(images: Any) -> np.ndarray:
     return np.clip(np.rint(array * 255.0), 0, 255).astype(np.uint8)
 
 
-def predict(model: Any, inputs: np.ndarray) -> Any:
-    """Inference in chunks (predict_on_batch: no per-call dataset set-up); lists or dicts of outputs are joined."""
-    chunks = [model.predict_on_batch(inputs[i : i + PREDICT_CHUNK]) for i in range(0, len(inputs), PREDICT_CHUNK)]
+def predict(model: Any, inputs: np.ndarray | list[np.ndarray]) -> Any:
+    """Inference in chunks (predict_on_batch: no per-call dataset set-up) of an array or a list of arrays (a model
+    with several inputs); lists or dicts of outputs are joined."""
+    count = len(inputs[0]) if isinstance(inputs, list) else len(inputs)
+
+    def chunk(start: int) -> Any:
+        if isinstance(inputs, list):
+            return [array[start : start + PREDICT_CHUNK] for array in inputs]
+        return inputs[start : start + PREDICT_CHUNK]
+
+    chunks = [model.predict_on_batch(chunk(start)) for start in range(0, count, PREDICT_CHUNK)]
     if isinstance(chunks[0], dict):
         return {key: np.concatenate([np.asarray(chunk[key]) for chunk in chunks]) for key in chunks[0]}
     if isinstance(chunks[0], (list, tuple)):
@@ -106,15 +115,21 @@ def noise(count: int, latent_dim: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((_count(count), latent_dim)).astype(np.float32)
 
 
-def generate(run_dir: str | Path, count: int, seed: int = 0) -> np.ndarray:
-    """`count` new images, uint8 [count, 28, 28]: a VAE decodes N(0, 1) latents, a GAN's generator draws them."""
+def class_cycle(count: int) -> np.ndarray:
+    """Classes 0, 1, ... 9, 0, 1, ... for `count` images (int32): every class equally often, in a readable order."""
+    return (np.arange(_count(count)) % CLASS_COUNT).astype(np.int32)
+
+
+def generate(run_dir: str | Path, count: int, seed: int = 0, classes: np.ndarray | None = None) -> np.ndarray:
+    """`count` new images, uint8 [count, 28, 28]: a VAE decodes N(0, 1) latents, a GAN's generator draws them (a
+    conditional GAN draws `classes`, by default class_cycle)."""
     model = load_generative(run_dir)
     if model.kind == "cae":
         raise ValueError(
             "an autoencoder does not invent images: its codes are not shaped like any known distribution, "
             "so decoding random codes gives noise; reconstruct images with it, or sample from a VAE or GAN"
         )
-    return decode(run_dir, noise(count, model.latent_dim, seed))
+    return decode(run_dir, noise(count, model.latent_dim, seed), classes)
 
 
 def _encoder(run_dir: str | Path) -> tuple[Generative, Any]:
@@ -131,8 +146,21 @@ def encode(run_dir: str | Path, images: np.ndarray) -> np.ndarray:
     return np.asarray(out[0] if model.kind == "vae" else out, dtype=np.float32)
 
 
-def decode(run_dir: str | Path, latents: np.ndarray) -> np.ndarray:
-    """Images uint8 [N, 28, 28] for latent vectors [N, latent_dim] (a decoder, or a GAN's generator)."""
+def _classes(classes: np.ndarray | None, count: int) -> np.ndarray:
+    """A conditional GAN's classes for `count` images, checked (class_cycle when not given)."""
+    if classes is None:
+        return class_cycle(count)
+    array = np.asarray(classes).reshape(-1)
+    if len(array) != count or not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"give one whole-number class per image ({count}), got {tuple(np.shape(classes))}")
+    if array.min() < 0 or array.max() >= CLASS_COUNT:
+        raise ValueError(f"classes must be between 0 and {CLASS_COUNT - 1}")
+    return array.astype(np.int32)
+
+
+def decode(run_dir: str | Path, latents: np.ndarray, classes: np.ndarray | None = None) -> np.ndarray:
+    """Images uint8 [N, 28, 28] for latent vectors [N, latent_dim] (a decoder, or a GAN's generator; a conditional
+    GAN draws `classes`, by default class_cycle, and other models ignore them)."""
     model = load_generative(run_dir)
     array = np.asarray(latents, dtype=np.float64)
     if array.ndim == 1:
@@ -142,7 +170,10 @@ def decode(run_dir: str | Path, latents: np.ndarray) -> np.ndarray:
     if not 1 <= len(array) <= SAMPLE_LIMIT or not np.isfinite(array).all():
         raise ValueError(f"give between 1 and {SAMPLE_LIMIT:,} latent vectors of finite numbers")
     part = model.parts[GENERATOR if model.kind == "gan" else DECODER]
-    return to_uint8(predict(part, array.astype(np.float32)))
+    inputs = array.astype(np.float32)
+    if model.conditional:
+        return to_uint8(predict(part, [inputs, _classes(classes, len(inputs))]))
+    return to_uint8(predict(part, inputs))
 
 
 def reconstruction_unit(run_dir: str | Path, images: np.ndarray) -> np.ndarray:
@@ -158,9 +189,10 @@ def reconstruct(run_dir: str | Path, images: np.ndarray) -> np.ndarray:
     return to_uint8(reconstruction_unit(run_dir, images))
 
 
-def interpolate(run_dir: str | Path, a: np.ndarray, b: np.ndarray, steps: int) -> np.ndarray:
+def interpolate(run_dir: str | Path, a: np.ndarray, b: np.ndarray, steps: int, label: int = 0) -> np.ndarray:
     """`steps` images on the straight line from a to b in latent space, uint8 [steps, 28, 28]. CAE and VAE: a and b
-    are two images (encoded first); GAN: a and b are two latent vectors (e.g. `noise(1, latent_dim, seed)[0]`)."""
+    are two images (encoded first); GAN: a and b are two latent vectors (e.g. `noise(1, latent_dim, seed)[0]`),
+    drawn as class `label` all the way by a conditional GAN."""
     low, high = INTERPOLATION_STEPS
     if not isinstance(steps, (int, np.integer)) or not low <= steps <= high:
         raise ValueError(f"steps must be between {low} and {high}, got {steps!r}")
@@ -172,7 +204,7 @@ def interpolate(run_dir: str | Path, a: np.ndarray, b: np.ndarray, steps: int) -
     else:
         ends = encode(run_dir, np.stack([np.asarray(a).reshape(28, 28), np.asarray(b).reshape(28, 28)]))
     weights = np.linspace(0.0, 1.0, int(steps))[:, None]
-    return decode(run_dir, (1.0 - weights) * ends[0] + weights * ends[1])
+    return decode(run_dir, (1.0 - weights) * ends[0] + weights * ends[1], np.full(int(steps), label))
 
 
 def latent_grid(run_dir: str | Path, per_side: int) -> tuple[np.ndarray, np.ndarray]:

@@ -31,16 +31,25 @@ def _classifier(dataset: str) -> Any:
         ) from None
 
 
-def classifier_score(images: np.ndarray, dataset: str) -> dict[str, Any]:
-    """exp(mean KL(p(y|x) || p(y))) over uint8 images [N, 28, 28] with the dataset's pretrained CNN: 10 when every
-    image is confidently one class and the classes are equally common, 1 when all images look alike."""
-    from core.data.datasets import CLASS_NAMES
+def class_probabilities(images: np.ndarray, dataset: str) -> np.ndarray:
+    """The dataset's pretrained CNN's class probabilities [N, 10] for uint8 images [N, 28, 28]."""
     from core.evaluation.metrics import predict_outputs
 
     if dataset not in CLASSIFIERS:
         raise ValueError(f"the classifier score knows {' and '.join(CLASSIFIERS)}, not '{dataset}'")
     sampling.to_unit(images)  # the same checks as every other entry point
-    probabilities = predict_outputs(_classifier(dataset), np.asarray(images).reshape(-1, 28, 28))["label"]
+    return predict_outputs(_classifier(dataset), np.asarray(images).reshape(-1, 28, 28))["label"]
+
+
+def classifier_score(images: np.ndarray, dataset: str) -> dict[str, Any]:
+    """exp(mean KL(p(y|x) || p(y))) over uint8 images [N, 28, 28] with the dataset's pretrained CNN: 10 when every
+    image is confidently one class and the classes are equally common, 1 when all images look alike."""
+    return _score(class_probabilities(images, dataset), dataset)
+
+
+def _score(probabilities: np.ndarray, dataset: str) -> dict[str, Any]:
+    from core.data.datasets import CLASS_NAMES
+
     p = np.clip(probabilities.astype(np.float64), 1e-12, 1.0)
     p /= p.sum(axis=1, keepdims=True)
     marginal = p.mean(axis=0)
@@ -56,7 +65,9 @@ def classifier_score(images: np.ndarray, dataset: str) -> dict[str, Any]:
 def evaluate_generative(run_dir: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """(metrics, arrays) of a saved generative run: the classifier score of 1,000 samples (VAE, GAN) or of the
     reconstructions of 1,000 test images (CAE), the reconstruction MSE on the test split (CAE, VAE; pixels 0-1)
-    and the arrays evaluation.npz keeps (originals and reconstructions of 32 test images; the scored samples)."""
+    and the arrays evaluation.npz keeps (originals and reconstructions of 32 test images; the scored samples).
+    A conditional GAN draws every class equally often, and `asked_class_share` says how many of its samples the
+    classifier reads as the class they were drawn for."""
     from core.config import RunConfig
     from core.data.datasets import load_dataset
 
@@ -77,8 +88,12 @@ def evaluate_generative(run_dir: str | Path) -> tuple[dict[str, Any], dict[str, 
     else:
         scored = arrays["samples"] = sampling.generate(folder, SCORED_COUNT, seed=0)
         metrics["scored_on"] = f"{SCORED_COUNT:,} generated samples"
-    score = classifier_score(scored, model.dataset)
+    probabilities = class_probabilities(scored, model.dataset)
+    score = _score(probabilities, model.dataset)
     metrics.update(score, min_class_share=min(score["class_histogram"]))
+    if model.conditional:
+        asked = sampling.class_cycle(len(scored))
+        metrics["asked_class_share"] = float(np.mean(probabilities.argmax(axis=1) == asked))
     return metrics, arrays
 
 

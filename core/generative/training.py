@@ -61,8 +61,8 @@ class AutoencoderTrainer:
             renamed[prefix + "reconstruction"] = renamed[prefix + "loss"]
         return renamed
 
-    def train_batch(self, batch: np.ndarray) -> dict[str, float]:
-        """One optimizer step on a float batch [B, 28, 28, 1] in 0..1; the batch's losses."""
+    def train_batch(self, batch: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+        """One optimizer step on a float batch [B, 28, 28, 1] in 0..1 (its labels unused); the batch's losses."""
         return self._renamed(self.model.train_on_batch(batch, self._targets(batch), return_dict=True))
 
     def validation_logs(self, images: np.ndarray) -> dict[str, float]:
@@ -89,12 +89,13 @@ class AutoencoderTrainer:
 
 class GanTrainer:
     """A DCGAN: each step trains the discriminator on a real and a generated batch, then the generator through the
-    discriminator (labels 'real'; only the generator's weights move), so it learns whatever fools the discriminator."""
+    discriminator (labels 'real'; only the generator's weights move), so it learns whatever fools the discriminator.
+    A conditional one draws each generated image for a random class, and both players see the classes."""
 
     def __init__(self, config: RunConfig, steps_per_epoch: int) -> None:
         from core.generative.duel import duel_step
 
-        self.latent_dim = config.model.latent_dim
+        self.latent_dim, self.conditional = config.model.latent_dim, config.model.conditional
         self.generator, self.discriminator, self.pair = models.build_gan(config)
         self.step = duel_step(
             self.generator,
@@ -104,21 +105,28 @@ class GanTrainer:
         )
         self.rng = np.random.default_rng(config.seed + 1)  # training noise; the snapshots' is fixed below
         self.fixed_noise = sampling.noise(SNAPSHOT_COUNT, self.latent_dim, config.seed)
+        self.fixed_classes = sampling.class_cycle(SNAPSHOT_COUNT) if self.conditional else None
 
-    def train_batch(self, batch: np.ndarray) -> dict[str, float]:
-        """One duel on a float batch [B, 28, 28, 1] in 0..1: d_loss, g_loss, d_real, d_fake (mean verdicts)."""
-        logs = self.step(batch, self._noise(len(batch)), self._noise(len(batch)))
+    def train_batch(self, batch: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+        """One duel on a float batch [B, 28, 28, 1] in 0..1 and its labels: d_loss, g_loss, d_real, d_fake."""
+        real = [batch, np.asarray(labels, np.int32)] if self.conditional else [batch]
+        logs = self.step(real, self._noise(len(batch)), self._noise(len(batch)))
         return {"loss": logs["d_loss"] + logs["g_loss"], **logs}
 
-    def _noise(self, size: int) -> np.ndarray:
-        return self.rng.standard_normal((size, self.latent_dim)).astype(np.float32)
+    def _noise(self, size: int) -> list[np.ndarray]:
+        """The generator's inputs for `size` images: noise, and a random class for each when conditional."""
+        noise = self.rng.standard_normal((size, self.latent_dim)).astype(np.float32)
+        if not self.conditional:
+            return [noise]
+        return [noise, self.rng.integers(0, models.CLASS_COUNT, size).astype(np.int32)]
 
     def validation_logs(self, images: np.ndarray) -> dict[str, float]:
         return {}
 
     def snapshot(self) -> np.ndarray:
-        """uint8 [64, 28, 28]: the generator's images for the fixed noise."""
-        return sampling.to_uint8(sampling.predict(self.generator, self.fixed_noise))
+        """uint8 [64, 28, 28]: the generator's images for the fixed noise (and classes 0, 1, ... 9, 0, ...)."""
+        inputs = self.fixed_noise if self.fixed_classes is None else [self.fixed_noise, self.fixed_classes]
+        return sampling.to_uint8(sampling.predict(self.generator, inputs))
 
     def problem(self, epoch: int, logs: dict[str, float]) -> str:
         """The collapse reason when the discriminator won the whole epoch, else ''."""
@@ -170,7 +178,7 @@ def fit_generative(run_dir: Path, config: RunConfig, tracker: Any) -> tuple[str,
 
     data = load_run_data(config.data)
     train_idx, val_idx = split_validation(data.y_train, config.data.validation_split, config.seed)
-    x_train, x_val = data.x_train[train_idx], data.x_train[val_idx]
+    x_train, x_val, y_train = data.x_train[train_idx], data.x_train[val_idx], data.y_train[train_idx]
     check_batch_size(config, len(x_train))
     steps = math.ceil(len(x_train) / config.batch_size)
     if config.model.kind == "gan":
@@ -195,7 +203,8 @@ def fit_generative(run_dir: Path, config: RunConfig, tracker: Any) -> tuple[str,
         for batch in range(steps):
             if tracker.should_stop_now():
                 break
-            logs = trainer.train_batch(_unit_batch(x_train[order[batch * config.batch_size :][: config.batch_size]]))
+            chosen = order[batch * config.batch_size :][: config.batch_size]
+            logs = trainer.train_batch(_unit_batch(x_train[chosen]), y_train[chosen])
             if tracker.batch_ended(batch + 1, logs):
                 break
             for key, value in logs.items():

@@ -40,6 +40,13 @@ def draw_scores(info: RunInfo) -> None:
     if metrics.get("classifier_score") is not None:
         scored_on = f" Scored on {metrics['scored_on']}." if metrics.get("scored_on") else ""
         st.metric("Classifier score", f"{float(metrics['classifier_score']):.2f} / 10", help=SCORE_HELP + scored_on)
+    if metrics.get("asked_class_share") is not None:
+        st.metric(
+            "Drawn as asked",
+            f"{100 * float(metrics['asked_class_share']):.1f} %",
+            help="A conditional GAN is asked for every class equally often: the share of its samples the "
+            "classifier reads as the class they were drawn for.",
+        )
     if metrics.get("reconstruction_mse") is not None:
         st.metric(
             "Reconstruction error (MSE)",

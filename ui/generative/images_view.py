@@ -3,6 +3,7 @@ it trains, replayed afterwards)."""
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from core.data.datasets import CLASS_NAMES
@@ -13,7 +14,7 @@ from core.runs.store import ACTIVE_STATES, RunInfo
 from ui.generative.compare_view import draw_scores, evaluation_or_empty, histogram_rows
 from ui.generative.models import attempt, model_version, new_samples
 from ui.generative.pictures import draw_picture
-from ui.generative.runs import offer_models, run_dataset, run_kind, run_samples
+from ui.generative.runs import is_conditional, offer_models, run_dataset, run_kind, run_samples
 from ui.live import TICK_S
 
 PAIRS = 32  # test images shown with their reconstructions
@@ -65,11 +66,39 @@ def _next_seed(run_id: str) -> None:
     seeds[run_id] = int(seeds.get(run_id, 0)) + 1
 
 
+def grid_columns(info: RunInfo) -> int:
+    """Images per row of a sample grid: 16, or one column per class for a conditional GAN, whose samples run
+    through the classes in turn (so column n holds class n)."""
+    return len(CLASS_NAMES[run_dataset(info)]) if is_conditional(info) else 16
+
+
+def whole_rows(images: np.ndarray, columns: int) -> np.ndarray:
+    """Images [N, H, W] (or a replay record [E, N, H, W]) cut to the first whole rows of `columns`."""
+    count = images.shape[-3] - images.shape[-3] % columns
+    return images[..., :count, :, :]
+
+
+def chosen_class(info: RunInfo) -> int | None:
+    """For a conditional GAN, the class picked to draw (None: every class in turn); None for any other run."""
+    if not is_conditional(info):
+        return None
+    names = CLASS_NAMES[run_dataset(info)]
+    return st.selectbox(
+        "Class to draw",
+        [None, *range(len(names))],
+        format_func=lambda index: "every class in turn" if index is None else f"{index}: {names[index]}",
+        key="gen_drawn_class",
+        help="This GAN was told the class of every image it learnt from, so it draws the class you ask for.",
+    )
+
+
 def draw_new_samples(info: RunInfo, large: bool) -> None:
-    """A grid of the run's samples: the saved ones first, new ones drawn with a new seed at each press."""
-    seed = _shown_seed(info.run_id)
+    """A grid of the run's samples: the saved ones first, new ones drawn with a new seed at each press (a
+    conditional GAN: of the class picked)."""
+    seed, columns = _shown_seed(info.run_id), grid_columns(info)
+    drawn_class = chosen_class(info)
     st.button("New samples", icon=":material/casino:", key="gen_new_samples", on_click=_next_seed, args=(info.run_id,))
-    if seed == 0:
+    if seed == 0 and drawn_class is None:
         images = evaluation_or_empty(info).get("samples")
         if images is None:
             st.info("Samples appear when this run has been trained and evaluated.", icon=":material/hourglass:")
@@ -80,12 +109,16 @@ def draw_new_samples(info: RunInfo, large: bool) -> None:
         if version is None:
             st.warning("This run has no saved model, so it cannot draw new samples.", icon=":material/warning:")
             return
-        images, message = attempt(new_samples, *version, SAMPLE_COUNT, seed)
+        images, message = attempt(new_samples, *version, SAMPLE_COUNT, seed, drawn_class)
         if images is None:
             st.warning(message, icon=":material/warning:")
             return
-        caption = f"{SAMPLE_COUNT} new samples, noise seed {seed}."
-    draw_picture(image_grid(images, columns=16, large_text=large), "gen_samples")
+        caption = f"{len(whole_rows(images, columns))} new samples, noise seed {seed}."
+        if drawn_class is not None:
+            caption += f" All drawn as class {drawn_class} ({CLASS_NAMES[run_dataset(info)][drawn_class]})."
+    if is_conditional(info) and drawn_class is None:
+        caption += " Column n was asked for class n: the GAN draws the class it is told."
+    draw_picture(image_grid(whole_rows(images, columns), columns=columns, large_text=large), "gen_samples")
     st.caption(caption)
 
 
@@ -119,7 +152,9 @@ def draw_replay(info: RunInfo, large: bool) -> None:
     if record is None:
         st.info("This run has no samples by epoch yet: they are saved after each epoch.", icon=":material/hourglass:")
         return
-    draw_picture(sample_replay(record["samples"], record["epochs"], columns=16, large_text=large), "gen_replay")
+    columns = grid_columns(info)
+    replay = sample_replay(whole_rows(record["samples"], columns), record["epochs"], columns=columns, large_text=large)
+    draw_picture(replay, "gen_replay")
     st.caption("Press ▶ Play to watch the images form, or drag the slider to an epoch.")
 
 
@@ -135,7 +170,8 @@ def draw_live_samples(run_id: str, large: bool) -> None:
     else:
         epoch = int(record["epochs"][-1])
         what = "reconstructions of fixed test images" if run_kind(info) == "cae" else "samples from fixed noise"
-        draw_picture(image_grid(record["samples"][-1], columns=16, large_text=large))
+        columns = grid_columns(info)
+        draw_picture(image_grid(whole_rows(record["samples"][-1], columns), columns=columns, large_text=large))
         st.caption(f"Its {what} {'before training' if epoch == 0 else f'after epoch {epoch}'}.")
     if info.state not in ACTIVE_STATES and st.session_state.get("gen_live_watching") == run_id:
         st.session_state.pop("gen_live_watching")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from core.data.datasets import CLASS_NAMES
 from core.figures import image_grid
 from core.figures.generative import decoder_grid, interpolation_strip, latent_map
 from core.runs.store import RunInfo
@@ -20,7 +21,7 @@ from ui.generative.models import (
     test_set_or_none,
 )
 from ui.generative.pictures import COLUMN_WIDTH, draw_picture
-from ui.generative.runs import latent_dim, offer_models, run_kind
+from ui.generative.runs import is_conditional, latent_dim, offer_models, run_dataset, run_kind
 
 GRID_SIDES = (5, 7, 10, 15)
 STEPS = (5, 7, 9, 11, 13)
@@ -133,7 +134,19 @@ def draw_noise_interpolation(info: RunInfo, version: tuple[str, float], large: b
     first = first_column.number_input("A: noise seed", 0, 9999, 0, key="gen_interp_seed_a")
     second = second_column.number_input("B: noise seed", 0, 9999, 1, key="gen_interp_seed_b")
     steps = st.select_slider("Steps", STEPS, value=9, key="gen_interp_steps")
-    images, message = attempt(noise_interpolation, *version, latent_dim(info), int(first), int(second), int(steps))
+    label = 0
+    if is_conditional(info):
+        names = CLASS_NAMES[run_dataset(info)]
+        label = st.selectbox(
+            "Class drawn all the way",
+            range(len(names)),
+            format_func=lambda index: f"{index}: {names[index]}",
+            key="gen_interp_class",
+            help="The noise changes along the walk while the class stays: only the style of the drawing moves.",
+        )
+    images, message = attempt(
+        noise_interpolation, *version, latent_dim(info), int(first), int(second), int(steps), int(label)
+    )
     if images is None:
         st.warning(message, icon=":material/warning:")
         return

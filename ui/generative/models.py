@@ -49,11 +49,13 @@ def test_set_or_none(dataset: str) -> tuple[dict | None, str]:
 
 
 @st.cache_data(max_entries=16, show_spinner="Drawing new samples...")
-def new_samples(run_path: str, modified: float, count: int, seed: int) -> np.ndarray:
-    """`count` new images from the run's generator or decoder, the noise drawn with `seed`."""
+def new_samples(run_path: str, modified: float, count: int, seed: int, drawn_class: int | None = None) -> np.ndarray:
+    """`count` new images from the run's generator or decoder, the noise drawn with `seed`; a conditional GAN draws
+    `drawn_class` (None: every class in turn)."""
     from core.generative.sampling import generate
 
-    return generate(run_path, count, seed=seed)
+    classes = None if drawn_class is None else np.full(count, drawn_class)
+    return generate(run_path, count, seed=seed, classes=classes)
 
 
 @st.cache_data(max_entries=8, show_spinner="Encoding the test images...")
@@ -94,8 +96,11 @@ def interpolation(run_path: str, modified: float, dataset: str, first: int, seco
 
 
 @st.cache_data(max_entries=16, show_spinner="Walking through latent space...")
-def noise_interpolation(run_path: str, modified: float, latent: int, first: int, second: int, steps: int) -> np.ndarray:
-    """A GAN's images between the noise vectors drawn with seeds `first` and `second`, both ends included."""
+def noise_interpolation(
+    run_path: str, modified: float, latent: int, first: int, second: int, steps: int, label: int = 0
+) -> np.ndarray:
+    """A GAN's images between the noise vectors drawn with seeds `first` and `second`, both ends included (a
+    conditional GAN draws class `label` all the way)."""
     from core.generative.sampling import interpolate, noise
 
-    return np.asarray(interpolate(run_path, noise(1, latent, first)[0], noise(1, latent, second)[0], steps))
+    return np.asarray(interpolate(run_path, noise(1, latent, first)[0], noise(1, latent, second)[0], steps, label))

@@ -20,7 +20,7 @@ KIND_TITLES = {"cae": "Autoencoder (CAE)", "vae": "Variational autoencoder (VAE)
 KIND_NOTES = {
     "cae": "squeezes each image into a short code and rebuilds it: sharp copies, but it does not invent new images.",
     "vae": "learns a smooth cloud of codes, so any point of it decodes to a new image: new, but blurry.",
-    "gan": "a generator learns to fool a discriminator: sharper samples, and sometimes stranger ones.",
+    "gan": "trains a generator to fool a discriminator: sharper samples, and sometimes stranger ones.",
 }
 
 
@@ -44,11 +44,17 @@ def latent_dim(info: RunInfo) -> int:
     return int((info.config or {}).get("model", {}).get("latent_dim") or 0)
 
 
+def is_conditional(info: RunInfo) -> bool:
+    """Whether the run is a GAN told the class of each image (it draws the class asked for)."""
+    return bool((info.config or {}).get("model", {}).get("conditional"))
+
+
 def run_label(info: RunInfo) -> str:
     """How a run is named in pickers, by what never changes (not its state, which a picker would show stale):
     'pretrained mnist_vae · VAE, latent 2' or 'run 20261130-184743-89365d: VAE on MNIST, latent 2'."""
     if info.is_pretrained:
-        return f"pretrained {info.run_id} · {run_kind(info).upper()}, latent {latent_dim(info)}"
+        kind = ("conditional " if is_conditional(info) else "") + run_kind(info).upper()
+        return f"pretrained {info.run_id} · {kind}, latent {latent_dim(info)}"
     return f"run {info.run_id}: {info.name}"
 
 

@@ -1,4 +1,5 @@
-"""The Train panel's knobs on the Generative models page: CAE / VAE / GAN, latent size, epochs, rate, images.
+"""The Train panel's knobs on the Generative models page: CAE / VAE / GAN, latent size, whether a GAN is told the
+class, epochs, rate, images.
 
 Each kind starts from its default run (core.generative.runs: sized to show recognisable images within two
 minutes on a 2-core CPU). The number boxes take any number, so a value out of range reaches the config
@@ -43,6 +44,14 @@ def generative_config_ui(dataset: str) -> RunConfig:
         key=f"gen_train_latent_{kind}",
         help=f"{low} to {high} numbers per image (the GAN's noise vector). A VAE with 2 can be drawn as a map.",
     )
+    conditional = kind == "gan" and st.checkbox(
+        "Tell it the class (conditional GAN)",
+        value=default.model.conditional,
+        key="gen_train_conditional",
+        help="Both players see which class each image is: the generator learns to draw the class it is asked for, "
+        "and its samples read as digits much sooner. Untick it for the plain duel, which has to discover the "
+        "classes on its own.",
+    )
     epochs = st.slider("Epochs", 1, MAX_FORM_EPOCHS, default.epochs, key=f"gen_train_epochs_{kind}")
     low, high = GENERATIVE_LEARNING_RATES
     rate = st.number_input(
@@ -63,9 +72,9 @@ def generative_config_ui(dataset: str) -> RunConfig:
     )
     return dataclasses.replace(
         default,
-        name=f"{kind.upper()} on {TITLES[dataset]}, latent {int(latent)}",
+        name=f"{'conditional ' if conditional else ''}{kind.upper()} on {TITLES[dataset]}, latent {int(latent)}",
         data=dataclasses.replace(default.data, limit_train=int(images)),
-        model=dataclasses.replace(default.model, latent_dim=int(latent)),
+        model=dataclasses.replace(default.model, latent_dim=int(latent), conditional=bool(conditional)),
         optimizer=dataclasses.replace(default.optimizer, learning_rate=float(rate)),
         epochs=int(epochs),
     )
