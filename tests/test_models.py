@@ -205,3 +205,11 @@ def test_plain_clock_cnn_is_conv_blocks_with_pooling_and_a_dense_head():
     assert [n for n in names if n.startswith("pool_")] == ["pool_0", "pool_1", "pool_2", "pool_3"]
     assert "flatten" in names and "dense_0" in names
     assert not any(n.startswith("polar") for n in names)
+
+
+def test_plain_clock_cnn_at_150_px_strides_its_first_convolution_on_the_full_image():
+    model = build_model(clock_config("sincos", preset="plain", size=150), (150, 150), get_encoding("sincos"))
+    first = model.get_layer("conv_0_0")
+    assert first.strides == (2, 2) and first.input.shape[1:3] == (150, 150)
+    assert model.get_layer("conv_0_0_act").output.shape[1:3] == (75, 75)
+    assert not any(isinstance(layer, keras.layers.AveragePooling2D) for layer in model.layers)

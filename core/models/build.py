@@ -16,7 +16,9 @@ import numpy as np
 from core.config import PRESETS, ModelConfig, OptimizerConfig, RunConfig
 from core.data.datasets import IMAGE_SHAPES
 
-CLOCK_SIZE_DOWNSAMPLE = {150: 2, 75: 1}  # the plain clock CNN reads both sizes at the same 75 px working size
+# the plain clock CNN's first convolution strides by this, so both sizes work at 75 px after it, and at 150 px that
+# convolution still sees a numeral whole (an average pool first left it a 4-px blur)
+CLOCK_SIZE_DOWNSAMPLE = {150: 2, 75: 1}
 
 
 def input_shape_for(config: RunConfig) -> tuple[int, ...]:
@@ -50,8 +52,6 @@ def build_model(config: RunConfig, input_shape: tuple[int, ...], encoding: Any):
     channels = (1,) if len(input_shape) == 2 else ()
     inputs = keras.Input((*input_shape, *channels), name="image")
     x = keras.layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
-    if model_config.kind == "clock_cnn" and model_config.downsample > 1 and not model_config.polar:
-        x = keras.layers.AveragePooling2D(model_config.downsample, name="downsample")(x)  # augment the small image
     if config.data.augment:
         x = _augmentation(x, model_config.kind, shift=not model_config.polar)
     backbone = {"mlp": _mlp_backbone, "cnn": _cnn_backbone, "clock_cnn": _clock_backbone}[model_config.kind]
@@ -138,8 +138,9 @@ def _cnn_backbone(x: Any, model: ModelConfig) -> Any:
     for block, filters in enumerate(model.conv_filters):
         convs = model.first_block_convs if block == 0 and model.first_block_convs else model.convs_per_block
         for index in range(convs):
-            kernel = model.first_kernel_size if block == index == 0 else model.kernel_size
-            x = _conv(x, model, filters, kernel, f"conv_{block}_{index}")
+            first = block == index == 0
+            kernel = model.first_kernel_size if first else model.kernel_size
+            x = _conv(x, model, filters, kernel, f"conv_{block}_{index}", strides=model.downsample if first else 1)
         x = keras.layers.MaxPooling2D(2, padding="same", name=f"pool_{block}")(x)
         if model.dropout > 0 and model.conv_dropout:
             x = keras.layers.Dropout(min(model.dropout, 0.25), name=f"conv_dropout_{block}")(x)
