@@ -91,11 +91,14 @@ def test_the_mnist_gan_is_told_the_class_and_the_fashion_gan_plays_the_plain_due
     assert not any(RECIPES[name].config.model.conditional for name in RECIPES if not name.endswith("_gan"))
 
 
-def test_the_plain_cnn_learns_upright_clocks_then_turned_hours_before_sincos():
+def test_the_plain_cnn_learns_the_assignment_clock_turned_further_and_further_then_sincos():
     recipe = RECIPES["clock_plain_sincos"]
-    assert [stage.data.clock_difficulty for stage in recipe.warm_ups] == ["easy", "assignment"]
-    assert [stage.encoding for stage in recipe.warm_ups] == ["sincos", "multihead"]
-    assert recipe.config.data.clock_difficulty == "assignment" and recipe.config.model.preset == "plain"
+    assert [stage.data.clock_max_turn for stage in recipe.warm_ups] == [0, 45, 90, 180]
+    assert {stage.encoding for stage in recipe.warm_ups} == {"multihead-sincos"}  # hour classes: strong gradients
+    stages = [*recipe.warm_ups, recipe.config]
+    assert all(stage.data.clock_difficulty == "assignment" and stage.data.clock_size == 150 for stage in stages)
+    assert recipe.config.encoding == "sincos" and recipe.config.data.clock_max_turn == 180
+    assert recipe.config.model.preset == "plain"
 
 
 def test_warm_ups_train_first_each_starting_from_the_one_before(tmp_path, monkeypatch):
@@ -113,8 +116,8 @@ def test_warm_ups_train_first_each_starting_from_the_one_before(tmp_path, monkey
 
     monkeypatch.setattr(training, "run_config", fake_run)
     pretrain(["clock_plain_sincos"], out=tmp_path)
-    upright, hours, main = trained
-    assert upright.data.clock_difficulty == "easy" and upright.model.preset == "plain"
-    assert hours.encoding == "multihead" and hours.init_from.endswith("run0")
-    assert main.encoding == "sincos" and main.init_from.endswith("run1")
+    *turning, main = trained
+    assert turning[0].data.clock_max_turn == 0 and not turning[0].init_from
+    assert all(stage.init_from.endswith(f"run{index}") for index, stage in enumerate(turning[1:]))
+    assert main.encoding == "sincos" and main.init_from.endswith(f"run{len(turning) - 1}")
     assert (tmp_path / "clock_plain_sincos").is_dir()
