@@ -205,6 +205,14 @@ def test_a_conditional_gan_draws_the_class_picked_and_says_how_often_it_draws_as
     assert "All drawn as class 7 (7)" in page_text(at)
 
 
+def test_a_conditional_gans_duel_reads_its_histogram_as_drawing_what_it_is_asked(told_gan: list) -> None:
+    at = open_tab("GAN duel")
+    at.selectbox(key="gen_run_mnist").set_value("mnist_cgan").run()
+    text = page_text(at)
+    assert "This GAN is told the class" in text and "92% of its samples read as the class asked for" in text
+    assert "Classes under 5%" not in text
+
+
 def test_a_conditional_gan_walks_between_two_seeds_as_one_class(told_gan: list) -> None:
     at = open_tab("Interpolation")
     at.selectbox(key="gen_run_mnist").set_value("mnist_cgan").run()

@@ -9,7 +9,7 @@ from core.data.datasets import CLASS_NAMES
 from core.figures.generative import COLLAPSE_SHARE, gan_duel_chart
 from core.runs import store as runs
 from core.runs.store import ACTIVE_STATES, RunInfo
-from ui.generative.runs import offer_models, run_dataset, run_kind
+from ui.generative.runs import is_conditional, offer_models, run_dataset, run_kind
 from ui.live import TICK_S
 from ui.run_cache import full_run
 
@@ -35,6 +35,13 @@ def collapse_sentence(info: RunInfo) -> str:
     shares = np.asarray(shares, np.float64)
     names = CLASS_NAMES[run_dataset(info)]
     rare = [f"{names[index]} ({shares[index]:.0%})" for index in np.flatnonzero(shares < COLLAPSE_SHARE)]
+    if is_conditional(info):
+        asked = (info.metrics or {}).get("asked_class_share")
+        drawn = "" if asked is None else f" ({float(asked):.0%} of its samples read as the class asked for)"
+        return (
+            "This GAN is told the class and asked for each one equally often, so its histogram shows whether it "
+            f"draws what it is asked{drawn}; its mode collapse would show as the samples of one class all alike."
+        )
     if not rare:
         return f"Every class holds at least {COLLAPSE_SHARE:.0%} of this GAN's samples: no sign of mode collapse."
     return (
