@@ -159,3 +159,30 @@ def test_init_from_a_model_with_no_matching_layer_is_refused(tmp_path, make_conf
     donor = run_config(make_clock_config(), root=tmp_path)
     info = run_config(make_config(init_from=str(donor.path)), root=tmp_path)
     assert info.status["state"] == "failed" and "no layer" in info.status["reason"]
+
+
+def test_a_saved_model_stores_its_weights_in_half_precision_and_loads_them_as_float32(tmp_path):
+    import zipfile
+
+    import h5py
+
+    from core.models.saved import load_model_file
+    from core.runs.training import save_model
+
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(3, name="dense")(inputs))
+    big = np.full((4, 3), 1e6, np.float32)  # beyond float16: stays float32
+    model.get_layer("dense").set_weights([np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3), np.ones(3)])
+    path = save_model(model, tmp_path)
+    with zipfile.ZipFile(path) as archive, archive.open("model.weights.h5") as file, h5py.File(file) as weights:
+        stored = []
+        weights.visititems(lambda name, item: stored.append(item.dtype) if isinstance(item, h5py.Dataset) else None)
+    assert stored and set(stored) == {np.dtype(np.float16)}
+    loaded = load_model_file(tmp_path)
+    assert all(weight.dtype == "float32" for weight in loaded.weights)
+    np.testing.assert_allclose(
+        loaded.get_layer("dense").get_weights()[0], model.get_layer("dense").get_weights()[0], rtol=1e-3
+    )
+    model.get_layer("dense").set_weights([big, np.ones(3)])
+    save_model(model, tmp_path)
+    assert np.array_equal(load_model_file(tmp_path).get_layer("dense").get_weights()[0], big)
