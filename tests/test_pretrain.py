@@ -86,8 +86,9 @@ def test_clock_models_learn_the_assignment_clock_first_then_the_mixed_set():
     assert len(polar) == 7 and all(RECIPES[n].config.data.clock_difficulty == "mixed" for n in polar)
 
 
-def test_the_mnist_gan_is_told_the_class_and_the_fashion_gan_plays_the_plain_duel():
+def test_the_mnist_gan_is_told_the_class_and_its_plain_twin_and_the_fashion_gan_are_not():
     assert RECIPES["mnist_gan"].config.model.conditional and not RECIPES["fashion_gan"].config.model.conditional
+    assert not RECIPES["mnist_gan_plain"].config.model.conditional
     assert not any(RECIPES[name].config.model.conditional for name in RECIPES if not name.endswith("_gan"))
 
 
