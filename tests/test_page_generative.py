@@ -97,6 +97,13 @@ def open_tab(tab: str, **params: str) -> AppTest:
     return open_app_page(PAGE, gen_tab=tab, **params)
 
 
+def open_run_tab(tab: str, run: str) -> AppTest:
+    """The page on one tab with the pretrained run `run` picked."""
+    at = open_tab(tab)
+    at.selectbox(key="gen_run_mnist").set_value(run).run()
+    return at
+
+
 def chart_count(at: AppTest) -> int:
     return len(at.get("plotly_chart"))
 
@@ -141,8 +148,7 @@ def test_new_samples_are_drawn_with_a_new_seed(pretrained: Path) -> None:
 
 
 def test_the_gan_duel_names_the_classes_the_samples_miss(pretrained: Path) -> None:
-    at = open_tab("GAN duel")
-    at.selectbox(key="gen_run_mnist").set_value("mnist_gan").run()
+    at = open_run_tab("GAN duel", "mnist_gan")
     text = page_text(at)
     assert "Mode collapse" in text and "class histogram" in text
     assert "Classes under 5% of this GAN's samples: 2 (0%)" in text
@@ -174,8 +180,7 @@ def test_a_click_in_the_latent_map_names_the_test_image_under_it() -> None:
 
 
 def test_a_gan_walks_between_two_noise_seeds(pretrained: Path) -> None:
-    at = open_tab("Interpolation")
-    at.selectbox(key="gen_run_mnist").set_value("mnist_gan").run()
+    at = open_run_tab("Interpolation", "mnist_gan")
     at.number_input(key="gen_interp_seed_b").set_value(5).run()
     assert not at.exception and not at.warning
     assert "walks between two noise vectors" in page_text(at)
@@ -196,8 +201,7 @@ def told_gan(pretrained: Path, monkeypatch: pytest.MonkeyPatch) -> list:
 
 
 def test_a_conditional_gan_draws_the_class_picked_and_says_how_often_it_draws_as_asked(told_gan: list) -> None:
-    at = open_tab("Samples")
-    at.selectbox(key="gen_run_mnist").set_value("mnist_cgan").run()
+    at = open_run_tab("Samples", "mnist_cgan")
     text = page_text(at)
     assert "Column n was asked for class n" in text and "91.7 %" in [metric.value for metric in at.metric]
     at.selectbox(key="gen_drawn_class").set_value(7).run()
@@ -206,16 +210,14 @@ def test_a_conditional_gan_draws_the_class_picked_and_says_how_often_it_draws_as
 
 
 def test_a_conditional_gans_duel_reads_its_histogram_as_drawing_what_it_is_asked(told_gan: list) -> None:
-    at = open_tab("GAN duel")
-    at.selectbox(key="gen_run_mnist").set_value("mnist_cgan").run()
+    at = open_run_tab("GAN duel", "mnist_cgan")
     text = page_text(at)
     assert "This GAN is told the class" in text and "92% of its samples read as the class asked for" in text
     assert "Classes under 5%" not in text
 
 
 def test_a_conditional_gan_walks_between_two_seeds_as_one_class(told_gan: list) -> None:
-    at = open_tab("Interpolation")
-    at.selectbox(key="gen_run_mnist").set_value("mnist_cgan").run()
+    at = open_run_tab("Interpolation", "mnist_cgan")
     at.selectbox(key="gen_interp_class").set_value(3).run()
     assert not at.exception and not at.warning
 

@@ -356,6 +356,8 @@ def _score(metrics: dict[str, Any]) -> str:
             f"classifier score {metrics['classifier_score']:.2f} ({metrics.get('scored_on', '')}), "
             f"rarest class {100 * metrics.get('min_class_share', 0.0):.1f} %"
         )
+    if metrics.get("asked_class_share") is not None:
+        parts.append(f"{100 * metrics['asked_class_share']:.1f} % drawn as the class asked for")
     return "; ".join(parts)
 
 
