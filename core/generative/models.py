@@ -18,7 +18,6 @@ ENCODER, DECODER, GENERATOR, DISCRIMINATOR = "encoder", "decoder", "generator", 
 GAN_BETA_1 = 0.5  # Adam's momentum for both GAN players (the DCGAN paper's value: 0.9 makes the duel oscillate)
 LEAK = 0.2  # LeakyReLU slope of the discriminator and generator
 CLASS_CODE = 16  # a conditional generator's learnt vector per class, joined to the noise
-CLASS_COUNT = 10  # classes of every generative dataset (MNIST digits, Fashion-MNIST articles)
 
 
 def _layers():
@@ -149,14 +148,16 @@ def build_gan(config: RunConfig) -> tuple[Any, Any, Any]:
     a digit drawn as the wrong class is judged fake."""
     import keras
 
+    from core.data.datasets import CLASS_NAMES
+
     layers = _layers()
     model = _model_config(config)
-    filters, latent = model.conv_filters, model.latent_dim
+    filters, latent, classes = model.conv_filters, model.latent_dim, len(CLASS_NAMES[config.data.dataset])
     noise = keras.Input((latent,), name="noise")
     x = noise
     if model.conditional:
         label = keras.Input((), dtype="int32", name="label")
-        code = layers.Embedding(CLASS_COUNT, CLASS_CODE, name="gen_class")(label)
+        code = layers.Embedding(classes, CLASS_CODE, name="gen_class")(label)
         x = layers.Concatenate(name="gen_noise_and_class")([noise, code])
     top = filters[-1]
     x = layers.Dense(7 * 7 * top, use_bias=not model.batch_norm, name="gen_project")(x)
@@ -187,7 +188,7 @@ def build_gan(config: RunConfig) -> tuple[Any, Any, Any]:
         return generator, discriminator, keras.Model(pair_noise, discriminator(generator(pair_noise)), name="gan")
     real_label = keras.Input((), dtype="int32", name="label")
     fits_class = layers.Dot(axes=1, name="disc_fits_class")(
-        [x, layers.Embedding(CLASS_COUNT, x.shape[-1], name="disc_class")(real_label)]
+        [x, layers.Embedding(classes, x.shape[-1], name="disc_class")(real_label)]
     )
     logit = layers.Add(name="disc_logit")([layers.Dense(1, name="disc_looks_real")(x), fits_class])
     verdict = layers.Activation("sigmoid", dtype="float32", name="real")(logit)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from core.generative.models import CLASS_COUNT, DECODER, DISCRIMINATOR, ENCODER, GENERATOR
+from core.generative.models import DECODER, DISCRIMINATOR, ENCODER, GENERATOR
 
 SAMPLE_LIMIT = 10_000  # images one call may generate, reconstruct or decode
 GRID_SIDES = (2, 30)  # latent_grid: images per side
@@ -115,9 +115,16 @@ def noise(count: int, latent_dim: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((_count(count), latent_dim)).astype(np.float32)
 
 
-def class_cycle(count: int) -> np.ndarray:
-    """Classes 0, 1, ... 9, 0, 1, ... for `count` images (int32): every class equally often, in a readable order."""
-    return (np.arange(_count(count)) % CLASS_COUNT).astype(np.int32)
+def class_count(dataset: str) -> int:
+    """How many classes a dataset's images fall into (what a conditional GAN can be asked for)."""
+    from core.data.datasets import CLASS_NAMES
+
+    return len(CLASS_NAMES[dataset])
+
+
+def class_cycle(count: int, classes: int) -> np.ndarray:
+    """Classes 0, 1, ... classes-1, 0, 1, ... for `count` images (int32): every class equally often, in order."""
+    return (np.arange(_count(count)) % classes).astype(np.int32)
 
 
 def generate(run_dir: str | Path, count: int, seed: int = 0, classes: np.ndarray | None = None) -> np.ndarray:
@@ -146,15 +153,16 @@ def encode(run_dir: str | Path, images: np.ndarray) -> np.ndarray:
     return np.asarray(out[0] if model.kind == "vae" else out, dtype=np.float32)
 
 
-def _classes(classes: np.ndarray | None, count: int) -> np.ndarray:
+def _classes(classes: np.ndarray | None, count: int, dataset: str) -> np.ndarray:
     """A conditional GAN's classes for `count` images, checked (class_cycle when not given)."""
+    known = class_count(dataset)
     if classes is None:
-        return class_cycle(count)
+        return class_cycle(count, known)
     array = np.asarray(classes).reshape(-1)
     if len(array) != count or not np.issubdtype(array.dtype, np.integer):
         raise ValueError(f"give one whole-number class per image ({count}), got {tuple(np.shape(classes))}")
-    if array.min() < 0 or array.max() >= CLASS_COUNT:
-        raise ValueError(f"classes must be between 0 and {CLASS_COUNT - 1}")
+    if array.min() < 0 or array.max() >= known:
+        raise ValueError(f"classes must be between 0 and {known - 1}")
     return array.astype(np.int32)
 
 
@@ -172,7 +180,7 @@ def decode(run_dir: str | Path, latents: np.ndarray, classes: np.ndarray | None 
     part = model.parts[GENERATOR if model.kind == "gan" else DECODER]
     inputs = array.astype(np.float32)
     if model.conditional:
-        return to_uint8(predict(part, [inputs, _classes(classes, len(inputs))]))
+        return to_uint8(predict(part, [inputs, _classes(classes, len(inputs), model.dataset)]))
     return to_uint8(predict(part, inputs))
 
 

@@ -92,7 +92,7 @@ def evaluate_generative(run_dir: str | Path) -> tuple[dict[str, Any], dict[str, 
     score = _score(probabilities, model.dataset)
     metrics.update(score, min_class_share=min(score["class_histogram"]))
     if model.conditional:
-        asked = sampling.class_cycle(len(scored))
+        asked = sampling.class_cycle(len(scored), sampling.class_count(model.dataset))
         metrics["asked_class_share"] = float(np.mean(probabilities.argmax(axis=1) == asked))
     return metrics, arrays
 

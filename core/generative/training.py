@@ -96,6 +96,7 @@ class GanTrainer:
         from core.generative.duel import duel_step
 
         self.latent_dim, self.conditional = config.model.latent_dim, config.model.conditional
+        self.classes = sampling.class_count(config.data.dataset)
         self.generator, self.discriminator, self.pair = models.build_gan(config)
         self.step = duel_step(
             self.generator,
@@ -105,7 +106,7 @@ class GanTrainer:
         )
         self.rng = np.random.default_rng(config.seed + 1)  # training noise; the snapshots' is fixed below
         self.fixed_noise = sampling.noise(SNAPSHOT_COUNT, self.latent_dim, config.seed)
-        self.fixed_classes = sampling.class_cycle(SNAPSHOT_COUNT) if self.conditional else None
+        self.fixed_classes = sampling.class_cycle(SNAPSHOT_COUNT, self.classes) if self.conditional else None
 
     def train_batch(self, batch: np.ndarray, labels: np.ndarray) -> dict[str, float]:
         """One duel on a float batch [B, 28, 28, 1] in 0..1 and its labels: d_loss, g_loss, d_real, d_fake."""
@@ -118,7 +119,7 @@ class GanTrainer:
         noise = self.rng.standard_normal((size, self.latent_dim)).astype(np.float32)
         if not self.conditional:
             return [noise]
-        return [noise, self.rng.integers(0, models.CLASS_COUNT, size).astype(np.int32)]
+        return [noise, self.rng.integers(0, self.classes, size).astype(np.int32)]
 
     def validation_logs(self, images: np.ndarray) -> dict[str, float]:
         return {}
