@@ -24,7 +24,8 @@ CPU_IMAGES_PER_S = {
     "cnn_compact": 2_500.0,  # the compact 28x28 CNN, and custom CNNs
     "cnn_reference": 600.0,  # the reference 28x28 CNN (64-128-256 filters, two convs per block)
     "clock_polar": 150.0,  # the polar clock CNN (its polar grid is the same size for either input size)
-    "clock_plain": 150.0,  # the plain clock CNN (also 75 px inside)
+    "clock_plain": 100.0,  # the plain clock CNN at 150 px (75 px after its strided first convolution): 99.7 measured
+    # in clock_plain_sincos's last stage (18,000 clocks, 1 December)
     # the generative sidebar runs (core.generative.runs, 8,000 images; bench/bench_generative.py, 1 December): their
     # wall times imply about CAE 10,000, VAE 4,800 (batch 32) and GAN 1,100 images/s here; a little under, for busy cores
     "cae": 8_000.0,
