@@ -188,7 +188,7 @@ def test_a_gan_walks_between_two_noise_seeds(pretrained: Path) -> None:
 
 @pytest.fixture
 def told_gan(pretrained: Path, monkeypatch: pytest.MonkeyPatch) -> list:
-    """A pretrained conditional GAN stand-in; the classes each generate call was asked for."""
+    """A pretrained conditional GAN stand-in; the classes each generate or interpolate call was asked for."""
     make_run(pretrained / "mnist_cgan", "gan", conditional=True)
     asked = []
 
@@ -196,7 +196,12 @@ def told_gan(pretrained: Path, monkeypatch: pytest.MonkeyPatch) -> list:
         asked.append(None if classes is None else sorted(set(np.asarray(classes).tolist())))
         return digit_images(count, 10 + seed)
 
+    def interpolate(run_dir, a, b, steps, label=0):
+        asked.append([label])
+        return digit_images(steps)
+
     monkeypatch.setattr(sampling, "generate", generate)
+    monkeypatch.setattr(sampling, "interpolate", interpolate)
     return asked
 
 
@@ -219,7 +224,7 @@ def test_a_conditional_gans_duel_reads_its_histogram_as_drawing_what_it_is_asked
 def test_a_conditional_gan_walks_between_two_seeds_as_one_class(told_gan: list) -> None:
     at = open_run_tab("Interpolation", "mnist_cgan")
     at.selectbox(key="gen_interp_class").set_value(3).run()
-    assert not at.exception and not at.warning
+    assert not at.exception and not at.warning and told_gan[-1] == [3]
 
 
 def test_a_gan_from_the_train_panel_is_told_the_class_unless_unticked(pretrained: Path) -> None:
