@@ -6,6 +6,7 @@
     python -m core evaluate --model pretrained/mnist_gan   (a generative model: its classifier score)
     python -m core runs [--pretrained]
     python -m core pretrain [--only NAME] [--list] [--rescore]
+    python -m core dial-finder [--count 24000] [--epochs 4]
 
 Errors a user can cause print one line on stderr and exit with status 2; no traceback.
 
@@ -29,6 +30,7 @@ from typing import Any
 from core.clocks.render import DIFFICULTIES
 from core.config import GENERATIVE_ENCODING, GENERATIVE_KINDS
 from core.data.datasets import DATASETS, is_colour
+from core.models.dial_finder import FinderRecipe
 
 # Before anything can import TensorFlow; a user's own setting wins (TF_CPP_MIN_LOG_LEVEL=0 shows everything).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -65,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
         train.add_argument(flag, type=kind, help=help_text)
     train.add_argument("--permuted", action="store_true", default=None, help="permute the 784 pixels")
     train.add_argument("--augment", action="store_true", default=None, help="label-safe augmentation")
+    train.add_argument(
+        "--find-dial",
+        action="store_true",
+        default=None,
+        help="polar clock CNN: the grid follows the dial finder's dial",
+    )
     train.add_argument("--quiet", action="store_true", help="print only the final JSON line")
 
     evaluate = sub.add_parser("evaluate", help="evaluate a model on clock files or a dataset")
@@ -96,6 +104,11 @@ def _parser() -> argparse.ArgumentParser:
     pretrain.add_argument(
         "--rescore", action="store_true", help="evaluate the installed models again on their test split, no training"
     )
+
+    finder = sub.add_parser("dial-finder", help="train the dial finder (where a clock's dial is) into pretrained/")
+    finder.add_argument("--count", type=int, default=FinderRecipe.count, help="rendered 'mixed' clocks to learn from")
+    finder.add_argument("--epochs", type=int, default=FinderRecipe.epochs)
+    finder.add_argument("--out", help="output folder (default pretrained/clock_dial_finder)")
 
     worker = sub.add_parser("worker", help="run queued runs one at a time (started by the app)")
     worker.add_argument("--runs", help="runs folder")
@@ -161,6 +174,7 @@ _FLAG_KEYS = {
     "clock_max_turn": "data.clock_max_turn",
     "permuted": "data.permuted",
     "augment": "data.augment",
+    "find_dial": "model.find_dial",
 }
 
 
@@ -556,6 +570,17 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dial_finder(args: argparse.Namespace) -> int:
+    from core.models.dial_finder import train_dial_finder
+
+    if not 720 <= args.count <= 200_000 or not 1 <= args.epochs <= 100:
+        raise CliError("--count must be 720-200000 and --epochs 1-100")
+    import_keras_quietly()
+    recipe = FinderRecipe(count=args.count, epochs=args.epochs)
+    print(json.dumps(train_dial_finder(recipe, Path(args.out) if args.out else None)))
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     from core.runs.jobs import worker_main  # the worker itself never imports Keras: each run is a child process
     from core.storage.paths import runs_dir
@@ -582,6 +607,7 @@ COMMANDS = {
     "evaluate": cmd_evaluate,
     "runs": cmd_runs,
     "pretrain": cmd_pretrain,
+    "dial-finder": cmd_dial_finder,
     "worker": cmd_worker,
     "run-one": cmd_run_one,
 }

@@ -74,6 +74,7 @@ class ModelConfig:
     batch_norm: bool = knob("batch norm", default=False)
     downsample: int = 1  # plain clock_cnn: the first convolution strides by this (a polar one samples the image whole)
     polar: bool = False  # clock_cnn: resample onto a polar grid first (a turn becomes a shift)
+    find_dial: bool = knob("finds the dial", default=False)  # polar clock_cnn: the grid follows the dial finder's dial
     latent_dim: int = knob("latent dim", default=16)  # cae / vae: the code's size; gan: the noise vector's
     conditional: bool = knob("conditional", default=False)  # gan: both players are told the class (draw a chosen one)
 
@@ -304,6 +305,10 @@ def validate(config: RunConfig) -> None:
     _check(config.early_stopping_patience >= 0, "early_stopping_patience", "must be >= 0")
     _check(".." not in Path(config.init_from).parts, "init_from", "must not climb out with '..'")
     _check(not model.conditional or model.kind == "gan", "model.conditional", "is for a GAN only")
+    polar = PRESETS.get((model.kind, model.preset), {}).get("polar", model.polar)
+    _check(
+        not model.find_dial or (model.kind == "clock_cnn" and polar), "model.find_dial", "is for the polar clock CNN"
+    )
     if model.kind in GENERATIVE_KINDS:
         _validate_generative(config)
         return

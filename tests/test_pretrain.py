@@ -92,10 +92,18 @@ def test_the_mnist_gan_is_told_the_class_and_its_plain_twin_and_the_fashion_gan_
     assert not any(RECIPES[name].config.model.conditional for name in RECIPES if not name.endswith("_gan"))
 
 
+def test_the_sincos_model_ends_with_its_grid_on_the_found_dial_on_fresh_clocks():
+    recipe = RECIPES["clock_sincos"]
+    assert recipe.config.model.find_dial and not any(stage.model.find_dial for stage in recipe.warm_ups)
+    assert recipe.config.data.clock_seed != recipe.warm_ups[-1].data.clock_seed
+
+
 def test_the_plain_cnn_learns_the_assignment_clock_turned_further_and_further_then_sincos():
     recipe = RECIPES["clock_plain_sincos"]
-    assert [stage.data.clock_max_turn for stage in recipe.warm_ups] == [0, 45, 90, 180]
-    assert {stage.encoding for stage in recipe.warm_ups} == {"multihead-sincos"}  # hour classes: strong gradients
+    turning = [stage for stage in recipe.warm_ups if stage.encoding == "multihead-sincos"]  # hour classes first
+    assert [stage.data.clock_max_turn for stage in turning] == [0, 45, 90, 180]
+    assert [stage.encoding for stage in recipe.warm_ups[len(turning) :]] == ["sincos"]
+    assert recipe.config.data.clock_seed != recipe.warm_ups[-1].data.clock_seed  # then fresh clocks
     stages = [*recipe.warm_ups, recipe.config]
     assert all(stage.data.clock_difficulty == "assignment" and stage.data.clock_size == 150 for stage in stages)
     assert recipe.config.encoding == "sincos" and recipe.config.data.clock_max_turn == 180

@@ -29,6 +29,7 @@ __all__ = [
     "RENDER_VERSION",
     "ClockStyle",
     "dial_families",
+    "dial_geometry",
     "families_of",
     "render_clocks",
     "style_of",
@@ -211,6 +212,33 @@ def families_of(
     faces.check_families(tuple(style.families))
     p, _, _ = _image_uniforms(np.arange(first_index, first_index + count), seed)
     return [faces.family_of(style.families, unit) for unit in p["family"]]
+
+
+def dial_geometry(
+    count: int, difficulty: str | ClockStyle = "assignment", seed: int = 0, first_index: int = 0
+) -> np.ndarray:
+    """Where the dial of images first_index .. first_index + count - 1 of a series is, without rendering them:
+    float32 [count, 5] = the hub (x, y) and the symmetric 2x2 stretch (sxx, sxy, syy) that takes the face's unit
+    circle to the dial's ellipse around it, in half-widths of the image (x right, y up).
+
+    The stretch is the polar part of the perspective's slope at the hub (turning is left out: the time's job), so
+    sampling hub + stretch @ (r sin a, r cos a) unrolls a tilted, off-centre dial like a frontal one.
+    """
+    style = style_of(difficulty)
+    faces.check_families(tuple(style.families))
+    indices = np.arange(first_index, first_index + count)
+    p, _, _ = _image_uniforms(indices, seed)
+    dials = faces.design(
+        indices, seed, tuple(style.families), p["family"], style.face_variation, style.second_hand_prob
+    )
+    pose = _pose(p, style, dials)
+    inverse = pose["inverse"]
+    hub = pose["offset"]
+    w = inverse[:, 2, 0] * hub[:, 0] + inverse[:, 2, 1] * hub[:, 1] + inverse[:, 2, 2]
+    slope = np.linalg.inv(inverse[:, :2, :2] / w[:, None, None])  # d(image) / d(face) at the hub
+    values, vectors = np.linalg.eigh(slope @ np.transpose(slope, (0, 2, 1)))
+    stretch = vectors @ (np.sqrt(np.maximum(values, 0.0))[:, :, None] * np.transpose(vectors, (0, 2, 1)))
+    return np.stack([hub[:, 0], hub[:, 1], stretch[:, 0, 0], stretch[:, 0, 1], stretch[:, 1, 1]], 1).astype(np.float32)
 
 
 def render_clocks(

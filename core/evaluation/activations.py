@@ -218,7 +218,8 @@ class PolarSettings:
     width: int
     angles: int
     radii: int
-    max_radius: float
+    max_radius: float  # of half the smaller side; with on_dial, of the found dial's radius
+    on_dial: bool = False  # the grid follows the dial the model's finder locates (layer "dial_finder")
 
 
 def polar_settings(model: Any, layer_name: str = "polar") -> PolarSettings | None:
@@ -228,10 +229,25 @@ def polar_settings(model: Any, layer_name: str = "polar") -> PolarSettings | Non
     except ValueError:
         return None
     config = layer.get_config()
-    shape = layer.input.shape
+    on_dial = bool(config.get("on_dial", False))
+    shape = layer.input[0].shape if on_dial else layer.input.shape
     return PolarSettings(
-        int(shape[1]), int(shape[2]), int(config["angles"]), int(config["radii"]), float(config["max_radius"])
+        int(shape[1]),
+        int(shape[2]),
+        int(config["angles"]),
+        int(config["radii"]),
+        float(config["max_radius"]),
+        on_dial,
     )
+
+
+def found_dial(outputs: list[LayerOutput], layer_name: str = "polar") -> tuple[np.ndarray, np.ndarray] | None:
+    """(polar image [radii, angles], dial geometry [5]) as a model that finds the dial saw one clock, from its layer
+    outputs; None for a model whose grid sits on the image centre."""
+    by_name = {layer.name: layer.values for layer in outputs}
+    if layer_name not in by_name or "dial_finder" not in by_name:
+        return None
+    return by_name[layer_name][:, :, 0], by_name["dial_finder"]
 
 
 def downsampled(image: np.ndarray, height: int, width: int) -> np.ndarray:

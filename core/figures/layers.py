@@ -480,9 +480,17 @@ def weight_tiles(
 
 
 def polar_pair(
-    image: np.ndarray, polar: np.ndarray, max_radius: float = 1.0, turn_deg: float = 0.0, large_text: bool = False
+    image: np.ndarray,
+    polar: np.ndarray,
+    max_radius: float = 1.0,
+    turn_deg: float = 0.0,
+    large_text: bool = False,
+    dial: np.ndarray | None = None,
 ) -> go.Figure:
-    """A clock and its polar resampling side by side: radius down (centre at the top), angle across from 12."""
+    """A clock and its polar resampling side by side: radius down (centre at the top), angle across from 12.
+
+    `dial` (hub x, y and stretch, as core.clocks.render.dial_geometry) draws the dial a finder located on the clock:
+    its hub and the outermost ring the polar image reaches."""
     image, polar = np.asarray(image, np.float64), np.asarray(polar, np.float64)
     if image.ndim != 2 or polar.ndim != 2:
         raise ValueError(f"expected two 2-D images, got shapes {image.shape} and {polar.shape}")
@@ -524,6 +532,25 @@ def polar_pair(
         row=1,
         col=2,
     )
+    if dial is not None:
+        height, width = image.shape
+        angle = np.linspace(0, 2 * np.pi, 97)
+        ring_x, ring_y = max_radius * np.sin(angle), max_radius * np.cos(angle)
+        x = dial[0] + np.append(dial[2] * ring_x + dial[3] * ring_y, 0.0)
+        y = dial[1] + np.append(dial[3] * ring_x + dial[4] * ring_y, 0.0)
+        fig.add_trace(
+            go.Scatter(
+                x=(x + 1) * width / 2 - 0.5,
+                y=(1 - y) * height / 2 - 0.5,
+                mode="lines+markers",
+                marker=dict(size=[0] * len(angle) + [9], color=colour(1)),
+                line=dict(color=colour(1), width=2),
+                name="found dial",
+                hoverinfo="skip",
+            ),
+            row=1,
+            col=1,
+        )
     _hidden_axes(fig, 1, 1, "x")
     fig.update_xaxes(
         tickvals=[0, 90, 180, 270],

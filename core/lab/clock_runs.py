@@ -39,12 +39,13 @@ def clock_run(
     epochs: int,
     learning_rate: float,
     soft_label_sigma: float = 0.0,
+    find_dial: bool = False,
 ) -> RunConfig:
     """A clock run as the Train panel queues it."""
     return RunConfig(
         name=f"clock {encoding}",
         data=data,
-        model=ModelConfig(kind="clock_cnn", preset=preset),
+        model=ModelConfig(kind="clock_cnn", preset=preset, find_dial=find_dial),
         init_from=init_from,
         optimizer=OptimizerConfig(name="adam", learning_rate=learning_rate, schedule="cosine"),
         encoding=encoding,

@@ -53,7 +53,7 @@ def build_model(config: RunConfig, input_shape: tuple[int, ...], encoding: Any):
     inputs = keras.Input((*input_shape, *channels), name="image")
     x = keras.layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
     if config.data.augment:
-        x = _augmentation(x, model_config.kind, shift=not model_config.polar)
+        x = _augmentation(x, model_config.kind, shift=model_config.find_dial or not model_config.polar)
     backbone = {"mlp": _mlp_backbone, "cnn": _cnn_backbone, "clock_cnn": _clock_backbone}[model_config.kind]
     features = backbone(x, model_config)
     outputs = encoding.build_head(features)
@@ -68,7 +68,7 @@ def _augmentation(x: Any, kind: str, shift: bool = True) -> Any:
     layers = keras.layers
     if kind != "clock_cnn":
         return layers.RandomTranslation(0.08, 0.08, fill_mode="constant", name="aug_shift")(x)
-    if not shift:  # a polar grid is centred on the image: shifting the dial would bend its angles
+    if not shift:  # a polar grid centred on the image: shifting the dial would bend its angles (not one that finds it)
         return layers.RandomContrast(0.2, name="aug_contrast")(x)
     x = layers.RandomTranslation(0.05, 0.05, fill_mode="nearest", name="aug_shift")(x)
     x = layers.RandomBrightness(0.15, value_range=(0.0, 1.0), name="aug_brightness")(x)
@@ -177,6 +177,8 @@ def _polar_backbone(x: Any, model: ModelConfig) -> Any:
     convolution as wide as the whole ring relates the hands to the numerals (or a 12 o'clock mark),
     and global pooling forgets where things were, so a turned clock gives the same features.
     conv_filters = [polar conv filters..., relation filters]; the squeeze keeps half the relation filters.
+    With model.find_dial the grid follows the dial the frozen, shipped dial finder locates (its hub and ellipse),
+    so an off-centre or tilted dial unrolls like a frontal one.
     """
     import keras
 
@@ -185,7 +187,13 @@ def _polar_backbone(x: Any, model: ModelConfig) -> Any:
     layers = keras.layers
     radii, angles = POLAR_GRID
     *conv_filters, relation = model.conv_filters
-    x = PolarResample(angles=angles, radii=radii, name="polar")(x)
+    if model.find_dial:
+        from core.models.dial_finder import DIAL_REACH, finder_input, load_dial_finder
+
+        dial = load_dial_finder()(finder_input(x, x.shape[1]))
+        x = PolarResample(angles=angles, radii=radii, max_radius=DIAL_REACH, on_dial=True, name="polar")([x, dial])
+    else:
+        x = PolarResample(angles=angles, radii=radii, name="polar")(x)
     for index, filters in enumerate(conv_filters):
         kernel = model.first_kernel_size if index == 0 else model.kernel_size
         strides = POLAR_STRIDES[index] if index < len(POLAR_STRIDES) else (1, 1)

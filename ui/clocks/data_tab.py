@@ -68,7 +68,12 @@ ORIENTATION_NOTE = (
     "as wide as the whole ring compares where the hands point with where the numerals are. One learned pattern "
     "then serves every turn, so it needs far fewer examples; the Compare tab shows both networks' sin/cos models. "
     "Resolution matters too: the polar grid is sampled from the full 150-px image, where a numeral is about 8 px "
-    "tall; sampled from a 75-px copy (4 px), the previous sin/cos model got the hour wrong on a tenth of the clocks."
+    "tall; sampled from a 75-px copy (4 px), the previous sin/cos model got the hour wrong on a tenth of the clocks. "
+    "One more step helps on clocks photographed at a slant: a grid centred on the image bends a dial that is "
+    "off-centre or tilted (about its own hub the short hour hand points up to 20 degrees elsewhere: an hour wrong), "
+    "so the pretrained sin/cos model **finds the dial first**. A small dial-finder CNN, trained on rendered clocks "
+    "whose geometry the renderer knows, says where the hub is and which ellipse the rim makes, and the rings follow "
+    "it; the Inside tab draws the dial it found."
 )
 
 

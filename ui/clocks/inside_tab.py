@@ -87,19 +87,30 @@ def clock_ui(size: int) -> tuple[int, float, str, int]:
     return (int(hour) % 12) * 60 + int(minute), float(degrees), str(difficulty), int(seed)
 
 
-def draw_polar(image, settings: activations.PolarSettings, degrees: float, large: bool) -> None:
-    """The clock beside its polar image, computed in NumPy with the layer's own sampling."""
-    seen = activations.downsampled(image, settings.height, settings.width)
-    polar = activations.polar_resample(seen, settings.angles, settings.radii, settings.max_radius)
+def draw_polar(image, settings: activations.PolarSettings, degrees: float, large: bool, layers: list) -> None:
+    """The clock beside its polar image: the layer's own output when the grid follows a found dial, else computed
+    in NumPy with the layer's own sampling."""
+    found = activations.found_dial(layers, POLAR_LAYER) if settings.on_dial else None
+    if found is not None:
+        polar, dial = found
+    else:
+        seen = activations.downsampled(image, settings.height, settings.width)
+        polar, dial = activations.polar_resample(seen, settings.angles, settings.radii, settings.max_radius), None
     st.plotly_chart(
-        figures.polar_pair(image, polar, settings.max_radius, degrees, large_text=large),
+        figures.polar_pair(image, polar, settings.max_radius, degrees, large_text=large, dial=dial),
         width="stretch",
         key="inside_clk_polar",
     )
     shift = activations.angle_shift(degrees, settings.angles)
+    where = (
+        "the dial its dial finder located (the ring and dot on the clock: its rim and hub), so a tilted or "
+        "off-centre dial unrolls like a frontal one"
+        if dial is not None
+        else "the image's centre"
+    )
     st.caption(
-        f"The network samples the clock ({settings.height}x{settings.width} px after averaging) on "
-        f"{settings.radii} rings x {settings.angles} angles, one every {360 / settings.angles:g}°. Turning "
+        f"The network samples the clock ({settings.height}x{settings.width} px) on {settings.radii} rings x "
+        f"{settings.angles} angles about {where}, one every {360 / settings.angles:g}°. Turning "
         f"the clock by {degrees:g}° slides the polar image {shift:g} columns to the right (wrapping round "
         "at 12): the same picture, moved. Convolutions that wrap around that axis find the hands wherever "
         "they are."
@@ -159,8 +170,8 @@ def draw_inside(runs: list[RunInfo], large: bool) -> None:
     size = model_image_size(model)[0]
     minutes, degrees, difficulty, seed = clock_ui(size)
     image = turned_clock(minutes, size, difficulty, seed, degrees)
-    draw_polar(image, settings, degrees, large)
     layers = clock_layers(str(run.path), modified, image)
+    draw_polar(image, settings, degrees, large, layers)
     try:
         reading = inspect.readout(model_encoding(model, run.path), activations.output_dict(layers))
         st.markdown(f"**{run.name} reads {reading.time}** (the clock shows {format_time(minutes)}).")

@@ -9,6 +9,7 @@ from core.clocks.userfiles import IMAGE_SIZES
 from core.config import LEARNING_RATES as ALL_LEARNING_RATES
 from core.config import DataConfig, RunConfig
 from core.lab.clock_runs import BACKBONE, DEFAULTS, NETWORK_NOTES, NETWORKS, clock_run
+from core.models.dial_finder import finder_installed
 from core.models.encodings import CLOCK_ENCODINGS, get_encoding
 from ui.state import CLOCK_TRAIN_SOURCE, user_clock_folder
 
@@ -67,8 +68,9 @@ def _data_ui() -> DataConfig:
     )
 
 
-def _network_ui() -> tuple[str, str]:
-    """The network (polar or plain CNN) and the run to start from ('' for random weights)."""
+def _network_ui() -> tuple[str, str, bool]:
+    """The network (polar or plain CNN), the run to start from ('' for random weights), and whether its polar grid
+    follows the dial finder's dial."""
     preset = st.radio(
         "Network",
         list(NETWORKS),
@@ -78,7 +80,14 @@ def _network_ui() -> tuple[str, str]:
         "is conv blocks, pooling and a dense head, as students write it.",
     )
     if preset != "compact":
-        return preset, ""
+        return preset, "", False
+    find_dial = finder_installed() and st.toggle(
+        "Find the dial first",
+        value=False,
+        key="clk_train_find_dial",
+        help="The shipped dial finder (a small CNN, frozen) locates the dial's hub and ellipse, and the polar grid "
+        "follows it: a tilted, off-centre dial unrolls like a frontal one.",
+    )
     warm = st.toggle(
         "Start from the pretrained backbone",
         value=True,
@@ -90,7 +99,7 @@ def _network_ui() -> tuple[str, str]:
             f"Starts from `{BACKBONE}`: its convolutions already read dials, so even a short run "
             "reads the time within the first epoch; only the head for your encoding starts from scratch."
         )
-    return preset, BACKBONE if warm else ""
+    return preset, BACKBONE if warm else "", find_dial
 
 
 def clock_config_ui() -> RunConfig:
@@ -102,7 +111,7 @@ def clock_config_ui() -> RunConfig:
         format_func=_encoding_title,
         key="clk_train_encoding",
     )
-    preset, init_from = _network_ui()
+    preset, init_from, find_dial = _network_ui()
     data = _data_ui()
     epochs = st.slider(
         "Epochs", 1, 60, DEFAULTS.epochs_warm if init_from else DEFAULTS.epochs_cold, key="clk_train_epochs"
@@ -130,4 +139,4 @@ def clock_config_ui() -> RunConfig:
             key=f"clk_train_sigma_{encoding}",
             help="Spread each target over neighbouring classes (wrapping at 12:00); 0 gives one-hot targets.",
         )
-    return clock_run(encoding, preset, init_from, data, int(epochs), float(learning_rate), float(sigma))
+    return clock_run(encoding, preset, init_from, data, int(epochs), float(learning_rate), float(sigma), find_dial)
