@@ -6,6 +6,8 @@ Each recipe trains as `python -m core pretrain --only NAME` in its own process (
 idle, so several share it); the clock encodings derived from `clock_sincos` start once it is installed. Jobs still
 running when the budget ends are stopped and reported. The installed run folders are packed into a few tar files
 of at most PACK_BYTES each in OUT (with every job's log), to unpack into pretrained/ on the machine that keeps them.
+`clock_sincos`'s last stage builds in the shipped dial finder: carry pretrained/clock_dial_finder along (or train it
+there first with `python -m core dial-finder`).
 """
 
 from __future__ import annotations

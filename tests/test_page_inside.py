@@ -175,13 +175,20 @@ def no_clock_runs_app() -> None:
     draw_inside([], False)
 
 
-def save_tiny_clock_model(root: Path, polar: bool) -> Path:
-    """A finished (untrained) tiny clock run on the polar grid or not: its folder."""
+def save_tiny_clock_model(root: Path, polar: bool, find_dial: bool = False) -> Path:
+    """A finished (untrained) tiny clock run on the polar grid or not (finding the dial with the shipped finder, or
+    not): its folder."""
     from core.models.build import build_model, input_shape_for
     from core.models.encodings import encoding_for
 
     filters = [4, 4, 8] if polar else [4, 8]
-    config = tiny_clock_config(model__polar=polar, model__conv_filters=filters, model__hidden=[8], data__augment=False)
+    config = tiny_clock_config(
+        model__polar=polar,
+        model__find_dial=find_dial,
+        model__conv_filters=filters,
+        model__hidden=[8],
+        data__augment=False,
+    )
     config.name = "tiny_polar" if polar else "tiny_plain"
     folder = runs.create_run(config, root, state="done")
     build_model(config, input_shape_for(config), encoding_for(config)).save(folder / "model.keras")
@@ -205,6 +212,17 @@ def test_the_clock_tab_turns_the_clock_and_its_polar_image_slides(runs_root: Pat
     assert chart_named(at, "polar_conv_0") and "reads" in page_text(at)
     at.selectbox(key="inside_clk_layer").set_value("polar_conv_1").run()
     assert chart_named(at, "polar_conv_1")
+
+
+def test_the_clock_tab_draws_the_dial_a_model_that_finds_it_found_and_its_own_polar_image(runs_root: Path) -> None:
+    save_tiny_clock_model(runs_root, polar=True, find_dial=True)
+    at = AppTest.from_function(clock_tab_app, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    _, polar, found = chart_named(at, "clock", "polar", "found dial")
+    hub_column, hub_row = array(found["x"])[-1], array(found["y"])[-1]  # the last point is the hub
+    assert 20 < hub_column < 55 and 20 < hub_row < 55  # near the middle of the 75-px clock
+    assert array(polar["z"]).shape == POLAR_GRID and "dial finder located" in page_text(at)
 
 
 def test_the_clock_tab_says_when_a_model_has_no_polar_layer(runs_root: Path) -> None:

@@ -89,7 +89,8 @@ def build_probe(model: Any) -> Probe:
     import keras
 
     output_names = set(model.output_names)
-    kept = [layer for layer in model.layers if not is_skipped(layer)]
+    # a nested model (a clock model's frozen dial finder) is one layer whose output is not a map to look at
+    kept = [layer for layer in model.layers if not is_skipped(layer) and not isinstance(layer, keras.Model)]
     if not kept:
         raise ValueError("the model has no layers to look inside")
     probe = keras.Model(model.inputs, [layer.output for layer in kept], name=f"{model.name}_probe")
@@ -241,13 +242,21 @@ def polar_settings(model: Any, layer_name: str = "polar") -> PolarSettings | Non
     )
 
 
-def found_dial(outputs: list[LayerOutput], layer_name: str = "polar") -> tuple[np.ndarray, np.ndarray] | None:
-    """(polar image [radii, angles], dial geometry [5]) as a model that finds the dial saw one clock, from its layer
-    outputs; None for a model whose grid sits on the image centre."""
+def found_dial(
+    outputs: list[LayerOutput], model: Any, image: np.ndarray, layer_name: str = "polar"
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(polar image [radii, angles], dial geometry [5]) as a model that finds the dial saw one uint8 clock [H, W]: its
+    polar layer's output and its own finder's answer; None for a model whose grid sits on the image centre."""
+    from core.models.dial_finder import find_dials
+
     by_name = {layer.name: layer.values for layer in outputs}
-    if layer_name not in by_name or "dial_finder" not in by_name:
+    try:
+        finder = model.get_layer("dial_finder")
+    except ValueError:
         return None
-    return by_name[layer_name][:, :, 0], by_name["dial_finder"]
+    if layer_name not in by_name:
+        return None
+    return by_name[layer_name][:, :, 0], find_dials(finder, np.asarray(image)[None])[0]
 
 
 def downsampled(image: np.ndarray, height: int, width: int) -> np.ndarray:

@@ -24,6 +24,8 @@ CPU_IMAGES_PER_S = {
     "cnn_compact": 2_500.0,  # the compact 28x28 CNN, and custom CNNs
     "cnn_reference": 600.0,  # the reference 28x28 CNN (64-128-256 filters, two convs per block)
     "clock_polar": 150.0,  # the polar clock CNN (its polar grid is the same size for either input size)
+    "clock_polar_dial": 50.0,  # the polar CNN that finds the dial first: 49.1 measured in clock_sincos's last stage
+    # (36,000 'mixed' clocks at 150 px, 1 December); the frozen finder and a per-image grid cost two thirds
     "clock_plain": 100.0,  # the plain clock CNN at 150 px (75 px after its strided first convolution): 99.7 measured
     # in clock_plain_sincos's last stage (18,000 clocks, 1 December)
     # the generative sidebar runs (core.generative.runs, 8,000 images; bench/bench_generative.py, 1 December): their
@@ -84,7 +86,10 @@ def _model_family(config: RunConfig) -> str:
     if kind == "clock_cnn":
         from core.models.build import resolve_model_config
 
-        return "clock_polar" if resolve_model_config(config.model, config.data.clock_size).polar else "clock_plain"
+        model = resolve_model_config(config.model, config.data.clock_size)
+        if model.polar:
+            return "clock_polar_dial" if model.find_dial else "clock_polar"
+        return "clock_plain"
     return kind
 
 

@@ -4,6 +4,8 @@ maps for that clock."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from core import figures
@@ -87,10 +89,12 @@ def clock_ui(size: int) -> tuple[int, float, str, int]:
     return (int(hour) % 12) * 60 + int(minute), float(degrees), str(difficulty), int(seed)
 
 
-def draw_polar(image, settings: activations.PolarSettings, degrees: float, large: bool, layers: list) -> None:
+def draw_polar(
+    image, settings: activations.PolarSettings, degrees: float, large: bool, layers: list, model: Any
+) -> None:
     """The clock beside its polar image: the layer's own output when the grid follows a found dial, else computed
     in NumPy with the layer's own sampling."""
-    found = activations.found_dial(layers, POLAR_LAYER) if settings.on_dial else None
+    found = activations.found_dial(layers, model, image, POLAR_LAYER) if settings.on_dial else None
     if found is not None:
         polar, dial = found
     else:
@@ -171,7 +175,7 @@ def draw_inside(runs: list[RunInfo], large: bool) -> None:
     minutes, degrees, difficulty, seed = clock_ui(size)
     image = turned_clock(minutes, size, difficulty, seed, degrees)
     layers = clock_layers(str(run.path), modified, image)
-    draw_polar(image, settings, degrees, large, layers)
+    draw_polar(image, settings, degrees, large, layers, model)
     try:
         reading = inspect.readout(model_encoding(model, run.path), activations.output_dict(layers))
         st.markdown(f"**{run.name} reads {reading.time}** (the clock shows {format_time(minutes)}).")
