@@ -121,3 +121,19 @@ def test_the_shipped_dial_finder_locates_the_hubs_of_dials_of_a_design_it_never_
     found = find_dials(load_dial_finder(), images)
     off_centre = np.hypot(true[:, 0], true[:, 1]) * 75  # where a grid about the image's centre puts the hub
     assert geometry_errors(found, true, 150)["hub_error_mean_px"] < 0.75 * off_centre.mean()
+
+
+def test_training_a_dial_finder_installs_a_frozen_finder_and_its_scores(tmp_path):
+    from core.models.dial_finder import FinderRecipe, finder_installed, train_dial_finder
+
+    metrics = train_dial_finder(FinderRecipe(count=720, epochs=1, size=75), tmp_path, held_out=72)
+    assert finder_installed(tmp_path) and (tmp_path / "finder.json").is_file()
+    assert set(metrics["validation"]) == {
+        "hub_error_mean_px",
+        "hub_error_p95_px",
+        "rim_error_mean_pct",
+        "rim_error_p95_pct",
+    }
+    assert len(metrics["loss"]) == 1 and metrics["recipe"]["count"] == 720
+    finder = load_dial_finder(tmp_path)
+    assert not finder.trainable and finder.output_shape == (None, 5)

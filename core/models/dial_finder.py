@@ -103,12 +103,14 @@ def finder_input(x: Any, size: int) -> Any:
 
 def find_dials(finder: Any, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """The finder's geometry [N, 5] for raw uint8 images [N, H, W] (a multiple of 75 px)."""
+    from keras import ops
+
     factor = images.shape[1] // FINDER_SIZE
     out = []
     for start in range(0, len(images), batch_size):
         batch = images[start : start + batch_size].astype("float32") / 255.0
         batch = batch.reshape(len(batch), FINDER_SIZE, factor, FINDER_SIZE, factor).mean(axis=(2, 4))
-        out.append(np.asarray(finder(batch[:, :, :, None], training=False)))
+        out.append(ops.convert_to_numpy(finder(batch[:, :, :, None], training=False)))
     return np.concatenate(out).astype(np.float32)
 
 
