@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/clock_targets.py [--assignment 3600] [--others 1440] [--seed 7] [--write]
 
-Every model trained on seed 0's 'mixed' clocks (the assignment's clock and every dial family but the held-out ones).
+Every model trained on 'mixed' clocks of seeds 0-2 (the assignment's clock and every dial family but the held-out
+ones; the plain CNN on the assignment's clock alone).
 Here each is scored on a new seed's 'assignment' clocks, on 'unseen' clocks (slanted, condensed Arabic numerals: a
 family held out of all training whose orientation cue, numerals, the training dials share), on Roman-numeral dials
 (also held out; a cue no training dial shows) and on 'varied' clocks (every family, new seed), by the same
@@ -126,7 +127,7 @@ def main() -> None:
             SECTION,
             "\n".join(table)
             + (
-                f"\n\nAll at 150 px, seed {args.seed} (training used seed 0): {args.assignment:,} 'assignment' clocks, "
+                f"\n\nAll at 150 px, seed {args.seed} (training used seeds 0-2): {args.assignment:,} 'assignment' clocks, "
                 f"{args.others:,} each of 'unseen' (slanted Arabic numerals), Roman-numeral (both never trained on) and "
                 f"'varied' clocks. "
                 f"{os.cpu_count()} CPU cores, {platform.machine()}, no GPU; {time.time() - started:.0f} s. "
