@@ -8,7 +8,7 @@ import pytest
 
 from core.clocks.render import dial_geometry, render_clocks, with_knobs
 from core.config import ConfigError, DataConfig, ModelConfig, RunConfig, validate
-from core.models.dial_finder import build_dial_finder, geometry_errors, load_dial_finder
+from core.models.dial_finder import build_dial_finder, dial_outline, geometry_errors, load_dial_finder
 from core.models.layers import PolarResample, SpatialSoftArgmax
 
 
@@ -26,8 +26,8 @@ def test_a_tilted_dial_is_an_ellipse_and_its_hub_is_the_darkest_point_of_the_han
     axes = np.linalg.eigvalsh(stretch)
     assert (axes[:, 0] / axes[:, 1]).min() < 0.8  # some are clearly tilted
     images = render_clocks(np.full(16, 95.0), 150, style, 3)
-    for image, (x, y) in zip(images, geometry[:, :2]):
-        row, col = int(round((1 - y) * 75 - 0.5)), int(round((x + 1) * 75 - 0.5))
+    for image, dial in zip(images, geometry):
+        col, row = np.round(dial_outline(dial, 1.0, 150, 150)[-1]).astype(int)  # the outline ends at the hub
         assert image[row - 1 : row + 2, col - 1 : col + 2].mean() < 90  # the dark hub, not the white face
 
 

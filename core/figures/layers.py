@@ -533,17 +533,15 @@ def polar_pair(
         col=2,
     )
     if dial is not None:
-        height, width = image.shape
-        angle = np.linspace(0, 2 * np.pi, 97)
-        ring_x, ring_y = max_radius * np.sin(angle), max_radius * np.cos(angle)
-        x = dial[0] + np.append(dial[2] * ring_x + dial[3] * ring_y, 0.0)
-        y = dial[1] + np.append(dial[3] * ring_x + dial[4] * ring_y, 0.0)
+        from core.models.dial_finder import dial_outline
+
+        outline = dial_outline(dial, max_radius, *image.shape)
         fig.add_trace(
             go.Scatter(
-                x=(x + 1) * width / 2 - 0.5,
-                y=(1 - y) * height / 2 - 0.5,
+                x=outline[:, 0],
+                y=outline[:, 1],
                 mode="lines+markers",
-                marker=dict(size=[0] * len(angle) + [9], color=colour(1)),
+                marker=dict(size=[0] * (len(outline) - 1) + [9], color=colour(1)),
                 line=dict(color=colour(1), width=2),
                 name="found dial",
                 hoverinfo="skip",

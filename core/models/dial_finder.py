@@ -77,6 +77,16 @@ def build_dial_finder() -> Any:
     return keras.Model(inputs, outputs, name="dial_finder")
 
 
+def dial_outline(dial: np.ndarray, radius: float, height: int, width: int, points: int = 96) -> np.ndarray:
+    """Pixel (column, row) pairs [points + 2, 2] of the ring `radius` dial radii out on a dial (geometry as
+    dial_geometry gives it) in an image [height, width], closed, then the hub: what a polar grid on it reaches."""
+    angle = np.linspace(0, 2 * np.pi, points + 1)
+    ring_x, ring_y = radius * np.sin(angle), radius * np.cos(angle)
+    x = dial[0] + np.append(dial[2] * ring_x + dial[3] * ring_y, 0.0)
+    y = dial[1] + np.append(dial[3] * ring_x + dial[4] * ring_y, 0.0)
+    return np.stack([(x + 1) * width / 2 - 0.5, (1 - y) * height / 2 - 0.5], axis=1)
+
+
 def geometry_errors(found: np.ndarray, true: np.ndarray, size: int) -> dict[str, float]:
     """How far found geometry is from the truth: the hub's distance in pixels, the ellipse's size and shape in % of
     the dial's radius (the largest change of a point on its rim)."""

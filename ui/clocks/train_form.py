@@ -124,7 +124,7 @@ def clock_config_ui() -> RunConfig:
         format_func=lambda v: f"{v:g}",
     )
     data.augment = st.toggle(
-        "Augment (label-safe: no turns or flips; contrast only on the polar model)",
+        "Augment (label-safe: no turns or flips; contrast only on a polar model that does not find the dial)",
         value=data.source == "render",
         key="clk_train_augment",
     )
